@@ -1,0 +1,17 @@
+"""A plugin-based Model Context Protocol server for the Spotify Web API.
+
+Plugin authors need :data:`hookimpl` (mark hook implementations) and the modules
+:mod:`spotify_mcp.registry`, :mod:`spotify_mcp.pipeline`, :mod:`spotify_mcp.errors`,
+:mod:`spotify_mcp.refs` and :mod:`spotify_mcp.models`; see hookspecs.py for every hook.
+"""
+
+from importlib.metadata import version as _version
+
+import pluggy
+
+__version__ = _version("spotify-mcp")
+
+#: Marks a function as a hook implementation: ``@hookimpl def register_tools(registry): ...``
+hookimpl = pluggy.HookimplMarker("spotify_mcp")
+
+__all__ = ["__version__", "hookimpl"]

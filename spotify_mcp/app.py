@@ -1,0 +1,222 @@
+"""The running application: config, plugins, what they registered, the Spotify session.
+
+Startup order: read the config (to learn which plugins are disabled), load plugins, read
+the config again with each plugin's settings section, then let each plugin register its
+tools, resources, prompts and health checks. The Spotify session and the middleware chain
+are built on first use, so listing tools never waits for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from spotify_mcp import __version__
+from spotify_mcp.config import Config, Paths, load_config
+from spotify_mcp.pipeline import Middleware, order_middleware
+from spotify_mcp.plugins import Plugins
+from spotify_mcp.registry import (
+    HealthRegistry,
+    PromptRegistry,
+    ResourceRegistry,
+    ToolRegistry,
+    ToolSpec,
+)
+
+if TYPE_CHECKING:
+    from spotify_mcp.auth import Credentials
+    from spotify_mcp.sandbox import Sandbox
+    from spotify_mcp.session import Spotify
+
+_REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts", "health_checks")
+
+
+class App:
+    """Everything a tool, a hook or a CLI command may need; one per process."""
+
+    version = __version__
+
+    def __init__(self, config: Config, plugins: Plugins, sandbox: Sandbox | None = None) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.sandbox = sandbox
+        self.tools = ToolRegistry()
+        self.resources = ResourceRegistry()
+        self.prompts = PromptRegistry()
+        self.health = HealthRegistry()
+        self._lock = threading.Lock()
+        self._middleware: dict[str, Middleware] | None = None
+        self._spotify: Spotify | None = None
+        self._credentials: Credentials | None = None
+        self._sandbox_ready = threading.Event()
+        self._sandbox_error: BaseException | None = None
+
+    @classmethod
+    def create(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        config_file: str | None = None,
+        sandbox: bool = False,
+        inline_plugins: Iterable[tuple[str, object]] = (),
+    ) -> App:
+        """Load config and plugins and collect registrations (see the module docstring)."""
+        paths = Paths.discover(config_file)
+        base = load_config(paths, overrides)
+        plugins = Plugins(base.settings.plugins.disabled)
+        plugins.load_entry_points()
+        for name, plugin in inline_plugins:
+            plugins.register(plugin, name)
+        sections = plugins.collect_settings()
+        app = cls(load_config(paths, overrides, sections), plugins)
+        if sandbox:
+            app._start_sandbox()
+        app._collect_registrations()
+        return app
+
+    def _collect_registrations(self) -> None:
+        registries = (self.tools, self.resources, self.prompts, self.health)
+        for name in self.plugins.loaded():
+            views = [registry.scoped(name) for registry in registries]
+            try:
+                for hook, view in zip(_REGISTRATION_HOOKS, views, strict=True):
+                    impl = self.plugins.impl(name, hook)
+                    if impl is not None:
+                        impl(registry=view)
+            except Exception as error:
+                self.plugins.fail(name, error)
+                continue
+            for view in views:
+                view.commit()
+
+    def fail_plugin(self, name: str, error: BaseException) -> None:
+        """Take plugin ``name`` out after a late failure, with everything it registered."""
+        self.plugins.fail(name, error)
+        for registry in (self.tools, self.resources, self.prompts, self.health):
+            registry.drop(name)
+
+    @property
+    def login_kind(self) -> str:
+        """``user``, ``app`` (catalog only) or ``none``, decided without any network call."""
+        from spotify_mcp.auth import login_kind
+
+        return "user" if self.sandbox is not None else login_kind(self.config)
+
+    def hidden_reason(self, spec: ToolSpec) -> str | None:
+        """Why a registered tool is not offered to clients, or None when it is."""
+        if spec.requires_user and self.login_kind == "app":
+            return "catalog mode (app-only login): needs a user; run `spotify-mcp auth login`"
+        return None
+
+    def visible_tools(self) -> list[ToolSpec]:
+        """The tools clients see."""
+        return [spec for spec in self.tools if self.hidden_reason(spec) is None]
+
+    # -- the Spotify session ------------------------------------------------------------
+
+    @property
+    def middleware(self) -> list[Middleware]:
+        """The request pipeline, outermost first (built on first use)."""
+        return order_middleware(self.middleware_by_plugin.values(), self.overrides)
+
+    @property
+    def overrides(self) -> dict[str, int]:
+        return self.config.settings.pipeline.order
+
+    def effective_order(self, middleware: Middleware) -> int:
+        return self.overrides.get(middleware.name, middleware.order)
+
+    @property
+    def middleware_by_plugin(self) -> dict[str, Middleware]:
+        """What each plugin's ``request_middleware`` returned (built once)."""
+        with self._lock:
+            if self._middleware is None:
+                self._middleware = self._build_middleware()
+            return self._middleware
+
+    def _build_middleware(self) -> dict[str, Middleware]:
+        found: dict[str, Middleware] = {}
+        for name, impl in self.plugins.implementations("request_middleware"):
+            try:
+                middleware = impl(config=self.config)
+            except Exception as error:
+                self.fail_plugin(name, error)
+                continue
+            if middleware is not None:
+                found[name] = middleware
+        return found
+
+    @property
+    def credentials(self) -> Credentials:
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self._make_credentials()
+            return self._credentials
+
+    def _make_credentials(self) -> Credentials:
+        from spotify_mcp.auth import StaticToken, configured_credentials
+
+        if self.sandbox is not None:  # an explicit --sandbox wins over every login
+            from spotify_mcp.sandbox import PREMIUM_USER
+
+            self._wait_for_sandbox()
+            return StaticToken(self.sandbox.token(PREMIUM_USER, expires_in=10**8), PREMIUM_USER)
+        return configured_credentials(self.config)
+
+    @property
+    def api_base_url(self) -> str:
+        if self.sandbox is not None:
+            self._wait_for_sandbox()
+            return self.sandbox.api_url
+        return self.config.settings.api_base_url
+
+    def spotify(self) -> Spotify:
+        """The Spotify session (a spotipy client) shared by all tool calls; thread-safe."""
+        if self._spotify is None:
+            from spotify_mcp.session import build_session
+
+            middleware, credentials, api = self.middleware, self.credentials, self.api_base_url
+            with self._lock:
+                if self._spotify is None:
+                    self._spotify = build_session(
+                        middleware, credentials, api, self.config.settings.request_timeout_s
+                    )
+        return self._spotify
+
+    # -- sandbox ------------------------------------------------------------------------
+
+    def _start_sandbox(self) -> None:
+        """Start the built-in emulator in the background: startup does not wait for it."""
+        from spotify_mcp.sandbox import Sandbox
+
+        self.sandbox = Sandbox()
+
+        def start() -> None:
+            try:
+                assert self.sandbox is not None
+                self.sandbox.start()
+                logger.info("sandbox Spotify Web API at {}", self.sandbox.api_url)
+            except BaseException as error:
+                self._sandbox_error = error
+            finally:
+                self._sandbox_ready.set()
+
+        threading.Thread(target=start, name="sandbox-start", daemon=True).start()
+
+    def _wait_for_sandbox(self) -> None:
+        self._sandbox_ready.wait()
+        if self._sandbox_error is not None:
+            raise RuntimeError(f"the sandbox failed to start: {self._sandbox_error}")
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.plugins.notify("startup", app=self)
+
+    def close(self) -> None:
+        self.plugins.notify("shutdown", app=self)
+        if self.sandbox is not None and self._sandbox_ready.is_set():
+            self.sandbox.stop()

@@ -1,0 +1,34 @@
+"""Authentication: where the session's access token comes from, and how a user logs in.
+
+- :mod:`.credentials`: the :class:`Credentials` the transport asks for tokens (static,
+  stored login with refresh, client credentials, none).
+- :mod:`.source`: which of them the server uses.
+- :mod:`.store`: the token file (mode 0600, written atomically).
+- :mod:`.accounts`: Spotify's accounts service (authorize URL, token endpoint, PKCE).
+- :mod:`.login` and :mod:`.status`: ``spotify-mcp auth login`` / ``status`` / ``logout``.
+"""
+
+from spotify_mcp.auth.credentials import (
+    ClientCredentials,
+    Credentials,
+    NoCredentials,
+    RefreshingCredentials,
+    StaticToken,
+    fingerprint,
+)
+from spotify_mcp.auth.source import configured_credentials, credential_source, login_kind
+from spotify_mcp.auth.store import StoredLogin, TokenFile
+
+__all__ = [
+    "ClientCredentials",
+    "Credentials",
+    "NoCredentials",
+    "RefreshingCredentials",
+    "StaticToken",
+    "StoredLogin",
+    "TokenFile",
+    "configured_credentials",
+    "credential_source",
+    "fingerprint",
+    "login_kind",
+]

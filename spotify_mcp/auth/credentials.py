@@ -1,0 +1,175 @@
+"""Credentials: where the session's access token comes from.
+
+The transport asks :meth:`Credentials.access_token` before each request and, after a
+401, :meth:`Credentials.refresh` once. Tokens never appear in logs, error messages or
+``repr()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+import time
+from typing import Protocol
+
+from loguru import logger
+
+from spotify_mcp.auth.accounts import Accounts, TokenGrant
+from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.config import Settings
+from spotify_mcp.errors import LoginRequired
+
+#: Renew this long before expiry (at most a quarter of the token's lifetime).
+REFRESH_MARGIN_S = 60.0
+
+
+class Credentials(Protocol):
+    account: str
+    """Whose requests these are: a user ID or a token fingerprint (keys per-user caches)."""
+    kind: str
+    """``user``, ``app`` (client credentials: catalog only) or ``none``."""
+
+    def access_token(self) -> str:
+        """A token to send now; raises :class:`LoginRequired` when there is none."""
+        ...
+
+    def refresh(self, rejected: str) -> str | None:
+        """A new token after ``rejected`` got a 401, or None when it cannot refresh."""
+        ...
+
+
+def fingerprint(token: str) -> str:
+    return "token-" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+class StaticToken:
+    """A token given as is (``SPOTIFY_ACCESS_TOKEN``, the sandbox): never refreshed."""
+
+    kind = "user"
+
+    def __init__(self, token: str, account: str | None = None) -> None:
+        self._token = token
+        self.account = account or fingerprint(token)
+
+    def access_token(self) -> str:
+        return self._token
+
+    def refresh(self, rejected: str) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"StaticToken(account={self.account!r})"
+
+
+class NoCredentials:
+    """No login yet: every call answers how to log in."""
+
+    kind = "none"
+    account = "anonymous"
+
+    def access_token(self) -> str:
+        raise LoginRequired()
+
+    def refresh(self, rejected: str) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return "NoCredentials()"
+
+
+def renew_at(expires_at: float, lifetime_s: float) -> float:
+    return expires_at - min(REFRESH_MARGIN_S, lifetime_s / 4)
+
+
+class _Renewing:
+    """A token renewed shortly before it expires and once after a 401, by one thread at a
+    time: callers that waited for the lock find the new token and use it (no refresh storm)."""
+
+    kind: str
+    account: str
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: tuple[str, float] | None = None  # (token, when to renew it)
+
+    def access_token(self) -> str:
+        current = self._current
+        if current is None or time.time() >= current[1]:
+            with self._lock:
+                current = self._current
+                if current is None or time.time() >= current[1]:
+                    current = self._current = self._obtain(None if current is None else current[0])
+        return current[0]
+
+    def refresh(self, rejected: str) -> str | None:
+        with self._lock:
+            current = self._current
+            if current is None or current[0] == rejected:
+                current = self._current = self._obtain(rejected)
+            return current[0]
+
+    def _obtain(self, unusable: str | None) -> tuple[str, float]:
+        """A token other than ``unusable`` that is not about to expire, and its renew time."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account={self.account!r})"
+
+
+class RefreshingCredentials(_Renewing):
+    """The login ``auth login`` stored: refreshed with its refresh token, and stored again."""
+
+    kind = "user"
+
+    def __init__(self, file: TokenFile, settings: Settings) -> None:
+        super().__init__()
+        self._file = file
+        self._settings = settings
+        try:
+            stored = file.load()
+        except LoginRequired:
+            stored = None  # the first request says so
+        self.account = (stored.user_id if stored else None) or "user"
+
+    def _obtain(self, unusable: str | None) -> tuple[str, float]:
+        # Read the file each time: another process (or a new `auth login`) may have
+        # refreshed already, and Spotify may have retired the refresh token we know.
+        stored = self._file.load()
+        if stored is None:
+            raise LoginRequired()
+        due = renew_at(stored.expires_at, stored.lifetime_s)
+        if stored.access_token != unusable and time.time() < due:
+            return stored.access_token, due
+        grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
+        renewed = _renewed(stored, grant)
+        self._file.save(renewed)
+        logger.info("refreshed the Spotify access token (valid {:.0f} s)", grant.lifetime_s)
+        return renewed.access_token, renew_at(renewed.expires_at, renewed.lifetime_s)
+
+
+def _renewed(stored: StoredLogin, grant: TokenGrant) -> StoredLogin:
+    return dataclasses.replace(
+        stored,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token or stored.refresh_token,  # Spotify may rotate it
+        expires_at=grant.expires_at,
+        lifetime_s=grant.lifetime_s,
+        scopes=grant.scopes if grant.scopes is not None else stored.scopes,
+    )
+
+
+class ClientCredentials(_Renewing):
+    """Catalog mode: app-only tokens from the client ID and secret, kept in memory."""
+
+    kind = "app"
+    account = "app"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._accounts = Accounts.of(settings)
+
+    def _obtain(self, unusable: str | None) -> tuple[str, float]:
+        grant = self._accounts.client_credentials()
+        logger.info("got an app-only token (catalog mode, valid {:.0f} s)", grant.lifetime_s)
+        return grant.access_token, renew_at(grant.expires_at, grant.lifetime_s)

@@ -1,0 +1,54 @@
+"""Which credentials the server uses, in order: ``SPOTIFY_ACCESS_TOKEN`` (static), the
+stored login, client credentials (catalog mode), none. (``--sandbox`` wins over all of
+them: the App decides that, since it owns the sandbox.)"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from spotify_mcp.auth.credentials import (
+    ClientCredentials,
+    Credentials,
+    NoCredentials,
+    RefreshingCredentials,
+    StaticToken,
+)
+from spotify_mcp.auth.store import TokenFile
+from spotify_mcp.config import Config
+
+Source = Literal["access_token", "stored", "client_credentials", "none"]
+KINDS: dict[Source, str] = {
+    "access_token": "user",
+    "stored": "user",
+    "client_credentials": "app",
+    "none": "none",
+}
+
+
+def credential_source(config: Config) -> Source:
+    """Decided from the settings and whether the token file exists: no network, no parsing."""
+    settings = config.settings
+    if settings.access_token is not None:
+        return "access_token"
+    if TokenFile.of(config.paths).exists():
+        return "stored"
+    if settings.client_id and settings.client_secret is not None:
+        return "client_credentials"
+    return "none"
+
+
+def login_kind(config: Config) -> str:
+    """``user``, ``app`` (catalog only) or ``none``."""
+    return KINDS[credential_source(config)]
+
+
+def configured_credentials(config: Config) -> Credentials:
+    source = credential_source(config)
+    settings = config.settings
+    if source == "access_token" and settings.access_token is not None:
+        return StaticToken(settings.access_token.get_secret_value())
+    if source == "stored":
+        return RefreshingCredentials(TokenFile.of(config.paths), settings)
+    if source == "client_credentials":
+        return ClientCredentials(settings)
+    return NoCredentials()

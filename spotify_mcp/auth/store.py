@@ -1,0 +1,97 @@
+"""The stored login: one JSON file in the data dir, readable and writable by its owner only.
+
+The file is written to a temporary file created with mode 0600 (``O_EXCL``: never an
+existing file, never a moment of wider permissions), then renamed over the old one, so a
+reader sees the old login or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spotify_mcp.config import Paths
+from spotify_mcp.errors import LoginRequired
+
+TOKEN_FILE = "token.json"
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """A user's login as ``auth login`` stored it; ``repr()`` leaves the tokens out."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: float
+    lifetime_s: float
+    """How long the access token was issued for: sets how early it is renewed."""
+    scopes: tuple[str, ...]
+    client_id: str
+    user_id: str | None
+    display_name: str | None
+    authorized_at: float
+    """When the user approved: Spotify's refresh tokens expire six months later."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoredLogin:
+        return cls(**{**data, "scopes": tuple(data["scopes"])})
+
+
+class TokenFile:
+    """Where the login lives: ``<data dir>/token.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def of(cls, paths: Paths) -> TokenFile:
+        return cls(paths.data_dir / TOKEN_FILE)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def load(self) -> StoredLogin | None:
+        """The login, or None when there is none; raises :class:`LoginRequired` when the
+        file cannot be used (the message names the file, never its content)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            return StoredLogin.from_json(json.loads(text))
+        except (ValueError, TypeError, KeyError):
+            raise LoginRequired(f"The stored Spotify login ({self.path}) is unreadable.") from None
+
+    def save(self, login: StoredLogin) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}")
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(asdict(login), out, indent=2)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+
+    def delete(self) -> bool:
+        """Remove the login; False when there was none."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def readable_by_others(self) -> bool:
+        """True when someone widened the file's permissions after we wrote it."""
+        return os.name == "posix" and bool(self.path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+    def __repr__(self) -> str:
+        return f"TokenFile({str(self.path)!r})"

@@ -1,0 +1,220 @@
+"""Settings: defaults < TOML config file < environment < command line.
+
+The config file is ``config.toml`` in ``SPOTIFY_MCP_HOME`` (which relocates everything the
+server writes) or in the platform's config directory. Environment variables are
+``SPOTIFY_MCP_<KEY>``, with ``__`` between nested keys (``SPOTIFY_MCP_CACHE__TTL_S``), plus
+the unprefixed ``SPOTIFY_*`` names in :data:`SPOTIFY_ENV`. Each plugin's own section is a
+typed model it returns from the ``plugin_settings`` hook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "spotify-mcp"
+ENV_PREFIX = "SPOTIFY_MCP_"
+#: Unprefixed variables, named as other Spotify tools name them.
+SPOTIFY_ENV = {
+    "SPOTIFY_CLIENT_ID": "client_id",
+    "SPOTIFY_CLIENT_SECRET": "client_secret",
+    "SPOTIFY_REDIRECT_URI": "redirect_uri",
+    "SPOTIFY_API_BASE_URL": "api_base_url",
+    "SPOTIFY_ACCOUNTS_BASE_URL": "accounts_base_url",
+    "SPOTIFY_ACCESS_TOKEN": "access_token",
+}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the key and the source."""
+
+
+class PluginsSettings(BaseModel):
+    disabled: list[str] = Field(default_factory=list, description="Plugins not to load.")
+
+
+class PipelineSettings(BaseModel):
+    order: dict[str, int] = Field(
+        default_factory=dict, description="Middleware order overrides, by middleware name."
+    )
+
+
+class Settings(BaseSettings):
+    """The core's settings. Plugin sections are added as fields by :func:`load_config`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore"
+    )
+
+    log_level: Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    client_id: str | None = Field(None, description="Spotify app client ID (for login).")
+    client_secret: SecretStr | None = Field(None, description="Only for confidential apps.")
+    redirect_uri: str = "http://127.0.0.1:8888/callback"
+    api_base_url: str = "https://api.spotify.com/v1"
+    accounts_base_url: str = "https://accounts.spotify.com"
+    access_token: SecretStr | None = Field(None, description="Used as is, never refreshed.")
+    market: str | None = Field(None, description="ISO 3166-1 country code for catalog lookups.")
+    request_timeout_s: float = Field(10.0, gt=0)
+    plugins: PluginsSettings = Field(default_factory=PluginsSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _SpotifyEnvSource(settings_cls),
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+
+class _SpotifyEnvSource(PydanticBaseSettingsSource):
+    """The unprefixed ``SPOTIFY_*`` variables of :data:`SPOTIFY_ENV`."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ is overridden; pydantic-settings requires this
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: os.environ[env] for env, key in SPOTIFY_ENV.items() if os.environ.get(env)}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the server reads its config and writes tokens and caches."""
+
+    config_file: Path
+    data_dir: Path
+    cache_dir: Path
+
+    @classmethod
+    def discover(cls, config_file: str | Path | None = None) -> Paths:
+        home = os.environ.get("SPOTIFY_MCP_HOME")
+        if home:
+            base = Path(home).expanduser()
+            default_config, data, cache = base / "config.toml", base / "data", base / "cache"
+        else:
+            import platformdirs
+
+            default_config = platformdirs.user_config_path(APP_NAME) / "config.toml"
+            data = platformdirs.user_data_path(APP_NAME)
+            cache = platformdirs.user_cache_path(APP_NAME)
+        chosen = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config
+        return cls(Path(chosen).expanduser(), data, cache)
+
+
+@dataclass(frozen=True)
+class Config:
+    """What plugins receive: the validated settings and the paths."""
+
+    settings: Settings
+    paths: Paths
+
+    def section(self, name: str, model: type[M]) -> M:
+        """The plugin section ``name``, validated as ``model`` (defaults if absent)."""
+        value = getattr(self.settings, name, None)
+        return value if isinstance(value, model) else model.model_validate(value or {})
+
+
+def load_config(
+    paths: Paths,
+    overrides: Mapping[str, Any] | None = None,
+    sections: Mapping[str, type[BaseModel]] | None = None,
+) -> Config:
+    """Read the settings; ``overrides`` (from the command line) win over every other source."""
+    sections = sections or {}
+    namespace: dict[str, Any] = {
+        "__annotations__": dict(sections),
+        "model_config": SettingsConfigDict(toml_file=paths.config_file),
+        **{name: Field(default_factory=model) for name, model in sections.items()},
+    }
+    settings_cls = type("Settings", (Settings,), namespace)
+    try:
+        settings = settings_cls(**dict(overrides or {}))
+    except ValidationError as error:
+        raise ConfigError(_describe(error, paths)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{paths.config_file} is not valid TOML: {error}") from None
+    return Config(settings, paths)
+
+
+def _describe(error: ValidationError, paths: Paths) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+    )
+    return (
+        f"invalid configuration ({problems}). Sources: {paths.config_file}, "
+        f"{ENV_PREFIX}* environment variables, command-line options."
+    )
+
+
+def parse_override(item: str) -> dict[str, Any]:
+    """``"cache.ttl_s=60"`` -> ``{"cache": {"ttl_s": 60}}``; values are TOML, else strings."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"expected KEY=VALUE, got {item!r}")
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    result: dict[str, Any] = {}
+    node = result
+    *parents, leaf = key.strip().split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    return result
+
+
+def merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``extra`` into a copy of ``base``."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def write_file(path: Path, data: Mapping[str, Any]) -> None:
+    """Write TOML atomically, readable by the owner only (it may hold a client secret)."""
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(dict(data), fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

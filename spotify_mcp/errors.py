@@ -1,0 +1,114 @@
+"""Errors a tool call can meet, each with a message a language model can act on.
+
+Tools and middleware raise :class:`SpotifyMCPError` subclasses; :func:`explain` turns any
+exception met during a tool call (ours, spotipy's, a transport failure) into one clear
+sentence for the tool result. Messages never contain tokens.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
+
+_DEVICE_HINT = (
+    "Call playback_devices to list the user's devices, then playback_transfer to make one "
+    "active (or pass device_id). The Spotify app must be open on that device."
+)
+
+
+class SpotifyMCPError(Exception):
+    """Base class: ``str(error)`` is the actionable message shown to the model."""
+
+
+class InvalidInput(SpotifyMCPError):
+    """The arguments are wrong in a way validation could not see (e.g. an album where a
+    track is expected). Raised before any request is sent."""
+
+
+class LoginRequired(SpotifyMCPError):
+    """No usable credentials: the user must log in."""
+
+    def __init__(self, detail: str = "Not logged in to Spotify.") -> None:
+        super().__init__(
+            f"{detail} Run `spotify-mcp auth login` in a terminal, "
+            "or start the server with `spotify-mcp serve --sandbox` to try it without an account."
+        )
+
+
+class RetryLater(SpotifyMCPError):
+    """Spotify (or our own guard) asks us to wait; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        self.retry_at = time.time() + retry_after
+        super().__init__(f"{message} Try again in {retry_after:.0f} s.")
+
+
+class RateLimited(RetryLater):
+    """Spotify answered 429 and the wait is longer than we are willing to block."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("Spotify's rate limit was reached.", retry_after)
+
+
+class CircuitOpen(RetryLater):
+    """Calls to an endpoint family are paused after repeated failures."""
+
+    def __init__(self, family: str, retry_after: float) -> None:
+        self.family = family
+        super().__init__(
+            f"Spotify's {family} endpoints failed repeatedly, so calls to them are paused.",
+            retry_after,
+        )
+
+
+def explain(error: BaseException) -> str:
+    """One actionable sentence for any error met during a tool call."""
+    if isinstance(error, SpotifyMCPError):
+        return str(error)
+    if isinstance(error, ConnectError):
+        return f"Could not connect to Spotify ({error}). Check the network and try again."
+    if isinstance(error, ConnectionLost | RequestTimeout):
+        return (
+            f"The connection to Spotify failed before an answer arrived ({error}). "
+            "The change may or may not have been made: read the current state before retrying."
+        )
+    status = getattr(error, "http_status", None)
+    if isinstance(status, int):  # spotipy.SpotifyException, without importing spotipy here
+        return _explain_http(status, getattr(error, "reason", None), _spotify_message(error))
+    return f"Unexpected error: {type(error).__name__}"
+
+
+def _spotify_message(error: Any) -> str:
+    # spotipy puts "<url>:\n <message>" in msg; the URL is noise for a model.
+    msg = str(getattr(error, "msg", "") or "")
+    return msg.split(":\n", 1)[-1].strip() or "no details"
+
+
+def _explain_http(status: int, reason: str | None, message: str) -> str:
+    if reason == "NO_ACTIVE_DEVICE":
+        return f"No active Spotify device. {_DEVICE_HINT}"
+    if reason == "PREMIUM_REQUIRED":
+        return "This needs Spotify Premium: the logged-in user has a free account."
+    if status == 400:
+        return f"Spotify rejected the request as invalid: {message}."
+    if status == 401:
+        return (
+            f"Spotify rejected the access token ({message}). "
+            "Run `spotify-mcp auth login` to log in again."
+        )
+    if status == 403:
+        return (
+            f"Spotify refused this ({message}). The user may not own the item (only a "
+            "playlist's owner or collaborators can change it), or the login lacks a scope: "
+            "`spotify-mcp auth status` shows which."
+        )
+    if status == 404:
+        return f"Not found ({message}). Check the ID, URI or URL; search can find the right one."
+    if status == 429:
+        return "Spotify's rate limit was reached. Wait a little and try again."
+    if status >= 500:
+        return f"Spotify had an internal problem (HTTP {status}: {message}). Try again shortly."
+    return f"Spotify answered HTTP {status}: {message}."

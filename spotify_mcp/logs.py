@@ -1,0 +1,55 @@
+"""Logging: loguru to stderr only (stdout is the MCP channel), with secrets redacted.
+
+Standard-library logging (spotipy, urllib3, uvicorn, the mcp SDK) is routed through loguru
+so every line passes the same redaction. Tracebacks never show local variables.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+if TYPE_CHECKING:
+    from loguru import Record
+
+_SECRETS = re.compile(
+    r"(?P<key>Bearer\s+|Basic\s+|(?:access_token|refresh_token|client_secret|code_verifier|code)"
+    r"""['"]?\s*[:=]\s*['"]?)(?P<value>[A-Za-z0-9._~+/=\-]{6,})""",
+    re.IGNORECASE,
+)
+_FORMAT = "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <7}</level> {name}: {message}"
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a token or secret with ``<redacted>``."""
+    return _SECRETS.sub(lambda m: m.group("key") + "<redacted>", text)
+
+
+def _patch(record: Record) -> None:
+    record["message"] = redact(record["message"])
+
+
+class _InterceptHandler(logging.Handler):
+    """Hands standard-library log records to loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(exception=record.exc_info, depth=6).log(level, record.getMessage())
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logger.remove()
+    logger.configure(patcher=_patch)
+    logger.add(sys.stderr, level=level.upper(), format=_FORMAT, backtrace=False, diagnose=False)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    # spotipy logs each HTTP error itself; we explain errors once, per tool call.
+    logging.getLogger("spotipy").setLevel(logging.CRITICAL)
+    for noisy in ("urllib3", "httpx2", "httpcore2", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

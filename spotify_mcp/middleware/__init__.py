@@ -1,0 +1,1 @@
+"""Middleware plugins: each module returns one middleware for the request pipeline."""

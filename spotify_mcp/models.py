@@ -1,0 +1,236 @@
+"""Compact result shapes shared by tool groups: what a model needs, not the raw payload.
+
+Every item carries its ``uri`` (which names its kind and ID; any tool accepts it) and its
+``name``. ``X.of(payload)`` builds one from a Spotify API object. Pages carry ``total`` and
+``next_offset`` (None on the last page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, SerializeAsAny
+
+T = TypeVar("T")
+Payload = Mapping[str, Any]
+_DESCRIPTION_CHARS = 300
+
+
+def _names(payload: Payload, key: str) -> list[Item]:
+    return [Item.of(a) for a in payload.get(key) or [] if a]
+
+
+def _image(payload: Payload) -> str | None:
+    images = payload.get("images") or []
+    return images[0].get("url") if images else None
+
+
+def _short(text: str | None) -> str | None:
+    if not text:
+        return None
+    return text if len(text) <= _DESCRIPTION_CHARS else text[: _DESCRIPTION_CHARS - 1] + "…"
+
+
+class Item(BaseModel):
+    uri: str
+    name: str
+
+    @classmethod
+    def of(cls, payload: Payload) -> Item:
+        return Item(uri=payload.get("uri") or "", name=payload.get("name") or "")
+
+
+class Track(Item):
+    artists: list[Item]
+    album: Item | None = None
+    duration_ms: int
+    explicit: bool | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Track:
+        album = payload.get("album")
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            artists=_names(payload, "artists"),
+            album=Item.of(album) if album else None,
+            duration_ms=payload.get("duration_ms") or 0,
+            explicit=payload.get("explicit") or None,
+        )
+
+
+class Album(Item):
+    artists: list[Item]
+    album_type: str | None = None
+    release_date: str | None = None
+    total_tracks: int | None = None
+    image: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Album:
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            artists=_names(payload, "artists"),
+            album_type=payload.get("album_type"),
+            release_date=payload.get("release_date"),
+            total_tracks=payload.get("total_tracks"),
+            image=_image(payload),
+        )
+
+
+class Artist(Item):
+    genres: list[str] | None = None
+    image: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Artist:
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            genres=payload.get("genres") or None,
+            image=_image(payload),
+        )
+
+
+class Show(Item):
+    publisher: str | None = None
+    description: str | None = None
+    total_episodes: int | None = None
+    image: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Show:
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            publisher=payload.get("publisher"),
+            description=_short(payload.get("description")),
+            total_episodes=payload.get("total_episodes"),
+            image=_image(payload),
+        )
+
+
+class Episode(Item):
+    show: Item | None = None
+    release_date: str | None = None
+    duration_ms: int
+    description: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Episode:
+        show = payload.get("show")
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            show=Item.of(show) if show else None,
+            release_date=payload.get("release_date"),
+            duration_ms=payload.get("duration_ms") or 0,
+            description=_short(payload.get("description")),
+        )
+
+
+class Audiobook(Item):
+    authors: list[str]
+    narrators: list[str] | None = None
+    total_chapters: int | None = None
+    description: str | None = None
+    image: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Audiobook:
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            authors=[a["name"] for a in payload.get("authors") or []],
+            narrators=[n["name"] for n in payload.get("narrators") or []] or None,
+            total_chapters=payload.get("total_chapters"),
+            description=_short(payload.get("description")),
+            image=_image(payload),
+        )
+
+
+class Chapter(Item):
+    audiobook: Item | None = None
+    chapter_number: int | None = None
+    duration_ms: int
+
+    @classmethod
+    def of(cls, payload: Payload) -> Chapter:
+        book = payload.get("audiobook")
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            audiobook=Item.of(book) if book else None,
+            chapter_number=payload.get("chapter_number"),
+            duration_ms=payload.get("duration_ms") or 0,
+        )
+
+
+class Playlist(Item):
+    owner: str
+    public: bool | None = None
+    collaborative: bool | None = None
+    description: str | None = None
+    total: int | None = None
+    snapshot_id: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload) -> Playlist:
+        owner = payload.get("owner") or {}
+        # "items" replaced the deprecated "tracks" in 2026; accept either.
+        items = payload.get("items") or payload.get("tracks") or {}
+        return cls(
+            uri=payload["uri"],
+            name=payload["name"],
+            owner=owner.get("display_name") or owner.get("id") or "",
+            public=payload.get("public"),
+            collaborative=payload.get("collaborative") or None,
+            description=_short(payload.get("description")),
+            total=items.get("total") if isinstance(items, Mapping) else None,
+            snapshot_id=payload.get("snapshot_id"),
+        )
+
+
+#: Shapes for a payload's ``type`` field, for lists that mix kinds (queues, playlists).
+BY_TYPE: dict[str, Callable[[Payload], Item]] = {
+    "track": Track.of,
+    "album": Album.of,
+    "artist": Artist.of,
+    "show": Show.of,
+    "episode": Episode.of,
+    "audiobook": Audiobook.of,
+    "chapter": Chapter.of,
+    "playlist": Playlist.of,
+}
+
+
+def any_item(payload: Payload) -> Item:
+    """The compact shape for a payload of any kind."""
+    return BY_TYPE.get(payload.get("type", ""), Item.of)(payload)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    next_offset: int | None = None
+
+    @classmethod
+    def of(cls, payload: Payload, convert: Callable[[Payload], T]) -> Page[T]:
+        """A page from a Spotify paging object; null items (removed content) are skipped."""
+        offset = payload.get("offset") or 0
+        raw = payload.get("items") or []
+        return cls(
+            items=[convert(item) for item in raw if item],
+            total=payload.get("total") or 0,
+            offset=offset,
+            next_offset=offset + len(raw) if payload.get("next") else None,
+        )
+
+
+# A page of items of any kind, each sent with all its fields. Its schema names only uri and
+# name: one small schema for every kind keeps tools/list lean (a docstring would be sent too).
+class ItemPage(Page[SerializeAsAny[Item]]):
+    pass

@@ -1,0 +1,141 @@
+"""The plugin manager: built-in and third-party plugins load the same way, by entry point.
+
+Disabled plugins are never imported, so a broken plugin can be disabled. A plugin that
+fails to import or to register is recorded with its error and left out; the rest load.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+from loguru import logger
+
+from spotify_mcp import hookspecs
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+GROUP = "spotify_mcp"
+#: Core parts: refusing to disable them keeps `server_info` and the CLI usable.
+ESSENTIAL = frozenset({"server"})
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    enabled: bool = True
+    error: str | None = None
+    """Why the plugin failed to import or register; None when it is loaded."""
+
+    @property
+    def loaded(self) -> bool:
+        return self.enabled and self.error is None
+
+
+class UnknownPlugin(Exception):
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        super().__init__(f"no plugin named {name!r}; known plugins: {', '.join(sorted(known))}")
+
+
+class Plugins:
+    """A pluggy manager plus what it knows about every installed plugin."""
+
+    def __init__(self, disabled: Iterable[str] = ()) -> None:
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.info: dict[str, PluginInfo] = {}
+        self.disabled = {name for name in disabled if name not in ESSENTIAL}
+        for name in set(disabled) & ESSENTIAL:
+            logger.warning("plugin {} is a core part and cannot be disabled; loading it", name)
+
+    def load_entry_points(self) -> None:
+        for ep in entry_points(group=GROUP):
+            self._load(ep)
+
+    def _load(self, ep: EntryPoint) -> None:
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(
+            ep.name,
+            distribution=dist.name if dist else None,
+            version=dist.version if dist else None,
+            enabled=ep.name not in self.disabled,
+        )
+        if ep.name in self.info:
+            info.error = f"another distribution already provides a plugin named {ep.name!r}"
+            logger.error("plugin {} ({}) not loaded: {}", ep.name, info.distribution, info.error)
+            return
+        self.info[ep.name] = info
+        if not info.enabled:
+            return  # blocked before import
+        try:
+            self.pm.register(ep.load(), name=ep.name)
+        except Exception as error:
+            self.fail(ep.name, error)
+
+    def register(self, plugin: object, name: str) -> None:
+        """Register an in-process plugin (tests, embedding), unless it is disabled."""
+        self.info[name] = PluginInfo(name, enabled=name not in self.disabled)
+        if name not in self.disabled:
+            self.pm.register(plugin, name=name)
+
+    def fail(self, name: str, error: BaseException) -> None:
+        """Record ``error`` for plugin ``name`` and take it out of every hook."""
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        info = self.info.setdefault(name, PluginInfo(name))
+        info.error = detail
+        logger.error("plugin {} ({}) failed and is left out: {}", name, info.distribution, detail)
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin, name=name)
+
+    def implementations(self, hook: str) -> Iterator[tuple[str, Callable[..., Any]]]:
+        """``(plugin name, function)`` for each loaded plugin implementing ``hook``, in
+        registration order."""
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            yield impl.plugin_name, impl.function
+
+    def impl(self, name: str, hook: str) -> Callable[..., Any] | None:
+        """Plugin ``name``'s implementation of ``hook``, if it has one."""
+        return next((fn for plugin, fn in self.implementations(hook) if plugin == name), None)
+
+    def loaded(self) -> list[str]:
+        """Names of the plugins that are enabled and loaded without error."""
+        return [name for name, info in self.info.items() if info.loaded]
+
+    def collect_settings(self) -> dict[str, type[BaseModel]]:
+        """Each plugin's settings model (``plugin_settings`` hook), keyed by plugin name."""
+        sections: dict[str, type[BaseModel]] = {}
+        for name, fn in self.implementations("plugin_settings"):
+            try:
+                model = fn()
+            except Exception as error:
+                self.fail(name, error)
+                continue
+            if model is not None:
+                sections[name] = model
+        return sections
+
+    def hooks_of(self, name: str) -> list[str]:
+        plugin = self.pm.get_plugin(name)
+        if plugin is None:
+            return []
+        return sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Call an observation hook on every plugin; one plugin's error never stops the rest."""
+        for name, fn in self.implementations(hook):
+            try:
+                fn(**kwargs)
+            except Exception:
+                logger.exception("plugin {} raised in {}", name, hook)
+
+    def check_known(self, name: str) -> None:
+        if name not in self.info:
+            raise UnknownPlugin(name, self.info)

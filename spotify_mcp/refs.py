@@ -1,0 +1,134 @@
+"""References to Spotify items: an ID, a ``spotify:`` URI or an open.spotify.com URL.
+
+Tool parameters typed with :func:`ref_type` accept all three and are validated before any
+request is sent; the tool receives a :class:`Ref`. A reference of the wrong kind (an album
+where a track is expected) is a clear validation error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import PlainValidator, WithJsonSchema
+
+from spotify_mcp.errors import InvalidInput
+
+Kind = Literal[
+    "track", "album", "artist", "playlist", "show", "episode", "audiobook", "chapter", "user"
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+_USER_ID = re.compile(r"^[0-9A-Za-z._\-]{1,64}$")
+_URL_HOSTS = ("open.spotify.com", "play.spotify.com")
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str
+    id: str
+
+    @property
+    def uri(self) -> str:
+        return f"spotify:{self.kind}:{self.id}"
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
+    """Parse ``value``; ``expected`` is the kind (or kinds) the caller accepts.
+
+    A bare ID is taken to be of the expected kind, so it needs exactly one.
+    """
+    kinds = [expected] if isinstance(expected, str) else list(expected or KINDS)
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InvalidInput(f"expected a Spotify {_names(kinds)} reference, got {value!r}")
+    kind, item_id = _split(text, kinds)
+    if kind not in kinds:
+        raise InvalidInput(
+            f"{text!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
+            f"{_names(kinds)} is expected here"
+        )
+    valid = _USER_ID if kind == "user" else _ID
+    if not valid.match(item_id):
+        raise InvalidInput(
+            f"{item_id!r} is not a valid Spotify {kind} ID "
+            f"(IDs are 22 letters and digits, e.g. spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC)"
+        )
+    return Ref(kind, item_id)
+
+
+def _split(text: str, kinds: list[str]) -> tuple[str, str]:
+    if text.startswith("spotify:"):
+        parts = text.split(":")
+        # Legacy playlist URIs: spotify:user:<owner>:playlist:<id>
+        if len(parts) == 5 and parts[1] == "user" and parts[3] == "playlist":
+            return "playlist", parts[4]
+        if len(parts) == 3 and parts[1] in KINDS:
+            return parts[1], parts[2]
+        raise InvalidInput(f"{text!r} is not a Spotify URI like spotify:track:<id>")
+    if "spotify.com" in text or text.startswith(("http:", "https:")):
+        return _split_url(text)
+    if len(kinds) != 1:
+        raise InvalidInput(
+            f"{text!r} is a bare ID, which could be {_names(kinds, 'or')}: "
+            "pass a spotify: URI or an open.spotify.com URL instead"
+        )
+    return kinds[0], text
+
+
+def _split_url(text: str) -> tuple[str, str]:
+    url = urlsplit(text if "://" in text else f"https://{text}")
+    segments = [s for s in url.path.split("/") if s]
+    if segments and segments[0].startswith("intl-"):
+        segments = segments[1:]  # localized links: /intl-de/track/<id>
+    if url.hostname not in _URL_HOSTS or len(segments) < 2 or segments[0] not in KINDS:
+        raise InvalidInput(
+            f"{text!r} is not an open.spotify.com link to an item "
+            "(e.g. https://open.spotify.com/track/<id>); short links must be opened first"
+        )
+    return segments[0], segments[1]
+
+
+def _article(kind: str) -> str:
+    return "an" if kind[0] in "aeiou" else "a"
+
+
+def _names(kinds: list[str], joiner: str = "or") -> str:
+    return (
+        f" {joiner} ".join(kinds)
+        if len(kinds) <= 2
+        else ", ".join(kinds[:-1]) + f" {joiner} {kinds[-1]}"
+    )
+
+
+def ref_type(*kinds: str) -> Any:
+    """A parameter type that accepts ID / URI / URL of ``kinds`` and yields a :class:`Ref`.
+
+    ``TrackRef = ref_type("track")``; ``PlayableRef = ref_type("track", "episode")``.
+    """
+
+    def validate(value: Any) -> Ref:
+        if isinstance(value, Ref):
+            return value
+        try:
+            return parse_ref(value, kinds)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+
+    example = f"spotify:{kinds[0]}:4uLU6hMCjMI75M1A2tKUQC"
+    description = (
+        f"Spotify {_names(list(kinds))}: ID, URI ({example}) or open.spotify.com URL"
+        if len(kinds) == 1
+        else f"Spotify {_names(list(kinds))}: URI or open.spotify.com URL"
+    )
+    return Annotated[
+        Ref,
+        PlainValidator(validate),
+        WithJsonSchema({"type": "string", "description": description}),
+    ]

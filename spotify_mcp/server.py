@@ -1,0 +1,380 @@
+"""Builds the MCP server from what plugins registered, and runs it over stdio.
+
+Each registered function is wrapped once: the parameters named ``spotify`` and ``app`` are
+filled in and hidden from the input schema; Spotify, transport and input errors become a
+tool result with ``isError`` and one actionable sentence; a pydantic model result becomes
+structured content plus its compact JSON as text.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import io
+import json
+import sys
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import anyio
+from anyio.streams.memory import MemoryObjectSendStream
+from loguru import logger
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.prompts import Prompt
+from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
+from mcp.shared.uri_template import UriTemplate
+from mcp_types import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    CallToolResult,
+    Completion,
+    ErrorData,
+    JSONRPCError,
+    PromptReference,
+    ResourceTemplateReference,
+    TextContent,
+    ToolAnnotations,
+    jsonrpc_message_adapter,
+)
+from pydantic import BaseModel, ValidationError
+
+from spotify_mcp.app import App
+from spotify_mcp.errors import SpotifyMCPError, explain
+from spotify_mcp.pipeline import TransportError
+from spotify_mcp.registry import ResourceSpec, ToolSpec
+
+INSTRUCTIONS = (
+    "Spotify for assistants: search the catalog, control playback, curate playlists and the "
+    "library. Wherever an item is named, an ID, a spotify: URI or an open.spotify.com URL "
+    "works. Playback needs an active device (playback_devices, playback_transfer)."
+)
+F = TypeVar("F", bound=Callable[..., Any])
+_INJECTED: dict[str, Callable[[App], Any]] = {"spotify": App.spotify, "app": lambda app: app}
+
+
+class SpotifyMCPServer(MCPServer):
+    """MCPServer that reports every tool call (validation failures included) to plugins."""
+
+    def __init__(self, app: App, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app = app
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        started, outcome = time.perf_counter(), "error"
+        try:
+            self._reject_unknown_arguments(name, arguments)
+            result = await super().call_tool(name, arguments, context)
+            outcome = "error" if getattr(result, "is_error", False) else "ok"
+            return result
+        finally:
+            self.app.plugins.notify(
+                "tool_called", name=name, outcome=outcome, duration_s=time.perf_counter() - started
+            )
+
+    async def run_stdio_async(self) -> None:
+        answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
+        stdin = anyio.wrap_file(
+            io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        )
+        lowlevel = self._lowlevel_server
+        lines = cast(Any, _CheckedLines(stdin, answers_in))  # the SDK only iterates it
+        async with (
+            stdio_server(stdin=lines) as (read_stream, write_stream),
+            anyio.create_task_group() as group,
+        ):
+
+            async def send_answers() -> None:
+                async for answer in answers_out:
+                    await write_stream.send(answer)
+
+            group.start_soon(send_answers)
+            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+            group.cancel_scope.cancel()
+
+    def _reject_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
+        """A misspelt argument would otherwise be dropped silently by validation."""
+        schema = self._tool_input_schema(name)
+        if schema is None:
+            return
+        known = schema.get("properties", {})
+        unknown = sorted(set(arguments) - set(known))
+        if unknown:
+            raise ToolError(
+                f"unknown argument(s) {', '.join(unknown)}; {name} takes: "
+                f"{', '.join(known) or 'no arguments'}"
+            )
+
+
+@dataclass
+class _PluginObjects:
+    """One plugin's MCP objects, all built before any is served (a failure drops them all)."""
+
+    tools: list[Tool] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+    resources: list[tuple[ResourceSpec, Callable[..., str]]] = field(default_factory=list)
+
+
+def build_server(app: App) -> SpotifyMCPServer:
+    built: list[_PluginObjects] = []
+    for plugin in app.plugins.loaded():
+        try:
+            built.append(_plugin_objects(app, plugin))
+        except Exception as error:  # a bad signature or URI template: the plugin's fault
+            app.fail_plugin(plugin, error)
+    server = SpotifyMCPServer(
+        app,
+        name="spotify-mcp",
+        title="Spotify",
+        version=app.version,
+        instructions=INSTRUCTIONS,
+        tools=[tool for objects in built for tool in objects.tools],
+    )
+    for objects in built:
+        for prompt in objects.prompts:
+            server.add_prompt(prompt)
+        for spec, read in objects.resources:
+            server.resource(
+                spec.uri,
+                name=spec.name,
+                title=spec.title,
+                description=spec.description,
+                mime_type=spec.mime_type,
+            )(read)
+    _add_completions(server, app)
+    return server
+
+
+def _plugin_objects(app: App, plugin: str) -> _PluginObjects:
+    visible = {spec.name for spec in app.visible_tools()}
+    objects = _PluginObjects(
+        tools=[mcp_tool(app, s) for s in app.tools.by_plugin(plugin) if s.name in visible],
+        prompts=[
+            Prompt.from_function(s.fn, name=s.name, title=s.title, description=s.description)
+            for s in app.prompts.by_plugin(plugin)
+        ],
+    )
+    for spec in app.resources.by_plugin(plugin):
+        read = _resource_reader(app, spec)
+        if UriTemplate.parse(spec.uri).variable_names:
+            ResourceTemplate.from_function(read, spec.uri, name=spec.name)  # validates
+        else:
+            FunctionResource.from_function(read, uri=spec.uri, name=spec.name)
+        objects.resources.append((spec, read))
+    return objects
+
+
+# -- tools ------------------------------------------------------------------------------
+
+
+def mcp_tool(app: App, spec: ToolSpec) -> Tool:
+    signature, injected = public_signature(spec.fn)
+    output = signature.return_annotation
+    if not (isinstance(output, type) and issubclass(output, BaseModel)):
+        raise TypeError(f"tool {spec.name!r} must be annotated to return a pydantic model")
+    if inspect.iscoroutinefunction(spec.fn):
+        raise TypeError(f"tool {spec.name!r} must be a plain function (tools run in threads)")
+
+    @functools.wraps(spec.fn)
+    def call(**kwargs: Any) -> CallToolResult:
+        with explained(ToolError):
+            result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
+        return to_result(result)
+
+    tool = Tool.from_function(
+        with_signature(call, signature),
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        annotations=ToolAnnotations(
+            read_only_hint=spec.read_only,
+            destructive_hint=spec.destructive,
+            idempotent_hint=spec.idempotent,
+            open_world_hint=spec.open_world,
+        ),
+        structured_output=True,
+    )
+    tool.parameters = compact_schema(tool.parameters)
+    tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema or {})
+    return tool
+
+
+def to_result(result: BaseModel) -> CallToolResult:
+    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+@contextmanager
+def explained(wrap: type[Exception]) -> Iterator[None]:
+    """Re-raise expected failures as ``wrap(one actionable sentence)``; bugs pass through
+    (the SDK logs them and tells the client only that the call failed)."""
+    try:
+        yield
+    except Exception as error:
+        from spotipy.exceptions import SpotifyException
+
+        if not isinstance(error, SpotifyMCPError | TransportError | SpotifyException):
+            raise
+        message = explain(error)
+        logger.info("call failed: {}", message)
+        raise wrap(message) from None
+
+
+def public_signature(fn: Callable[..., Any]) -> tuple[inspect.Signature, list[str]]:
+    """``fn``'s signature without the injected parameters, annotations evaluated.
+
+    Annotations are evaluated one by one so a plugin can import ``Spotify`` under
+    ``TYPE_CHECKING`` only (importing spotipy at startup would slow every cold start).
+    """
+    signature = inspect.signature(fn)
+    injected = [name for name in signature.parameters if name in _INJECTED]
+    params = [
+        p.replace(annotation=_evaluate(p.annotation, fn))
+        for p in signature.parameters.values()
+        if p.name not in _INJECTED
+    ]
+    return signature.replace(
+        parameters=params, return_annotation=_evaluate(signature.return_annotation, fn)
+    ), injected
+
+
+def with_signature(fn: F, signature: inspect.Signature) -> F:
+    """Give a wrapper its public signature, for the SDK's inspect and pydantic's type hints."""
+    fn.__signature__ = signature  # type: ignore[attr-defined]
+    fn.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+    fn.__annotations__["return"] = signature.return_annotation
+    return fn
+
+
+def _evaluate(annotation: Any, fn: Callable[..., Any]) -> Any:
+    if isinstance(annotation, str):
+        return eval(annotation, getattr(fn, "__globals__", {}))
+    return annotation
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop what says nothing, as tools/list is read by a model on every conversation: the
+    ``title`` pydantic puts on every schema (names already say it), and the null branch and
+    ``default: null`` of optional values (results omit None fields; arguments can be left out)."""
+    return cast(dict[str, Any], _strip_titles(schema, in_mapping=False))
+
+
+def _strip_titles(node: Any, in_mapping: bool) -> Any:
+    if isinstance(node, list):
+        return [_strip_titles(item, False) for item in node]
+    if not isinstance(node, dict):
+        return node
+    stripped = {
+        key: _strip_titles(value, in_mapping=key in ("properties", "$defs", "patternProperties"))
+        for key, value in node.items()
+        if in_mapping or not (key == "title" and isinstance(value, str))
+    }
+    return stripped if in_mapping else _omittable(stripped)
+
+
+def _omittable(node: dict[str, Any]) -> dict[str, Any]:
+    """``{"anyOf": [X, {"type": "null"}], "default": null, ...}`` -> ``{**X, ...}``."""
+    branches, null = node.get("anyOf") or [], {"type": "null"}
+    if node.get("default", ...) is not None or null not in branches:
+        return node
+    rest = [branch for branch in branches if branch != null]
+    node = {key: value for key, value in node.items() if key not in ("anyOf", "default")}
+    return {**rest[0], **node} if len(rest) == 1 else {"anyOf": rest, **node}
+
+
+# -- resources, prompts, completions ------------------------------------------------------
+
+
+def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
+    signature, injected = public_signature(spec.fn)
+
+    def read(**kwargs: Any) -> str:
+        with explained(ResourceError):
+            result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
+        if isinstance(result, BaseModel):
+            return result.model_dump_json(by_alias=True, exclude_none=True)
+        return result if isinstance(result, str) else json.dumps(result)
+
+    read.__name__ = spec.name
+    return with_signature(read, signature.replace(return_annotation=str))
+
+
+def _add_completions(server: MCPServer, app: App) -> None:
+    templates = {spec.uri: spec for spec in app.resources if spec.complete}
+
+    @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
+    async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
+        if isinstance(ref, PromptReference) or not isinstance(ref, ResourceTemplateReference):
+            return None
+        spec = templates.get(ref.uri)
+        completer = spec.complete.get(argument.name) if spec else None
+        if completer is None:
+            return None
+        try:
+            values = await anyio.to_thread.run_sync(completer, app.spotify(), argument.value)
+        except Exception as error:
+            logger.info("completion of {} failed: {}", argument.name, explain(error))
+            return None
+        return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def protocol_error(line: str) -> JSONRPCError | None:
+    """The JSON-RPC error answering a malformed line, or None when the line is a message."""
+    try:
+        jsonrpc_message_adapter.validate_json(line, by_name=False)
+        return None
+    except ValidationError as invalid:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
+        request_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(request_id, bool) or not isinstance(request_id, int | str):
+            request_id = None
+        problem = invalid.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
+        return _error(request_id, INVALID_REQUEST, f"Invalid request: {where}: {problem['msg']}")
+
+
+def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCError:
+    return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message))
+
+
+class _CheckedLines:
+    """stdin lines for the SDK's reader; malformed ones are answered here and dropped.
+
+    The SDK's stdio transport silently ignores a line it cannot parse, which leaves a
+    client waiting forever; JSON-RPC says to answer with a parse or invalid-request error.
+    """
+
+    def __init__(self, lines: AsyncIterable[str], answers: MemoryObjectSendStream[Any]) -> None:
+        self.lines, self.answers = lines, answers
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        async for line in self.lines:
+            if not line.strip():
+                continue
+            error = protocol_error(line)
+            if error is None:
+                yield line
+            else:
+                await self.answers.send(SessionMessage(error))
+
+
+async def serve_stdio(app: App) -> None:
+    server = build_server(app)
+    app.start()
+    try:
+        await server.run_stdio_async()
+    finally:
+        app.close()

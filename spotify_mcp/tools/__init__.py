@@ -1,0 +1,1 @@
+"""Tool-group plugins: each module registers one group of MCP tools."""

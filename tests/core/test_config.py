@@ -1,0 +1,94 @@
+"""Settings: defaults < config file < environment < command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+from stdio_server import run_cli
+
+from spotify_mcp.config import ConfigError, Paths, load_config, parse_override, write_file
+
+
+class Section(BaseModel):
+    ttl_s: int = 1
+    name: str = "default"
+
+
+def test_each_source_overrides_the_one_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = Paths.discover()
+    write_file(paths.config_file, {"log_level": "DEBUG", "demo": {"ttl_s": 2, "name": "file"}})
+    config = load_config(paths, sections={"demo": Section})
+    assert config.settings.log_level == "DEBUG"
+    assert config.section("demo", Section) == Section(ttl_s=2, name="file")
+
+    monkeypatch.setenv("SPOTIFY_MCP_DEMO__TTL_S", "3")
+    monkeypatch.setenv("SPOTIFY_MCP_LOG_LEVEL", "WARNING")
+    config = load_config(paths, sections={"demo": Section})
+    assert config.section("demo", Section) == Section(ttl_s=3, name="file")
+    assert config.settings.log_level == "WARNING"
+
+    config = load_config(paths, {"demo": {"ttl_s": 4}, "log_level": "ERROR"}, {"demo": Section})
+    assert config.section("demo", Section) == Section(ttl_s=4, name="file")
+    assert config.settings.log_level == "ERROR"
+
+
+def test_spotify_variables_point_the_session_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPOTIFY_API_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SPOTIFY_ACCOUNTS_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SPOTIFY_ACCESS_TOKEN", "a-token-value")
+    settings = load_config(Paths.discover()).settings
+    assert settings.api_base_url == "http://127.0.0.1:9/v1"
+    assert settings.accounts_base_url == "http://127.0.0.1:9"
+    assert settings.access_token is not None
+    assert settings.access_token.get_secret_value() == "a-token-value"
+    assert "a-token-value" not in repr(settings)
+
+
+def test_spotify_mcp_home_relocates_everything(isolated_home: Path) -> None:
+    paths = Paths.discover()
+    assert paths.config_file == isolated_home / "config.toml"
+    assert paths.data_dir.parent == isolated_home
+    assert paths.cache_dir.parent == isolated_home
+
+
+def test_invalid_values_name_the_key_and_the_sources() -> None:
+    with pytest.raises(ConfigError, match=r"demo\.ttl_s"):
+        load_config(Paths.discover(), {"demo": {"ttl_s": "soon"}}, {"demo": Section})
+
+
+def test_invalid_toml_is_reported_with_the_file() -> None:
+    paths = Paths.discover()
+    paths.config_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text("log_level = [unclosed")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(paths)
+
+
+def test_overrides_parse_as_toml_values() -> None:
+    assert parse_override("cache.ttl_s=60") == {"cache": {"ttl_s": 60}}
+    assert parse_override("metrics.enabled=false") == {"metrics": {"enabled": False}}
+    assert parse_override("market=DE") == {"market": "DE"}
+    with pytest.raises(ConfigError):
+        parse_override("no-equals-sign")
+
+
+def test_config_file_is_written_owner_only(isolated_home: Path) -> None:
+    paths = Paths.discover()
+    write_file(paths.config_file, {"client_secret": "s3cret"})
+    assert (paths.config_file.stat().st_mode & 0o777) == 0o600
+
+
+def test_cli_set_and_config_show_mask_secrets(isolated_home: Path) -> None:
+    env = {"SPOTIFY_CLIENT_SECRET": "very-secret-value"}
+    shown = run_cli("--set", "market=SE", "config", "show", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["market"] == "SE"
+    assert "very-secret-value" not in shown.stdout
+    path = run_cli("config", "path", "--json")
+    assert json.loads(path.stdout)["config_file"] == str(isolated_home / "config.toml")
+    assert os.environ["SPOTIFY_MCP_HOME"] == str(isolated_home)

@@ -1,0 +1,132 @@
+"""Plugins load by entry point, can be disabled before import, fail alone, never collide."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import core_app
+from pydantic import BaseModel
+from stdio_server import StdioServer, run_cli
+
+from spotify_mcp import hookimpl
+from spotify_mcp.app import App
+from spotify_mcp.registry import DuplicateNameError
+
+
+def plugin_rows(*args: str) -> dict[str, dict]:
+    result = run_cli("plugins", "list", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
+
+
+def test_third_party_plugin_is_listed_with_its_distribution(plugin_site: Path) -> None:
+    hello = plugin_rows()["hello"]
+    assert hello["distribution"] == "spotify-mcp-hello"
+    assert hello["version"] == "1.2.3"
+    assert hello["kinds"] == ["tools"]
+    assert hello["enabled"] is True
+    assert hello["tools"] == ["hello_greet", "hello_rendezvous"]
+    assert hello["error"] is None
+
+
+def test_broken_plugin_is_reported_and_the_rest_still_load(plugin_site: Path) -> None:
+    rows = plugin_rows()
+    assert "boom: this plugin cannot be imported" in rows["broken"]["error"]
+    assert rows["broken"]["distribution"] == "spotify-mcp-broken"
+    assert rows["hello"]["error"] is None
+    info = run_cli("tools", "call", "server_info")
+    assert info.returncode == 0, info.stderr
+    assert "broken" in json.loads(info.stdout)["failed"]
+
+
+def test_disabled_plugin_is_never_imported(plugin_site: Path) -> None:
+    app = App.create({"plugins": {"disabled": ["broken"]}})
+    assert app.plugins.info["broken"].enabled is False
+    assert app.plugins.info["broken"].error is None
+    assert "broken_plugin" not in sys.modules
+    assert "hello_greet" in app.tools
+
+
+def test_disable_and_enable_change_what_clients_see(plugin_site: Path, tmp_path: Path) -> None:
+    home = Path(os.environ["SPOTIFY_MCP_HOME"])
+    env = {"PYTHONPATH": os.environ["PYTHONPATH"], "SPOTIFY_MCP_HOME": str(home)}
+
+    def tool_names() -> set[str]:
+        with StdioServer(env=env, home=home) as server:
+            return {tool.name for tool in server.list_tools()}
+
+    assert "hello_greet" in tool_names()
+
+    disabled = run_cli("plugins", "disable", "hello")
+    assert disabled.returncode == 0, disabled.stderr
+    assert plugin_rows()["hello"]["enabled"] is False
+    assert "hello_greet" not in tool_names()
+
+    enabled = run_cli("plugins", "enable", "hello")
+    assert enabled.returncode == 0, enabled.stderr
+    assert "hello_greet" in tool_names()
+
+
+def test_unknown_plugin_name_lists_the_known_ones() -> None:
+    result = run_cli("plugins", "disable", "no-such-plugin")
+    assert result.returncode != 0
+    assert "no plugin named 'no-such-plugin'" in result.stderr
+    assert "server" in result.stderr
+
+
+def test_core_part_cannot_be_disabled() -> None:
+    result = run_cli("plugins", "disable", "server")
+    assert result.returncode != 0
+    assert "cannot be disabled" in result.stderr
+
+
+class Reply(BaseModel):
+    value: str
+
+
+def _tool(name: str):  # a distinct function per registration, named for the tool
+    def fn() -> Reply:
+        """A test tool."""
+        return Reply(value=name)
+
+    fn.__name__ = name
+    return fn
+
+
+class Registers:
+    def __init__(self, *names: str, fail: bool = False) -> None:
+        self.names, self.fail = names, fail
+
+    @hookimpl
+    def register_tools(self, registry) -> None:
+        for name in self.names:
+            registry.add(_tool(name), title=name, read_only=True)
+        if self.fail:
+            raise RuntimeError("registration went wrong")
+
+
+def test_two_plugins_with_the_same_tool_name_fail_startup_naming_both() -> None:
+    with pytest.raises(DuplicateNameError) as error:
+        core_app(inline_plugins=[("alpha", Registers("dup")), ("beta", Registers("dup"))])
+    assert "'dup'" in str(error.value)
+    assert "'alpha'" in str(error.value) and "'beta'" in str(error.value)
+
+
+def test_plugin_whose_registration_raises_is_left_out_entirely() -> None:
+    app = core_app(
+        inline_plugins=[("good", Registers("kept")), ("bad", Registers("dropped", fail=True))]
+    )
+    assert "kept" in app.tools
+    assert "dropped" not in app.tools
+    assert "registration went wrong" in app.plugins.info["bad"].error
+    assert "bad" not in app.plugins.loaded()
+
+
+def test_tools_are_attributed_to_the_plugin_that_registered_them() -> None:
+    app = core_app(inline_plugins=[("mine", Registers("mine_tool"))])
+    assert app.tools.get("mine_tool").plugin == "mine"
+    assert app.tools.get("server_info").plugin == "server"

@@ -1,0 +1,86 @@
+"""End to end: a real `spotify-mcp serve` subprocess, driven over stdio."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from stdio_server import StdioServer
+
+
+def test_initialize_list_and_call_server_info(tmp_path: Path) -> None:
+    with StdioServer(home=tmp_path / "home") as server:
+        tools = {tool.name: tool for tool in server.list_tools()}
+        info_tool = tools["server_info"]
+        assert info_tool.annotations.read_only_hint is True
+        assert info_tool.output_schema["type"] == "object"
+        info = server.call_ok("server_info")
+        assert info["version"]
+        assert "server" in info["plugins"]
+        assert info["login"] == "none"
+
+
+def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    with StdioServer(home=tmp_path / "home") as server:
+        assert "unknown argument(s) verbose" in server.call_error("server_info", verbose=True)
+        assert "Unknown tool" in server.call_error("no_such_tool")
+        assert server.call_ok("server_info")["version"]
+
+
+def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"},
+        },
+    }
+    lines = [
+        "{this is not json",
+        json.dumps(init),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": "oops"}),
+        "[1, 2, 3]",
+        json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
+        json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
+    ]
+    env = {**os.environ, "SPOTIFY_MCP_HOME": str(tmp_path / "home")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "spotify_mcp", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    ) as process:
+        assert process.stdin and process.stdout
+        answers = []
+        for line in lines:
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            if "notifications/" not in line:
+                answers.append(json.loads(process.stdout.readline()))
+        process.stdin.close()
+        process.wait(timeout=30)
+
+    parse_error, initialized, bad_params, batch, unknown, listed = answers
+    assert parse_error["error"]["code"] == -32700 and parse_error["id"] is None
+    assert initialized["id"] == 1 and "capabilities" in initialized["result"]
+    assert bad_params["id"] == 2 and bad_params["error"]["code"] == -32600
+    assert batch["error"]["code"] == -32600
+    assert unknown["id"] == 3 and unknown["error"]["code"] == -32601
+    assert listed["id"] == 4 and any(t["name"] == "server_info" for t in listed["result"]["tools"])
+
+
+def test_tool_calls_run_concurrently(plugin_site: Path, tmp_path: Path) -> None:
+    # hello_rendezvous returns only when two calls wait at once: serial execution would fail.
+    env = {"PYTHONPATH": os.environ["PYTHONPATH"]}
+    with StdioServer(env=env, home=tmp_path / "home") as server:
+        results = server.gather([("hello_rendezvous", {}), ("hello_rendezvous", {})])
+        assert [r.structured_content for r in results] == [{"text": "met"}] * 2
