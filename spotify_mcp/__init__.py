@@ -5,11 +5,10 @@ Plugin authors need :data:`hookimpl` (mark hook implementations) and the modules
 :mod:`spotify_mcp.refs` and :mod:`spotify_mcp.models`; see hookspecs.py for every hook.
 """
 
-from importlib.metadata import version as _version
-
 import pluggy
 
-__version__ = _version("spotify-mcp")
+#: The one place the version is written; pyproject.toml reads it from here.
+__version__ = "0.1.0"
 
 #: Marks a function as a hook implementation: ``@hookimpl def register_tools(registry): ...``
 hookimpl = pluggy.HookimplMarker("spotify_mcp")

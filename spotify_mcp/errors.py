@@ -7,6 +7,7 @@ sentence for the tool result. Messages never contain tokens.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -14,7 +15,7 @@ from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
 
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
-    "active (or pass device_id). The Spotify app must be open on that device."
+    "active (or pass device_id to playback_start). The Spotify app must be open on that device."
 )
 
 
@@ -43,7 +44,8 @@ class RetryLater(SpotifyMCPError):
     def __init__(self, message: str, retry_after: float) -> None:
         self.retry_after = retry_after
         self.retry_at = time.time() + retry_after
-        super().__init__(f"{message} Try again in {retry_after:.0f} s.")
+        # Rounded up: "0 s" would invite an immediate retry that fails again.
+        super().__init__(f"{message} Try again in {math.ceil(retry_after)} s.")
 
 
 class RateLimited(RetryLater):
@@ -62,6 +64,15 @@ class CircuitOpen(RetryLater):
             f"Spotify's {family} endpoints failed repeatedly, so calls to them are paused.",
             retry_after,
         )
+
+
+class PartlyDone(SpotifyMCPError):
+    """A change made of several requests failed part way. The message says what was done,
+    so the model neither repeats it (duplicate playlist items) nor assumes the rest."""
+
+    def __init__(self, done: str, error: BaseException) -> None:
+        self.error = error
+        super().__init__(f"{done}; then: {explain(error)}")
 
 
 def explain(error: BaseException) -> str:
@@ -92,6 +103,13 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
         return f"No active Spotify device. {_DEVICE_HINT}"
     if reason == "PREMIUM_REQUIRED":
         return "This needs Spotify Premium: the logged-in user has a free account."
+    if reason == "VOLUME_CONTROL_DISALLOW":
+        return "This device does not let its volume be set (playback_devices shows which do)."
+    if status == 403 and "Restriction violated" in message:
+        return (
+            "Spotify refused this player command in the current state (e.g. pausing what is "
+            "paused, skipping with nothing loaded). playback_state shows the state."
+        )
     if status == 400:
         return f"Spotify rejected the request as invalid: {message}."
     if status == 401:

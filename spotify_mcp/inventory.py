@@ -54,3 +54,24 @@ def describe_tools(app: App) -> list[dict[str, Any]]:
         }
         for spec in app.tools
     ]
+
+
+_METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "DELETE": 3}
+
+
+def operations_table(app: App) -> str:
+    """The README's Markdown table: each Web API operation a tool declares, and its tools."""
+    tools: dict[str, list[str]] = {}
+    for spec in app.tools:
+        for operation in spec.endpoints:
+            tools.setdefault(operation, []).append(spec.name)
+
+    def key(operation: str) -> tuple[str, int]:
+        method, path = operation.split(" ", 1)
+        return path, _METHOD_ORDER.get(method, len(_METHOD_ORDER))
+
+    rows = [
+        f"| `{operation}` | {', '.join(f'`{name}`' for name in sorted(tools[operation]))} |"
+        for operation in sorted(tools, key=key)
+    ]
+    return "\n".join(["| Operation | Tools |", "| --- | --- |", *rows]) + "\n"

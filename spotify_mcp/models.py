@@ -8,7 +8,7 @@ Every item carries its ``uri`` (which names its kind and ID; any tool accepts it
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, SerializeAsAny
 
@@ -208,7 +208,9 @@ BY_TYPE: dict[str, Callable[[Payload], Item]] = {
 
 def any_item(payload: Payload) -> Item:
     """The compact shape for a payload of any kind."""
-    return BY_TYPE.get(payload.get("type", ""), Item.of)(payload)
+    # Spotify types audiobook chapters "episode"; their chapter_number tells them apart.
+    kind = "chapter" if "chapter_number" in payload else payload.get("type", "")
+    return BY_TYPE.get(kind, Item.of)(payload)
 
 
 class Page(BaseModel, Generic[T]):
@@ -218,7 +220,7 @@ class Page(BaseModel, Generic[T]):
     next_offset: int | None = None
 
     @classmethod
-    def of(cls, payload: Payload, convert: Callable[[Payload], T]) -> Page[T]:
+    def of(cls, payload: Payload, convert: Callable[[Payload], T]) -> Self:
         """A page from a Spotify paging object; null items (removed content) are skipped."""
         offset = payload.get("offset") or 0
         raw = payload.get("items") or []

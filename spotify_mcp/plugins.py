@@ -9,7 +9,8 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from email.parser import HeaderParser
+from importlib.metadata import Distribution, EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -39,6 +40,14 @@ class PluginInfo:
         return self.enabled and self.error is None
 
 
+def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None]:
+    """From the METADATA headers only: ``dist.name`` parses the whole file, long description
+    included, which costs startup milliseconds per plugin."""
+    text = (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "") if dist else ""
+    headers = HeaderParser().parsestr(text.split("\n\n", 1)[0])
+    return headers["Name"], headers["Version"]
+
+
 class UnknownPlugin(Exception):
     def __init__(self, name: str, known: Iterable[str]) -> None:
         super().__init__(f"no plugin named {name!r}; known plugins: {', '.join(sorted(known))}")
@@ -56,17 +65,15 @@ class Plugins:
             logger.warning("plugin {} is a core part and cannot be disabled; loading it", name)
 
     def load_entry_points(self) -> None:
+        distributions: dict[int, tuple[str | None, str | None]] = {}
         for ep in entry_points(group=GROUP):
-            self._load(ep)
+            dist = getattr(ep, "dist", None)
+            if id(dist) not in distributions:
+                distributions[id(dist)] = _name_and_version(dist)
+            self._load(ep, *distributions[id(dist)])
 
-    def _load(self, ep: EntryPoint) -> None:
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(
-            ep.name,
-            distribution=dist.name if dist else None,
-            version=dist.version if dist else None,
-            enabled=ep.name not in self.disabled,
-        )
+    def _load(self, ep: EntryPoint, distribution: str | None, version: str | None) -> None:
+        info = PluginInfo(ep.name, distribution, version, enabled=ep.name not in self.disabled)
         if ep.name in self.info:
             info.error = f"another distribution already provides a plugin named {ep.name!r}"
             logger.error("plugin {} ({}) not loaded: {}", ep.name, info.distribution, info.error)

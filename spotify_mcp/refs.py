@@ -85,8 +85,8 @@ def _split(text: str, kinds: list[str]) -> tuple[str, str]:
 def _split_url(text: str) -> tuple[str, str]:
     url = urlsplit(text if "://" in text else f"https://{text}")
     segments = [s for s in url.path.split("/") if s]
-    if segments and segments[0].startswith("intl-"):
-        segments = segments[1:]  # localized links: /intl-de/track/<id>
+    if segments and (segments[0].startswith("intl-") or segments[0] == "embed"):
+        segments = segments[1:]  # localized and embed links: /intl-de/track/<id>, /embed/...
     if url.hostname not in _URL_HOSTS or len(segments) < 2 or segments[0] not in KINDS:
         raise InvalidInput(
             f"{text!r} is not an open.spotify.com link to an item "
@@ -121,12 +121,10 @@ def ref_type(*kinds: str) -> Any:
         except InvalidInput as error:
             raise ValueError(str(error)) from None
 
-    example = f"spotify:{kinds[0]}:4uLU6hMCjMI75M1A2tKUQC"
-    description = (
-        f"Spotify {_names(list(kinds))}: ID, URI ({example}) or open.spotify.com URL"
-        if len(kinds) == 1
-        else f"Spotify {_names(list(kinds))}: URI or open.spotify.com URL"
-    )
+    # Short: it is repeated for every such parameter in tools/list; the server's instructions
+    # explain references once.
+    accepted = "ID, URI or URL" if len(kinds) == 1 else "URI or URL"
+    description = f"{_names(list(kinds)).capitalize()} {accepted}"
     return Annotated[
         Ref,
         PlainValidator(validate),

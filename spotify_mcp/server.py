@@ -28,9 +28,11 @@ from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.stdio import stdio_server
+from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import (
+    INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
     CallToolResult,
@@ -78,6 +80,27 @@ class SpotifyMCPServer(MCPServer):
                 "tool_called", name=name, outcome=outcome, duration_s=time.perf_counter() - started
             )
 
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
+    ) -> Any:
+        """Missing or unknown prompt arguments are invalid params, not an internal error."""
+        prompt = next((p for p in await self.list_prompts() if p.name == name), None)
+        if prompt is None:
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
+        declared = {arg.name: arg.required for arg in prompt.arguments or []}
+        given = set(arguments or {})
+        problems = []
+        if missing := sorted(a for a, required in declared.items() if required and a not in given):
+            problems.append(f"missing: {', '.join(missing)}")
+        if unknown := sorted(given - set(declared)):
+            problems.append(f"unknown: {', '.join(unknown)}")
+        if problems:
+            takes = ", ".join(declared) or "no arguments"
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"prompt {name} takes {takes}; {'; '.join(problems)}"
+            )
+        return await super().get_prompt(name, arguments, context)
+
     async def run_stdio_async(self) -> None:
         answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
         stdin = anyio.wrap_file(
@@ -123,9 +146,10 @@ class _PluginObjects:
 
 def build_server(app: App) -> SpotifyMCPServer:
     built: list[_PluginObjects] = []
+    visible = {spec.name for spec in app.visible_tools()}
     for plugin in app.plugins.loaded():
         try:
-            built.append(_plugin_objects(app, plugin))
+            built.append(_plugin_objects(app, plugin, visible))
         except Exception as error:  # a bad signature or URI template: the plugin's fault
             app.fail_plugin(plugin, error)
     server = SpotifyMCPServer(
@@ -151,8 +175,7 @@ def build_server(app: App) -> SpotifyMCPServer:
     return server
 
 
-def _plugin_objects(app: App, plugin: str) -> _PluginObjects:
-    visible = {spec.name for spec in app.visible_tools()}
+def _plugin_objects(app: App, plugin: str, visible: set[str]) -> _PluginObjects:
     objects = _PluginObjects(
         tools=[mcp_tool(app, s) for s in app.tools.by_plugin(plugin) if s.name in visible],
         prompts=[
@@ -192,17 +215,31 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
         name=spec.name,
         title=spec.title,
         description=spec.description,
-        annotations=ToolAnnotations(
-            read_only_hint=spec.read_only,
-            destructive_hint=spec.destructive,
-            idempotent_hint=spec.idempotent,
-            open_world_hint=spec.open_world,
-        ),
-        structured_output=True,
+        annotations=tool_annotations(spec),
+        structured_output=False,  # the output model and schema are set below, schema cached
     )
     tool.parameters = compact_schema(tool.parameters)
-    tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema or {})
+    tool.fn_metadata.output_model = output
+    tool.fn_metadata.output_schema = output_schema(output)
     return tool
+
+
+@functools.cache
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The compact output schema of ``model``; tools sharing a result model share one."""
+    return compact_output_schema(model.model_json_schema())
+
+
+def tool_annotations(spec: ToolSpec) -> ToolAnnotations:
+    """The hints that differ from MCP's defaults (readOnly false, destructive true, idempotent
+    false, openWorld true), which clients apply to absent ones. destructive and idempotent mean
+    nothing for a read-only tool. Equivalent to sending all four, in a quarter of the bytes."""
+    return ToolAnnotations(
+        read_only_hint=spec.read_only or None,
+        destructive_hint=None if spec.read_only or spec.destructive else False,
+        idempotent_hint=None if spec.read_only or not spec.idempotent else True,
+        open_world_hint=None if spec.open_world else False,
+    )
 
 
 def to_result(result: BaseModel) -> CallToolResult:
@@ -266,6 +303,50 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], _strip_titles(schema, in_mapping=False))
 
 
+def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """:func:`compact_schema`, without descriptions (field names say what a result holds, and
+    model docstrings are for us) or ``required`` lists (results leave out empty fields anyway),
+    and with definitions used once written in place."""
+    stripped = _strip_key(
+        _strip_key(compact_schema(schema), "description", False), "required", False
+    )
+    return _inline_single_use(stripped)
+
+
+def _strip_key(node: Any, key: str, in_mapping: bool) -> Any:
+    if isinstance(node, list):
+        return [_strip_key(item, key, False) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: _strip_key(v, key, k in ("properties", "$defs", "patternProperties"))
+        for k, v in node.items()
+        if in_mapping or k != key
+    }
+
+
+def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
+    definitions = schema.get("$defs", {})
+    text = json.dumps(schema)
+    single = {name for name in definitions if text.count(json.dumps(f"#/$defs/{name}")) == 1}
+    if not single:
+        return schema
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in single:
+            return inline(definitions[ref[len("#/$defs/") :]])
+        return {k: inline(v) for k, v in node.items() if k != "$defs"}
+
+    kept = {name: inline(d) for name, d in definitions.items() if name not in single}
+    body = inline(schema)
+    return {**body, "$defs": kept} if kept else body
+
+
 def _strip_titles(node: Any, in_mapping: bool) -> Any:
     if isinstance(node, list):
         return [_strip_titles(item, False) for item in node]
@@ -280,7 +361,12 @@ def _strip_titles(node: Any, in_mapping: bool) -> Any:
 
 
 def _omittable(node: dict[str, Any]) -> dict[str, Any]:
-    """``{"anyOf": [X, {"type": "null"}], "default": null, ...}`` -> ``{**X, ...}``."""
+    """``{"anyOf": [X, {"type": "null"}], "default": null, ...}`` -> ``{**X, ...}``, and no
+    ``default`` of false or 0 (what leaving a flag or a count out means anyway)."""
+    if node.get("default", ...) is False or (
+        node.get("default", ...) == 0 and node.get("type") == "integer"
+    ):
+        node = {key: value for key, value in node.items() if key != "default"}
     branches, null = node.get("anyOf") or [], {"type": "null"}
     if node.get("default", ...) is not None or null not in branches:
         return node

@@ -12,8 +12,6 @@ from stdio_server import StdioServer, sandbox_env
 if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
 
-__all__ = ["sandbox_env"]  # tests may import it from here or from stdio_server
-
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

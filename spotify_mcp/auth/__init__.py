@@ -1,7 +1,7 @@
 """Authentication: where the session's access token comes from, and how a user logs in.
 
 - :mod:`.credentials`: the :class:`Credentials` the transport asks for tokens (static,
-  stored login with refresh, client credentials, none).
+  stored login with refresh, client credentials).
 - :mod:`.source`: which of them the server uses.
 - :mod:`.store`: the token file (mode 0600, written atomically).
 - :mod:`.accounts`: Spotify's accounts service (authorize URL, token endpoint, PKCE).
@@ -11,7 +11,6 @@
 from spotify_mcp.auth.credentials import (
     ClientCredentials,
     Credentials,
-    NoCredentials,
     RefreshingCredentials,
     StaticToken,
     fingerprint,
@@ -22,7 +21,6 @@ from spotify_mcp.auth.store import StoredLogin, TokenFile
 __all__ = [
     "ClientCredentials",
     "Credentials",
-    "NoCredentials",
     "RefreshingCredentials",
     "StaticToken",
     "StoredLogin",

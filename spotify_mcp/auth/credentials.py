@@ -7,6 +7,7 @@ The transport asks :meth:`Credentials.access_token` before each request and, aft
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import threading
@@ -22,13 +23,17 @@ from spotify_mcp.errors import LoginRequired
 
 #: Renew this long before expiry (at most a quarter of the token's lifetime).
 REFRESH_MARGIN_S = 60.0
+ANONYMOUS = "anonymous"
 
 
 class Credentials(Protocol):
     account: str
     """Whose requests these are: a user ID or a token fingerprint (keys per-user caches)."""
-    kind: str
-    """``user``, ``app`` (client credentials: catalog only) or ``none``."""
+
+    @property
+    def kind(self) -> str:
+        """``user``, ``app`` (client credentials: catalog only) or ``none``."""
+        ...
 
     def access_token(self) -> str:
         """A token to send now; raises :class:`LoginRequired` when there is none."""
@@ -62,22 +67,6 @@ class StaticToken:
         return f"StaticToken(account={self.account!r})"
 
 
-class NoCredentials:
-    """No login yet: every call answers how to log in."""
-
-    kind = "none"
-    account = "anonymous"
-
-    def access_token(self) -> str:
-        raise LoginRequired()
-
-    def refresh(self, rejected: str) -> str | None:
-        return None
-
-    def __repr__(self) -> str:
-        return "NoCredentials()"
-
-
 def renew_at(expires_at: float, lifetime_s: float) -> float:
     return expires_at - min(REFRESH_MARGIN_S, lifetime_s / 4)
 
@@ -86,7 +75,6 @@ class _Renewing:
     """A token renewed shortly before it expires and once after a 401, by one thread at a
     time: callers that waited for the lock find the new token and use it (no refresh storm)."""
 
-    kind: str
     account: str
 
     def __init__(self) -> None:
@@ -118,30 +106,45 @@ class _Renewing:
 
 
 class RefreshingCredentials(_Renewing):
-    """The login ``auth login`` stored: refreshed with its refresh token, and stored again."""
+    """The login ``auth login`` stored: refreshed with its refresh token, and stored again.
 
-    kind = "user"
+    Without a stored login every call answers how to log in, until ``auth login`` stores
+    one: then the running server uses it, without a restart.
+    """
 
     def __init__(self, file: TokenFile, settings: Settings) -> None:
         super().__init__()
         self._file = file
         self._settings = settings
-        try:
-            stored = file.load()
-        except LoginRequired:
-            stored = None  # the first request says so
-        self.account = (stored.user_id if stored else None) or "user"
+        self.account = ANONYMOUS
+        with contextlib.suppress(LoginRequired):  # an unusable file: the first call says so
+            self._note_user(file.load())
 
-    def _obtain(self, unusable: str | None) -> tuple[str, float]:
+    @property
+    def kind(self) -> str:
+        return "user" if self._file.exists() else "none"
+
+    def _note_user(self, stored: StoredLogin | None) -> None:
+        if stored is not None:
+            self.account = stored.user_id or "user"
+
+    def _obtain(self, unusable: str | None, retried: bool = False) -> tuple[str, float]:
         # Read the file each time: another process (or a new `auth login`) may have
-        # refreshed already, and Spotify may have retired the refresh token we know.
+        # refreshed already; Spotify retires a refresh token once it has been used.
         stored = self._file.load()
         if stored is None:
             raise LoginRequired()
+        self._note_user(stored)
         due = renew_at(stored.expires_at, stored.lifetime_s)
         if stored.access_token != unusable and time.time() < due:
             return stored.access_token, due
-        grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
+        try:
+            grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
+        except LoginRequired:
+            latest = self._file.load()
+            if retried or latest is None or latest.refresh_token == stored.refresh_token:
+                raise
+            return self._obtain(unusable, retried=True)  # another process refreshed first
         renewed = _renewed(stored, grant)
         self._file.save(renewed)
         logger.info("refreshed the Spotify access token (valid {:.0f} s)", grant.lifetime_s)

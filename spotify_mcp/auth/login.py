@@ -62,7 +62,8 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
     accounts = Accounts.of(settings)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
-    url = accounts.authorize_url(redirect_uri, required_scopes(app), state, challenge)
+    scopes = required_scopes(app)
+    url = accounts.authorize_url(redirect_uri, scopes, state, challenge)
     redirects: queue.Queue[str] = queue.Queue()
     with _callback_server(redirect_uri, state, redirects, required=open_browser) as listening:
         if open_browser and webbrowser.open(url):
@@ -86,7 +87,7 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
         refresh_token=grant.refresh_token,
         expires_at=grant.expires_at,
         lifetime_s=grant.lifetime_s,
-        scopes=grant.scopes or (),
+        scopes=grant.scopes if grant.scopes is not None else tuple(scopes),
         client_id=accounts.client_id,
         user_id=user_id,
         display_name=display_name,
@@ -142,7 +143,7 @@ def _read_pasted(redirects: queue.Queue[str]) -> None:
 
 def _code_from(redirect: str, state: str) -> str:
     params = dict(parse_qsl(urlsplit(redirect).query))
-    if not secrets.compare_digest(params.get("state", ""), state):
+    if not _state_matches(params, state):
         raise LoginFailed(
             "That redirect belongs to another login attempt (its state does not match): "
             "run `spotify-mcp auth login` again."
@@ -152,6 +153,11 @@ def _code_from(redirect: str, state: str) -> str:
     if not params.get("code"):
         raise LoginFailed("The redirect URL has no authorization code: paste the full address.")
     return params["code"]
+
+
+def _state_matches(params: dict[str, str], state: str) -> bool:
+    """The redirect answers this login (and not a stale tab or a forged link)."""
+    return secrets.compare_digest(params.get("state", "").encode(), state.encode())
 
 
 @contextlib.contextmanager
@@ -206,7 +212,7 @@ def _handler(path: str, state: str, redirects: queue.Queue[str]) -> type[BaseHTT
         def do_GET(self) -> None:  # http.server's naming
             parts = urlsplit(self.path)
             params = dict(parse_qsl(parts.query))
-            if parts.path != path or not secrets.compare_digest(params.get("state", ""), state):
+            if parts.path != path or not _state_matches(params, state):
                 # Not our redirect (a stale tab, a favicon, a forged link): keep waiting.
                 self._answer(400, "Not this login", "Run `spotify-mcp auth login` again.")
                 return

@@ -1,6 +1,6 @@
 """Which credentials the server uses, in order: ``SPOTIFY_ACCESS_TOKEN`` (static), the
-stored login, client credentials (catalog mode), none. (``--sandbox`` wins over all of
-them: the App decides that, since it owns the sandbox.)"""
+stored login, client credentials (catalog mode), none (which waits for a stored login).
+``--sandbox`` wins over all of them: the App decides that, since it owns the sandbox."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Literal
 from spotify_mcp.auth.credentials import (
     ClientCredentials,
     Credentials,
-    NoCredentials,
     RefreshingCredentials,
     StaticToken,
 )
@@ -47,8 +46,7 @@ def configured_credentials(config: Config) -> Credentials:
     settings = config.settings
     if source == "access_token" and settings.access_token is not None:
         return StaticToken(settings.access_token.get_secret_value())
-    if source == "stored":
-        return RefreshingCredentials(TokenFile.of(config.paths), settings)
     if source == "client_credentials":
         return ClientCredentials(settings)
-    return NoCredentials()
+    # Stored, or not yet: every call then answers how to log in, until `auth login` is run.
+    return RefreshingCredentials(TokenFile.of(config.paths), settings)

@@ -28,8 +28,8 @@ class ServerInfo(BaseModel):
 
 
 def server_info(app: App) -> ServerInfo:
-    """Version, enabled plugins, middleware pipeline and login state of this server. Use it
-    to check the setup or to explain why a tool is missing."""
+    """Version, plugins (and failures), middleware pipeline and login of this server: why a
+    tool is missing."""
     return ServerInfo(
         version=app.version,
         api=app.api_base_url,

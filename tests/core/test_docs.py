@@ -29,3 +29,11 @@ def test_hook_is_documented_in_the_plugin_author_guide(name: str, spec) -> None:
     signature = f"{name}({', '.join(inspect.signature(spec).parameters)})"
     assert f"`{signature}`" in section, f"document {signature} in the plugin-author guide"
     assert spec.__doc__, f"hookspec {name} needs a docstring"
+
+
+def test_ci_runs_the_quickstart_test_command_verbatim() -> None:
+    quickstart = README.read_text().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = [block.split("```", 1)[0].strip() for block in quickstart.split("```sh\n")[1:3]]
+    assert len(commands) == 2 and "serve --sandbox" in commands[0]
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert commands[1] in ci.splitlines(), "CI must run the README's test command verbatim"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from conftest import core_app
 from loguru import logger
+from plugin_kit import core_app
 
 from spotify_mcp import hookimpl
 from spotify_mcp.app import App

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import core_app
+from plugin_kit import core_app
 from pydantic import BaseModel
 from stdio_server import StdioServer, run_cli
 

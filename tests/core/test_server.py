@@ -8,7 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
+import pytest
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
+from plugin_kit import core_app
 from stdio_server import StdioServer
+
+from spotify_mcp import hookimpl
+from spotify_mcp.server import build_server
 
 
 def test_initialize_list_and_call_server_info(tmp_path: Path) -> None:
@@ -84,3 +92,25 @@ def test_tool_calls_run_concurrently(plugin_site: Path, tmp_path: Path) -> None:
     with StdioServer(env=env, home=tmp_path / "home") as server:
         results = server.gather([("hello_rendezvous", {}), ("hello_rendezvous", {})])
         assert [r.structured_content for r in results] == [{"text": "met"}] * 2
+
+
+def greet_prompt(name: str, mood: str = "cheerful") -> str:
+    """Greet someone."""
+    return f"Greet {name} in a {mood} way."
+
+
+class Prompts:
+    @hookimpl
+    def register_prompts(self, registry) -> None:
+        registry.add(greet_prompt, title="Greet", name="greet")
+
+
+def test_prompt_arguments_are_checked_as_invalid_params() -> None:
+    server = build_server(core_app(inline_plugins=[("prompts_demo", Prompts())]))
+    with pytest.raises(MCPError, match="missing: name") as missing:
+        anyio.run(server.get_prompt, "greet", {})
+    assert missing.value.error.code == INVALID_PARAMS
+    with pytest.raises(MCPError, match="unknown: colour"):
+        anyio.run(server.get_prompt, "greet", {"name": "Ada", "colour": "red"})
+    rendered = anyio.run(server.get_prompt, "greet", {"name": "Ada"})
+    assert "Greet Ada" in rendered.messages[0].content.text

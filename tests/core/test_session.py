@@ -27,7 +27,7 @@ class Recorder:
 
 
 def sandbox_requests(sandbox) -> list[dict]:
-    return requests.get(f"{sandbox.base_url}/_sandbox/requests", timeout=5).json()["requests"]
+    return requests.get(f"{sandbox.base_url}/_sandbox/requests", timeout=5).json()
 
 
 def test_every_request_passes_the_middleware_including_next_pages(fresh_sandbox) -> None:

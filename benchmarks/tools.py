@@ -1,0 +1,119 @@
+"""Tools against a slow Spotify: concurrency of lookups, request counts of big lists.
+
+The sandbox adds 50 ms to every request. Through a real `spotify-mcp serve` over stdio, with
+every built-in plugin enabled (a fresh cache), this prints:
+
+- the time to look up 50 tracks with one `search_get_items` call, against 50 sequential
+  requests with a bare spotipy client (target: <= 0.25x);
+- the requests sent to add 250 items to a playlist (target: exactly 3);
+- the requests sent to read 1,000 saved tracks (target: exactly 20).
+
+    python benchmarks/tools.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from spotify_mcp.auth import StaticToken
+from spotify_mcp.logs import setup_logging
+from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
+from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
+from spotify_mcp.session import build_session
+
+LATENCY_MS = 50
+
+
+def sequential_lookups(sandbox: Sandbox, track_ids: list[str]) -> float:
+    spotify = build_session([], StaticToken(sandbox.token()), sandbox.api_url)
+    started = time.perf_counter()
+    for track_id in track_ids:
+        spotify.track(track_id)
+    return time.perf_counter() - started
+
+
+def requests_to(sandbox: Sandbox, method: str, path_part: str) -> int:
+    return sum(1 for r in sandbox.requests() if r["method"] == method and path_part in r["path"])
+
+
+async def through_the_server(sandbox: Sandbox, track_ids: list[str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as home:
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "spotify_mcp", "serve"],
+            env={
+                "SPOTIFY_MCP_HOME": home,
+                "SPOTIFY_MCP_LOG_LEVEL": "WARNING",
+                "SPOTIFY_API_BASE_URL": sandbox.api_url,
+                "SPOTIFY_ACCOUNTS_BASE_URL": sandbox.base_url,
+                "SPOTIFY_ACCESS_TOKEN": sandbox.token(PREMIUM_USER, expires_in=3600),
+            },
+        )
+        async with Client(params, read_timeout_seconds=120) as client:
+
+            async def call(name: str, **arguments: Any) -> Any:
+                result = await client.call_tool(name, arguments)
+                assert not result.is_error, result.content
+                return result.structured_content
+
+            await call("server_info")  # warm: the session and pipeline are built on first use
+            sandbox.clear_requests()
+            started = time.perf_counter()
+            found = await call("search_get_items", refs=[f"spotify:track:{i}" for i in track_ids])
+            lookup_s = time.perf_counter() - started
+            lookup_requests = requests_to(sandbox, "GET", "/v1/tracks/")
+
+            sandbox.clear_requests()
+            uris = [f"spotify:track:{i}" for i in track_ids] * 5
+            added = await call("playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris)
+            add_requests = requests_to(sandbox, "POST", "/items")
+
+            sandbox.clear_requests()
+            saved = await call("library_list_saved", kind="track", limit=1000)
+            read_requests = requests_to(sandbox, "GET", "/v1/me/tracks")
+    return {
+        "lookup_s": lookup_s,
+        "lookup_found": len(found["items"]),
+        "lookup_requests": lookup_requests,
+        "added": added["added"],
+        "add_requests": add_requests,
+        "saved_read": len(saved["items"]),
+        "read_requests": read_requests,
+    }
+
+
+def main() -> None:
+    setup_logging("WARNING")
+    with Sandbox(latency_ms=LATENCY_MS) as sandbox:
+        track_ids = sorted(sandbox.runtime.catalog.tracks)[:50]
+        baseline = statistics.median(sequential_lookups(sandbox, track_ids) for _ in range(3))
+        sandbox.reset()
+        measured = anyio.run(through_the_server, sandbox, track_ids)
+    ratio = measured["lookup_s"] / baseline
+    print(f"sandbox latency: {LATENCY_MS} ms per request")
+    print(f"50 sequential track requests (bare spotipy, median of 3): {baseline * 1000:.0f} ms")
+    print(
+        f"search_get_items, 50 tracks: {measured['lookup_s'] * 1000:.0f} ms, "
+        f"{measured['lookup_found']} found, {measured['lookup_requests']} requests; "
+        f"ratio {ratio:.2f}x (target <= 0.25x)"
+    )
+    print(
+        f"playlists_add_items, {measured['added']} items: "
+        f"{measured['add_requests']} requests (target 3)"
+    )
+    print(
+        f"library_list_saved, {measured['saved_read']} tracks: "
+        f"{measured['read_requests']} requests (target 20)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Concurrent reads over the shared Spotify session.
+
+Spotify removed its batch lookups for development-mode apps, so many items (or many pages)
+mean many requests. The session is thread-safe and the limiter middleware bounds the rate,
+so tools fan those requests out over a small thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from spotify_mcp.models import Page
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = TypeVar("P", bound=Page[Any])
+Payload = Mapping[str, Any]
+
+#: Requests one tool call has in flight at most.
+WORKERS = 8
+
+
+def fan_out(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[fn(item) for item in items]``, run concurrently; results keep the input order."""
+    work = list(items)
+    if len(work) <= 1:
+        return [fn(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(work))) as pool:
+        return list(pool.map(fn, work))
+
+
+def read_pages(
+    fetch: Callable[[int, int], Payload],
+    convert: Callable[[Payload], Any],
+    into: type[P],
+    *,
+    offset: int,
+    limit: int,
+    page_size: int,
+) -> P:
+    """Up to ``limit`` items from ``offset``, ``page_size`` per request, as an ``into`` page.
+
+    ``fetch(offset, limit)`` returns a Spotify paging object. The first request learns the
+    total; the others run concurrently, so N items cost exactly ceil(N / page_size) requests.
+    """
+    first = fetch(offset, min(limit, page_size))
+    total = first.get("total") or 0
+    end = min(offset + limit, total)
+    starts = range(offset + page_size, end, page_size)
+    rest = fan_out(lambda start: fetch(start, min(page_size, end - start)), starts)
+    raw = [item for page in (first, *rest) for item in page.get("items") or []]
+    read_to = offset + len(raw)
+    return into(
+        items=[convert(item) for item in raw if item],
+        total=total,
+        offset=offset,
+        next_offset=read_to if read_to < total and raw else None,
+    )

@@ -1,0 +1,131 @@
+"""Cache statistics: this process's counters, lifetime totals, and their Prometheus collector.
+
+Counting happens in memory (a hit must stay cheap); the cache adds the counts to totals on
+disk every few seconds and on shutdown, so ``spotify-mcp cache stats`` in another process
+sees them too.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+COUNTERS = {
+    "hits": "Reads answered without a request of their own (from disk or a coalesced fetch).",
+    "misses": "Cacheable reads that were fetched from Spotify.",
+    "coalesced": "Reads that waited for an identical read in flight instead of sending their own.",
+    "invalidations": "Mutations that made cached reads stale.",
+    "evictions": "Entries removed before they expired, because a mutation made them stale.",
+}
+
+
+class Counters:
+    """Thread-safe event counts of this process, plus the part not yet added to the totals."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(COUNTERS, 0)
+        self._unflushed = dict.fromkeys(COUNTERS, 0)
+
+    def add(self, *names: str, n: int = 1) -> None:
+        with self._lock:
+            for name in names:
+                self._counts[name] += n
+                self._unflushed[name] += n
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def take_unflushed(self) -> dict[str, int]:
+        with self._lock:
+            taken, self._unflushed = self._unflushed, dict.fromkeys(COUNTERS, 0)
+        return taken
+
+
+class Counts(BaseModel):
+    hits: int
+    misses: int
+    coalesced: int
+    invalidations: int
+    evictions: int
+    hit_ratio: float | None = Field(
+        None, description="hits / (hits + misses); absent before any read."
+    )
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Counts:
+        reads = counts["hits"] + counts["misses"]
+        return cls(**counts, hit_ratio=round(counts["hits"] / reads, 4) if reads else None)
+
+
+class CacheStats(BaseModel):
+    directory: str
+    entries: int = Field(description="Stored replies (expired ones count until culled).")
+    bytes: int = Field(description="Disk space the cache uses.")
+    process: Counts = Field(description="Since this server started.")
+    lifetime: Counts = Field(
+        description="Every process that used this cache directory (added every few seconds)."
+    )
+
+
+class Measured(Protocol):
+    """What the collector reads from a live cache."""
+
+    directory: Path
+    counters: Counters
+
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes)."""
+        ...
+
+
+class PrometheusCollector:
+    """Reports every live cache of this process at scrape time: no cost on the request path."""
+
+    def __init__(self) -> None:
+        self.caches: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def describe(self) -> Iterator[Any]:
+        # Without describe(), registering would call collect() and open the cache at startup.
+        return _families(dict.fromkeys(COUNTERS, 0), 0, 0)
+
+    def collect(self) -> Iterator[Any]:
+        caches: list[Measured] = list(self.caches)
+        counts = dict.fromkeys(COUNTERS, 0)
+        for cache in caches:
+            for name, value in cache.counters.snapshot().items():
+                counts[name] += value
+        sizes = [cache.size() for cache in {c.directory: c for c in caches}.values()]
+        return _families(counts, sum(e for e, _ in sizes), sum(b for _, b in sizes))
+
+
+def _families(counts: Mapping[str, int], entries: int, size: int) -> Iterator[Any]:
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    for name, value in counts.items():
+        yield CounterMetricFamily(f"spotify_mcp_cache_{name}", COUNTERS[name], value=value)
+    yield GaugeMetricFamily("spotify_mcp_cache_entries", "Stored replies.", value=entries)
+    yield GaugeMetricFamily("spotify_mcp_cache_size_bytes", "Disk space used.", value=size)
+
+
+@functools.cache
+def _collector() -> PrometheusCollector:
+    from prometheus_client import REGISTRY
+
+    collector = PrometheusCollector()
+    REGISTRY.register(collector)
+    return collector
+
+
+def export(cache: Measured) -> None:
+    """Include ``cache`` in the metrics of the default Prometheus registry."""
+    _collector().caches.add(cache)

@@ -1,0 +1,244 @@
+"""The cache middleware: fresh successful GETs from disk, single flight, eviction on mutation.
+
+Replies are kept in a diskcache (SQLite; safe for several processes sharing the directory)
+as (status, content type, body bytes), tagged with ``account|group``. A mutation bumps the
+in-process generation of each group it makes stale and evicts the group's tag, so a read
+still in flight across a mutation is neither stored nor joined by later reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from spotify_mcp.middleware.cache.rules import cache_key, read_group, stale_groups
+from spotify_mcp.middleware.cache.stats import COUNTERS, CacheStats, Counters, Counts, export
+from spotify_mcp.pipeline import CallNext, Request, Response
+
+if TYPE_CHECKING:
+    import diskcache
+
+_FLUSH_EVERY_S = 10.0
+_MAX_IN_DATABASE = 2**20  # replies up to 1 MiB stay in SQLite: a hit reads no extra file
+_PROBE_KEY = "|health-probe"
+
+
+class _Flight:
+    """A fetch in progress that identical concurrent reads wait for."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._response: Response | None = None
+        self._error: BaseException | None = None
+
+    def resolve(self, response: Response) -> None:
+        self._response = response
+        self._done.set()
+
+    def reject(self, error: BaseException) -> None:
+        self._error = error
+        self._done.set()
+
+    def result(self) -> Response:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._response is not None
+        return self._response
+
+
+class ResponseCache:
+    """The ``cache`` middleware (see the module docstring). Opens its files on first use."""
+
+    name = "cache"
+    order = 200
+
+    def __init__(self, directory: Path, ttl_s: Mapping[str, float], size_limit: int) -> None:
+        self.directory = directory
+        self.ttl_s = dict(ttl_s)
+        self.size_limit = size_limit
+        self.counters = Counters()
+        self._entries: diskcache.Cache | None = None
+        self._totals: diskcache.Cache | None = None
+        self._open_lock = threading.Lock()
+        self._flights: dict[tuple[str, int], _Flight] = {}
+        self._flights_lock = threading.Lock()
+        self._generations: dict[str, int] = {}
+        self._write_lock = threading.Lock()  # orders a store against an eviction of its group
+        self._flushed_at = time.monotonic()
+        export(self)
+
+    # -- the request path ----------------------------------------------------------------
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        if request.method != "GET":
+            try:
+                return call_next(request)
+            finally:  # even after a transport error: the change may have been made
+                self.invalidate(request)
+        key = cache_key(request)
+        ttl = self.ttl_s.get(request.family, 0.0)
+        if ttl > 0:
+            cached = self._lookup(key)
+            if cached is not None:
+                request.extensions["cache"] = "hit"
+                self.counters.add("hits")
+                return cached
+        return self._fetch(request, call_next, key, ttl)
+
+    def _fetch(self, request: Request, call_next: CallNext, key: str, ttl: float) -> Response:
+        tag = f"{request.account}|{read_group(request)}"
+        generation = self._generations.get(tag, 0)
+        with self._flights_lock:
+            flight = self._flights.get((key, generation))
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[(key, generation)] = _Flight()
+        if not leader:
+            request.extensions["cache"] = "coalesced"
+            self.counters.add("hits", "coalesced")
+            return flight.result()
+        if ttl > 0:
+            request.extensions["cache"] = "miss"
+            self.counters.add("misses")
+        try:
+            response = call_next(request)
+            if ttl > 0 and response.ok:
+                self._save(key, response, ttl, tag, generation)
+        except BaseException as error:
+            flight.reject(error)
+            raise
+        else:
+            flight.resolve(response)
+        finally:
+            with self._flights_lock:
+                del self._flights[(key, generation)]
+            self._flush_now_and_then()
+        return response
+
+    def _lookup(self, key: str) -> Response | None:
+        try:
+            value = self.entries.get(key, retry=True)
+        except Exception as error:  # a broken cache degrades to no cache
+            logger.warning("cache read failed, fetching instead: {}", error)
+            return None
+        if value is None:
+            return None
+        status, content_type, body = value
+        return Response(status, {"Content-Type": content_type} if content_type else {}, body)
+
+    def _save(self, key: str, response: Response, ttl: float, tag: str, generation: int) -> None:
+        value = (response.status, response.header("Content-Type"), response.body)
+        with self._write_lock:
+            if self._generations.get(tag, 0) != generation:
+                return  # a mutation made this reply stale while it was in flight
+            try:
+                self.entries.set(key, value, expire=ttl, tag=tag, retry=True)
+            except Exception as error:
+                logger.warning("cache write failed: {}", error)
+
+    def invalidate(self, request: Request) -> None:
+        """Evict the reads ``request`` (a mutation) makes stale, per the rule table."""
+        groups = stale_groups(request)
+        if not groups:
+            return
+        evicted = 0
+        with self._write_lock:
+            for group in groups:
+                tag = f"{request.account}|{group}"
+                self._generations[tag] = self._generations.get(tag, 0) + 1
+                try:
+                    evicted += self.entries.evict(tag, retry=True)
+                except Exception as error:
+                    logger.error(
+                        "cache eviction of {} failed; reads may be stale: {}", group, error
+                    )
+        self.counters.add("invalidations")
+        self.counters.add("evictions", n=evicted)
+
+    # -- storage, statistics, lifecycle --------------------------------------------------
+
+    @property
+    def entries(self) -> diskcache.Cache:
+        """The replies (opened on first use)."""
+        return self._open()[0]
+
+    @property
+    def totals(self) -> diskcache.Cache:
+        """Lifetime counters shared by every process using the directory."""
+        return self._open()[1]
+
+    def _open(self) -> tuple[diskcache.Cache, diskcache.Cache]:
+        if self._entries is None or self._totals is None:
+            with self._open_lock:
+                if self._entries is None or self._totals is None:
+                    import diskcache
+
+                    self._totals = diskcache.Cache(
+                        str(self.directory / "totals"), eviction_policy="none"
+                    )
+                    self._entries = diskcache.Cache(
+                        str(self.directory / "entries"),
+                        size_limit=self.size_limit,
+                        tag_index=True,
+                        disk_min_file_size=_MAX_IN_DATABASE,
+                    )
+        return self._entries, self._totals
+
+    def size(self) -> tuple[int, int]:
+        return len(self.entries), self.entries.volume()
+
+    def flush(self) -> None:
+        """Add this process's new counts to the lifetime totals."""
+        for name, n in self.counters.take_unflushed().items():
+            if n:
+                self.totals.incr(name, n, retry=True)
+        self._flushed_at = time.monotonic()
+
+    def _flush_now_and_then(self) -> None:
+        if time.monotonic() - self._flushed_at < _FLUSH_EVERY_S:
+            return
+        try:
+            self.flush()
+        except Exception as error:
+            logger.warning("cache statistics not saved: {}", error)
+
+    def stats(self) -> CacheStats:
+        self.flush()
+        entries, size = self.size()
+        lifetime = {name: int(self.totals.get(name, 0, retry=True)) for name in COUNTERS}
+        return CacheStats(
+            directory=str(self.directory),
+            entries=entries,
+            bytes=size,
+            process=Counts.of(self.counters.snapshot()),
+            lifetime=Counts.of(lifetime),
+        )
+
+    def clear(self) -> int:
+        """Remove every stored reply and the lifetime totals; returns how many replies."""
+        self.totals.clear(retry=True)
+        return int(self.entries.clear(retry=True))
+
+    def probe(self) -> str:
+        """Write and read back a marker: raises when the cache is not writable."""
+        marker = str(time.time())
+        self.entries.set(_PROBE_KEY, marker, expire=60, retry=True)
+        kept = self.entries.pop(_PROBE_KEY, retry=True)
+        if kept != marker:
+            raise RuntimeError(f"cache at {self.directory} did not keep what was written")
+        return f"writable: {self.directory}"
+
+    def close(self) -> None:
+        if self._entries is None or self._totals is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self._entries.close()
+            self._totals.close()

@@ -1,0 +1,343 @@
+"""The ``playback`` plugin: what is playing, devices, player commands, the queue, history.
+
+Player commands need Spotify Premium and an active device; Spotify answers them
+asynchronously, so they return what was asked and ``playback_state`` shows the outcome.
+Settings that are independent PUTs (repeat, shuffle, volume, position) share one tool,
+``playback_set``: one call for "shuffle on, volume 30", and one entry fewer in tools/list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, SerializeAsAny
+
+from spotify_mcp import hookimpl
+from spotify_mcp.errors import InvalidInput, PartlyDone
+from spotify_mcp.models import Chapter, Episode, Item, Payload, Track, any_item
+from spotify_mcp.refs import ref_type
+
+if TYPE_CHECKING:
+    from spotify_mcp.registry import ResourceRegistry, ToolRegistry
+    from spotify_mcp.session import Spotify
+
+MAX_QUEUE_ADD = 20
+MAX_START_ITEMS = 100
+
+Playable = ref_type("track", "episode")
+Context = ref_type("album", "playlist", "artist", "show")
+AnyItem = SerializeAsAny[Item]  # sent with all its fields; the schema names uri and name
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+class Device(BaseModel):
+    id: str | None = None
+    name: str
+    type: str
+    active: bool
+    volume: int | None = None  # absent when it cannot be set
+
+    @classmethod
+    def of(cls, payload: Payload) -> Device:
+        return cls(
+            id=payload.get("id"),
+            name=payload.get("name") or "",
+            type=payload.get("type") or "",
+            active=bool(payload.get("is_active")),
+            volume=payload.get("volume_percent") if payload.get("supports_volume") else None,
+        )
+
+
+class Devices(BaseModel):
+    devices: list[Device]
+
+
+class PlaybackState(BaseModel):
+    playing: bool
+    item: AnyItem | None = None
+    progress_ms: int | None = None
+    context: str | None = None
+    device: str | None = None
+    device_id: str | None = None
+    volume: int | None = None
+    shuffle: bool | None = None
+    repeat: str | None = None
+
+    @classmethod
+    def of(cls, payload: Payload | None) -> PlaybackState:
+        if not payload:  # 204: nothing playing and no active device
+            return cls(playing=False)
+        device = Device.of(payload.get("device") or {})
+        return cls(
+            playing=bool(payload.get("is_playing")),
+            item=_playable(payload.get("item")),
+            progress_ms=payload.get("progress_ms"),
+            context=(payload.get("context") or {}).get("uri"),
+            device=device.name or None,
+            device_id=device.id,
+            volume=device.volume,
+            shuffle=payload.get("shuffle_state"),
+            repeat=payload.get("repeat_state"),
+        )
+
+
+class Queue(BaseModel):
+    current: AnyItem | None = None
+    queue: list[AnyItem]
+
+
+class PlayedTrack(Track):
+    played_at: str
+    context: str | None = None
+
+
+class RecentlyPlayed(BaseModel):
+    items: list[AnyItem]
+    next_before: int | None = None
+
+
+class PlayerCommand(BaseModel):
+    done: str
+
+
+def _playable(payload: Payload | None) -> Item | None:
+    """A track, episode or audiobook chapter (None for an ad or an unknown item)."""
+    item = any_item(payload) if payload else None
+    return item if isinstance(item, Track | Episode | Chapter) else None
+
+
+# -- tools ----------------------------------------------------------------------------------
+
+
+def playback_state(spotify: Spotify, item_only: bool = False) -> PlaybackState:
+    """What is playing (item, progress, context), on which device, shuffle and repeat; no
+    device: none is active. item_only: just item and progress."""
+    if item_only:
+        return PlaybackState.of(spotify.currently_playing(additional_types="episode"))
+    return PlaybackState.of(spotify.current_playback(additional_types="episode"))
+
+
+def playback_devices(spotify: Spotify) -> Devices:
+    """The user's devices with the Spotify app open: IDs, which is active, volume."""
+    return Devices(devices=[Device.of(d) for d in spotify.devices().get("devices") or []])
+
+
+def playback_transfer(
+    spotify: Spotify,
+    device_id: Annotated[str, Field(min_length=1)],
+    play: Annotated[bool, Field(description="Start playing (default: keep the state)")] = False,
+) -> PlayerCommand:
+    """Move playback to a device from playback_devices, making it the active one. Premium."""
+    spotify.transfer_playback(device_id, force_play=play)
+    return PlayerCommand(done=f"transferred to {device_id}")
+
+
+def playback_start(
+    spotify: Spotify,
+    items: Annotated[list[Playable] | None, Field(max_length=MAX_START_ITEMS)] = None,
+    context: Context | None = None,
+    offset: Annotated[int | None, Field(ge=0, description="Index to start at")] = None,
+    offset_item: Annotated[Playable | None, Field(description="Item to start at")] = None,
+    position_ms: Annotated[int | None, Field(ge=0)] = None,
+    device_id: Annotated[str | None, Field(min_length=1)] = None,
+) -> PlayerCommand:
+    """Play items, or a context (album, playlist, artist, show), from an offset and
+    position_ms; no arguments: resume. Replaces what plays (playback_queue_add plays next).
+    Premium."""
+    if items and context:
+        raise InvalidInput("pass items or context, not both")
+    if offset is not None and offset_item is not None:
+        raise InvalidInput("pass offset or offset_item, not both")
+    has_offset = offset is not None or offset_item is not None
+    if has_offset and not (items or context):
+        raise InvalidInput("offset and offset_item need items or a context")
+    if has_offset and context and context.kind == "artist":
+        raise InvalidInput("an artist plays from its top: offsets work on albums, playlists, shows")
+    start_at = {"uri": offset_item.uri} if offset_item else None
+    spotify.start_playback(
+        device_id=device_id,
+        context_uri=context.uri if context else None,
+        uris=[item.uri for item in items] if items else None,
+        offset={"position": offset} if offset is not None else start_at,
+        position_ms=position_ms,
+    )
+    if context:
+        return PlayerCommand(done=f"playing {context.uri}")
+    return PlayerCommand(done=f"playing {len(items)} items" if items else "resumed")
+
+
+def playback_pause(spotify: Spotify) -> PlayerCommand:
+    """Pause (resume with playback_start). Premium."""
+    spotify.pause_playback()
+    return PlayerCommand(done="paused")
+
+
+def playback_skip(spotify: Spotify, to: Literal["next", "previous"] = "next") -> PlayerCommand:
+    """Skip to the next item (queue first) or the previous one (past a few seconds,
+    previous restarts the item). Premium."""
+    (spotify.next_track if to == "next" else spotify.previous_track)()
+    return PlayerCommand(done=f"skipped to {to}")
+
+
+def playback_set(
+    spotify: Spotify,
+    repeat: Literal["track", "context", "off"] | None = None,
+    shuffle: bool | None = None,
+    volume: Annotated[int | None, Field(ge=0, le=100)] = None,
+    position_ms: Annotated[int | None, Field(ge=0, description="Seek")] = None,
+) -> PlayerCommand:
+    """Set repeat, shuffle, volume (percent) and/or seek in the current item; pass only
+    what changes. Premium."""
+    settings = (
+        ("position_ms", position_ms, spotify.seek_track),
+        ("repeat", repeat, spotify.repeat),
+        ("shuffle", shuffle, spotify.shuffle),
+        ("volume", volume, spotify.volume),
+    )
+    chosen = [(name, value, call) for name, value, call in settings if value is not None]
+    if not chosen:
+        raise InvalidInput("pass at least one of repeat, shuffle, volume, position_ms")
+    done: list[str] = []
+    for name, value, call in chosen:
+        with _reporting(done, f"setting {name}"):
+            call(value)
+        done.append(f"{name}={value}")
+    return PlayerCommand(done=", ".join(done))
+
+
+def playback_queue(spotify: Spotify) -> Queue:
+    """The current item and what plays next: the queue, then the context (about 20)."""
+    payload = spotify.queue() or {}
+    upcoming = [_playable(item) for item in payload.get("queue") or []]
+    return Queue(
+        current=_playable(payload.get("currently_playing")),
+        queue=[item for item in upcoming if item is not None],
+    )
+
+
+def playback_queue_add(
+    spotify: Spotify,
+    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_QUEUE_ADD)],
+) -> PlayerCommand:
+    """Add tracks/episodes to the end of the queue, in order; they cannot be removed
+    again. Premium."""
+    done: list[str] = []
+    for item in items:
+        with _reporting(done, f"queueing {item.uri}"):
+            spotify.add_to_queue(item.uri)
+        done.append(item.uri)
+    return PlayerCommand(done=f"queued {len(done)} items")
+
+
+def playback_recently_played(
+    spotify: Spotify,
+    limit: Annotated[int, Field(ge=1, le=50)] = 20,
+    before: Annotated[int | None, Field(ge=0, description="Unix ms")] = None,
+    after: Annotated[int | None, Field(ge=0, description="Unix ms")] = None,
+) -> RecentlyPlayed:
+    """Tracks played recently, newest first (Spotify keeps about 50). Older:
+    before=next_before."""
+    if before is not None and after is not None:
+        raise InvalidInput("pass before or after, not both")
+    payload = spotify.current_user_recently_played(limit=limit, before=before, after=after) or {}
+    cursor = (payload.get("cursors") or {}).get("before")
+    return RecentlyPlayed(
+        items=[
+            PlayedTrack(
+                **Track.of(entry["track"]).model_dump(),
+                played_at=entry["played_at"],
+                context=(entry.get("context") or {}).get("uri"),
+            )
+            for entry in payload.get("items") or []
+            if entry.get("track")
+        ],
+        next_before=int(cursor) if payload.get("next") and cursor else None,
+    )
+
+
+@contextmanager
+def _reporting(done: list[str], doing: str) -> Iterator[None]:
+    """A failure after some steps says which were done (queueing again queues twice)."""
+    try:
+        yield
+    except Exception as error:
+        if not done:
+            raise
+        raise PartlyDone(f"Done: {', '.join(done)}; {doing} failed", error) from error
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def current_playback(spotify: Spotify) -> PlaybackState:
+    """What is playing now, on which device, with shuffle and repeat."""
+    return playback_state(spotify)
+
+
+# -- hooks ----------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_tools(registry: ToolRegistry) -> None:
+    read: list[tuple[Callable[..., Any], str, list[str]]] = [
+        (playback_state, "Playback state", ["GET /me/player", "GET /me/player/currently-playing"]),
+        (playback_devices, "List devices", ["GET /me/player/devices"]),
+        (playback_queue, "Show the queue", ["GET /me/player/queue"]),
+        (playback_recently_played, "Recently played", ["GET /me/player/recently-played"]),
+    ]
+    for fn, title, endpoints in read:
+        registry.add(fn, title=title, read_only=True, endpoints=endpoints)
+    # (fn, title, idempotent, endpoints); no player command deletes anything
+    commands: list[tuple[Callable[..., Any], str, bool, list[str]]] = [
+        (playback_transfer, "Transfer playback", True, ["PUT /me/player"]),
+        (playback_start, "Start or resume playback", True, ["PUT /me/player/play"]),
+        (playback_pause, "Pause playback", True, ["PUT /me/player/pause"]),
+        (
+            playback_skip,
+            "Skip to next or previous",
+            False,
+            ["POST /me/player/next", "POST /me/player/previous"],
+        ),
+        (
+            playback_set,
+            "Set repeat, shuffle, volume or position",
+            True,
+            [
+                "PUT /me/player/seek",
+                "PUT /me/player/repeat",
+                "PUT /me/player/shuffle",
+                "PUT /me/player/volume",
+            ],
+        ),
+        (playback_queue_add, "Add to the queue", False, ["POST /me/player/queue"]),
+    ]
+    for fn, title, idempotent, endpoints in commands:
+        registry.add(
+            fn,
+            title=title,
+            read_only=False,
+            destructive=False,
+            idempotent=idempotent,
+            endpoints=endpoints,
+        )
+
+
+@hookimpl
+def register_resources(registry: ResourceRegistry) -> None:
+    registry.add(
+        current_playback, uri="spotify://playback", title="Current playback", name="playback"
+    )
+
+
+@hookimpl
+def oauth_scopes() -> list[str]:
+    return [
+        "user-read-playback-state",
+        "user-modify-playback-state",
+        "user-read-currently-playing",
+        "user-read-recently-played",
+    ]

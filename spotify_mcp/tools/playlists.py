@@ -1,0 +1,472 @@
+"""The ``playlists`` plugin: the user's playlists, their items, and changes to both.
+
+Spotify takes at most 100 items a request, so long lists are sent in chunks, in order, each
+exactly once (never retried here: the retry middleware knows what is safe to repeat). When
+a chunk fails, the error says how many items were already changed, so nothing is added twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from spotify_mcp import hookimpl
+from spotify_mcp.errors import InvalidInput, PartlyDone, SpotifyMCPError
+from spotify_mcp.fanout import read_pages
+from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
+from spotify_mcp.refs import Ref, parse_ref, ref_type
+
+if TYPE_CHECKING:
+    from spotify_mcp.registry import ResourceRegistry, ToolRegistry
+    from spotify_mcp.session import Spotify
+
+CHUNK = 100  # items per add, remove or replace request
+PAGE = 50  # items per GET of a playlist's items
+MAX_READ = 500  # items one playlists_get_items call returns at most
+MAX_ITEMS = 10_000  # a playlist holds at most this many
+MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
+ITEM_TYPES = ("track", "episode")
+
+PlaylistRef = Annotated[ref_type("playlist"), Field(description="Playlist ID, URI or URL")]
+Playable = ref_type("track", "episode")
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Description = Annotated[str, Field(max_length=300)]
+Snapshot = Annotated[str | None, Field(description="Version the positions refer to")]
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+class _Entry(BaseModel):
+    position: int
+    added_at: str | None = None
+
+
+class PlaylistTrack(_Entry, Track):
+    pass
+
+
+class PlaylistEpisode(_Entry, Episode):
+    pass
+
+
+def _entry(position: int, entry: Payload) -> Item | None:
+    """The entry's track or episode with its position; None when no longer available."""
+    payload = entry.get("item") or entry.get("track")
+    item = any_item(payload) if payload else None
+    shape = {Track: PlaylistTrack, Episode: PlaylistEpisode}.get(type(item))
+    if item is None or shape is None:
+        return None
+    return shape(**item.model_dump(), position=position, added_at=entry.get("added_at"))
+
+
+class Changed(BaseModel):
+    playlist: str
+    snapshot_id: str | None = None  # the playlist's version after the change
+
+
+class Added(Changed):
+    added: int
+
+
+class Removed(Changed):
+    removed: int
+
+
+class Moved(Changed):
+    moved: int
+
+
+class Replaced(Changed):
+    total: int
+
+
+class Updated(Changed):
+    changed: list[str]
+
+
+class Cover(BaseModel):
+    urls: list[str]  # largest first; they expire within a day
+
+
+class PlaylistView(BaseModel):
+    playlist: Playlist
+    items: ItemPage
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def playlists_list(
+    spotify: Spotify,
+    limit: Annotated[int, Field(ge=1, le=50)] = 20,
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0,
+) -> ItemPage:
+    """The user's playlists, owned and followed, newest first."""
+    return ItemPage.of(spotify.current_user_playlists(limit=limit, offset=offset), Playlist.of)
+
+
+def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:
+    """A playlist's details: name, owner, description, visibility, item count, snapshot_id.
+    Items: playlists_get_items."""
+    return Playlist.of(spotify.playlist(playlist.id, additional_types=ITEM_TYPES))
+
+
+def playlists_get_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    offset: Annotated[int, Field(ge=0)] = 0,
+    limit: Annotated[int, Field(ge=1, le=PAGE)] = PAGE,
+    all: Annotated[bool, Field(description=f"Every page from offset, up to {MAX_READ}")] = False,
+) -> ItemPage:
+    """A playlist's tracks and episodes, each with its position and added_at. next_offset
+    continues."""
+
+    def fetch(start: int, count: int) -> Mapping[str, Any]:
+        return spotify.playlist_items(
+            playlist.id, limit=count, offset=start, additional_types=ITEM_TYPES
+        )
+
+    # Entries are never null (their item may be): raw positions follow the page's order.
+    raw = read_pages(
+        fetch, dict, Page[dict], offset=offset, limit=MAX_READ if all else limit, page_size=PAGE
+    )
+    entries = [_entry(raw.offset + n, entry) for n, entry in enumerate(raw.items)]
+    return ItemPage(
+        items=[entry for entry in entries if entry],
+        total=raw.total,
+        offset=raw.offset,
+        next_offset=raw.next_offset,
+    )
+
+
+def playlists_get_cover(spotify: Spotify, playlist: PlaylistRef) -> Cover:
+    """The cover image URLs of a playlist."""
+    images = spotify.playlist_cover_image(playlist.id) or []
+    return Cover(urls=[image["url"] for image in images if image.get("url")])
+
+
+# -- changing -------------------------------------------------------------------------------
+
+
+def playlists_create(
+    spotify: Spotify,
+    name: Name,
+    description: Description = "",
+    public: bool = False,
+    collaborative: bool = False,
+) -> Changed:
+    """Create a playlist of the user's, private unless public=true (collaborative ones are
+    private). Then playlists_add_items."""
+    if public and collaborative:
+        raise InvalidInput("a collaborative playlist must be private (public=false)")
+    created = spotify.current_user_playlist_create(
+        name, public=public, collaborative=collaborative, description=description
+    )
+    return Changed(playlist=created["uri"], snapshot_id=created.get("snapshot_id"))
+
+
+def playlists_update(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    name: Name | None = None,
+    description: Description | None = None,
+    public: bool | None = None,
+    collaborative: bool | None = None,
+) -> Updated:
+    """Change a playlist's name, description, public or collaborative flag; pass only what
+    changes. Owner only."""
+    changes = {
+        "name": name,
+        "description": description,
+        "public": public,
+        "collaborative": collaborative,
+    }
+    changed = [key for key, value in changes.items() if value is not None]
+    if not changed:
+        raise InvalidInput("pass at least one of name, description, public, collaborative")
+    if public and collaborative:
+        raise InvalidInput("a collaborative playlist must be private (public=false)")
+    with _editing(playlist):
+        spotify.playlist_change_details(playlist.id, **{key: changes[key] for key in changed})
+    return Updated(playlist=playlist.uri, changed=changed)
+
+
+def playlists_add_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_ITEMS)],
+    position: Annotated[int | None, Field(ge=0, description="Insert here; default: end")] = None,
+) -> Added:
+    """Add tracks/episodes in the given order, any number (sent 100 a request). Not
+    idempotent: adding again duplicates them."""
+    uris = [item.uri for item in items]
+    snapshot = None
+    with _editing(playlist):
+        for start in range(0, len(uris), CHUNK):
+            at = None if position is None else position + start
+            with _progress(f"Added the first {start} of {len(uris)} items", start):
+                result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK], at)
+            snapshot = result.get("snapshot_id")
+    return Added(playlist=playlist.uri, snapshot_id=snapshot, added=len(uris))
+
+
+def playlists_remove_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_ITEMS)],
+    positions: Annotated[
+        list[Annotated[int, Field(ge=0)]] | None,
+        Field(description="Only these occurrences: items[i] is at positions[i]"),
+    ] = None,
+    snapshot_id: Snapshot = None,
+) -> Removed:
+    """Remove every occurrence of the items, or with positions (see playlists_get_items)
+    only those, for up to 100 different items."""
+    if positions is not None:  # one request: all positions refer to the same version
+        occurrences = _occurrences(items, positions)
+        with _editing(playlist):
+            result = spotify.playlist_remove_specific_occurrences_of_items(
+                playlist.id, occurrences, snapshot_id=snapshot_id
+            )
+        return Removed(
+            playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(positions)
+        )
+    uris = list(dict.fromkeys(item.uri for item in items))
+    with _editing(playlist):
+        for start in range(0, len(uris), CHUNK):
+            done = f"Removed every occurrence of the first {start} of {len(uris)} items"
+            with _progress(done, start):
+                result = spotify.playlist_remove_all_occurrences_of_items(
+                    playlist.id, uris[start : start + CHUNK], snapshot_id=snapshot_id
+                )
+    return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(uris))
+
+
+def playlists_reorder_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    range_start: Annotated[int, Field(ge=0)],
+    insert_before: Annotated[int, Field(ge=0)],
+    range_length: Annotated[int, Field(ge=1)] = 1,
+    snapshot_id: Snapshot = None,
+) -> Moved:
+    """Move range_length items starting at range_start to before insert_before (use the
+    item count to move them to the end)."""
+    with _editing(playlist):
+        result = spotify.playlist_reorder_items(
+            playlist.id, range_start, insert_before, range_length, snapshot_id=snapshot_id
+        )
+    return Moved(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), moved=range_length)
+
+
+def playlists_replace_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    items: Annotated[list[Playable], Field(max_length=MAX_ITEMS)],
+) -> Replaced:
+    """Set the playlist's items to exactly these, in order; [] empties it. Every item not
+    listed is removed."""
+    uris = [item.uri for item in items]
+    with _editing(playlist):
+        result = spotify.playlist_replace_items(playlist.id, uris[:CHUNK])
+        for start in range(CHUNK, len(uris), CHUNK):
+            with _progress(f"The playlist holds the first {start} of {len(uris)} items", start):
+                result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK])
+    return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
+
+
+def playlists_upload_cover(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    image: Annotated[str, Field(min_length=1, description="Base64 of the JPEG file")],
+) -> Updated:
+    """Replace a playlist's cover with a JPEG of at most 256 KB (as base64)."""
+    data = _jpeg_base64(image)
+    with _editing(playlist):
+        spotify.playlist_upload_cover_image(playlist.id, data)
+    return Updated(playlist=playlist.uri, changed=["cover"])
+
+
+def _occurrences(items: list[Ref], positions: list[int]) -> list[dict[str, Any]]:
+    """``[{"uri", "positions"}]``, one object per distinct item, as Spotify expects."""
+    if len(positions) != len(items):
+        raise InvalidInput(
+            f"positions pair up with items: got {len(items)} items and {len(positions)} positions"
+        )
+    by_uri: dict[str, list[int]] = {}
+    for item, position in zip(items, positions, strict=True):
+        by_uri.setdefault(item.uri, []).append(position)
+    if len(by_uri) > CHUNK:
+        raise InvalidInput(f"remove at most {CHUNK} different items by position in one call")
+    return [{"uri": uri, "positions": at} for uri, at in by_uri.items()]
+
+
+def _jpeg_base64(text: str) -> str:
+    """The base64 text of a JPEG, checked; a data: URL prefix is accepted."""
+    data = (
+        "".join(text.split(",", 1)[-1].split())
+        if text.startswith("data:")
+        else "".join(text.split())
+    )
+    if len(data) > MAX_COVER:
+        raise InvalidInput(f"the image is {len(data) // 1024} KB of base64; Spotify takes 256 KB")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("image must be base64 text (of a JPEG)") from None
+    if not raw.startswith(b"\xff\xd8\xff"):
+        raise InvalidInput("image must be a JPEG (base64 of a file starting with FF D8 FF)")
+    return data
+
+
+@contextmanager
+def _editing(playlist: Ref) -> Iterator[None]:
+    """Spotify's 403 on someone else's playlist, as a message that says what to do."""
+    try:
+        yield
+    except Exception as error:
+        message = str(getattr(error, "msg", "")).lower()
+        if getattr(error, "http_status", None) != 403 or "scope" in message:
+            raise
+        raise SpotifyMCPError(
+            f"Only the owner or collaborators can change {playlist.uri} (the owner alone its "
+            "details and cover). To change a copy: playlists_create, then playlists_add_items."
+        ) from error
+
+
+@contextmanager
+def _progress(done: str, count: int) -> Iterator[None]:
+    """After ``count`` items were changed, a failure says so (none changed: re-raise)."""
+    try:
+        yield
+    except Exception as error:
+        if count == 0:
+            raise
+        raise PartlyDone(done, error) from error
+
+
+# -- resources ------------------------------------------------------------------------------
+
+
+def my_playlists(spotify: Spotify) -> ItemPage:
+    """The user's playlists (the first 50), newest first."""
+    return playlists_list(spotify, limit=PAGE)
+
+
+def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
+    """A playlist's details and its first 50 items."""
+    ref = parse_ref(id, "playlist")
+    return PlaylistView(
+        playlist=playlists_get(spotify, ref), items=playlists_get_items(spotify, ref)
+    )
+
+
+def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
+    """IDs of the user's playlists whose ID starts with, or name contains, ``partial``."""
+    page = spotify.current_user_playlists(limit=PAGE) or {}
+    needle = partial.lower()
+    return [
+        playlist["id"]
+        for playlist in page.get("items") or []
+        if playlist
+        and (playlist["id"].startswith(partial) or needle in (playlist.get("name") or "").lower())
+    ]
+
+
+# -- hooks ----------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_tools(registry: ToolRegistry) -> None:
+    read: list[tuple[Callable[..., Any], str, str]] = [
+        (playlists_list, "My playlists", "GET /me/playlists"),
+        (playlists_get, "Playlist details", "GET /playlists/{playlist_id}"),
+        (playlists_get_items, "Playlist items", "GET /playlists/{playlist_id}/items"),
+        (playlists_get_cover, "Playlist cover", "GET /playlists/{playlist_id}/images"),
+    ]
+    for fn, title, endpoint in read:
+        registry.add(fn, title=title, read_only=True, endpoints=[endpoint])
+    # (fn, title, destructive, idempotent, endpoints)
+    write: list[tuple[Callable[..., Any], str, bool, bool, list[str]]] = [
+        (playlists_create, "Create a playlist", False, False, ["POST /me/playlists"]),
+        (
+            playlists_update,
+            "Change playlist details",
+            False,
+            True,
+            ["PUT /playlists/{playlist_id}"],
+        ),
+        (
+            playlists_add_items,
+            "Add items to a playlist",
+            False,
+            False,
+            ["POST /playlists/{playlist_id}/items"],
+        ),
+        (
+            playlists_remove_items,
+            "Remove items from a playlist",
+            True,
+            False,
+            ["DELETE /playlists/{playlist_id}/items"],
+        ),
+        (
+            playlists_reorder_items,
+            "Move items in a playlist",
+            False,
+            False,
+            ["PUT /playlists/{playlist_id}/items"],
+        ),
+        (
+            playlists_replace_items,
+            "Replace a playlist's items",
+            True,
+            True,
+            ["PUT /playlists/{playlist_id}/items", "POST /playlists/{playlist_id}/items"],
+        ),
+        (
+            playlists_upload_cover,
+            "Upload a playlist cover",
+            True,
+            True,
+            ["PUT /playlists/{playlist_id}/images"],
+        ),
+    ]
+    for fn, title, destructive, idempotent, endpoints in write:
+        registry.add(
+            fn,
+            title=title,
+            read_only=False,
+            destructive=destructive,
+            idempotent=idempotent,
+            endpoints=endpoints,
+        )
+
+
+@hookimpl
+def register_resources(registry: ResourceRegistry) -> None:
+    registry.add(my_playlists, uri="spotify://playlists", title="My playlists", name="playlists")
+    registry.add(
+        playlist_view,
+        uri="spotify://playlist/{id}",
+        title="Playlist",
+        name="playlist",
+        complete={"id": complete_playlist_id},
+    )
+
+
+@hookimpl
+def oauth_scopes() -> list[str]:
+    return [
+        "playlist-read-private",
+        "playlist-read-collaborative",
+        "playlist-modify-private",
+        "playlist-modify-public",
+        "ugc-image-upload",
+    ]

@@ -1,0 +1,79 @@
+"""The ``prompts`` plugin: everyday Spotify workflows as MCP prompts.
+
+Each prompt walks a model through one task with this server's tools, named exactly (in
+backticks; a test checks every name against tools/list). Prompts only guide: changes that
+cannot be undone are left for the user to confirm.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spotify_mcp import hookimpl
+
+if TYPE_CHECKING:
+    from spotify_mcp.registry import PromptRegistry
+
+
+def build_playlist(description: str, size: str = "25") -> str:
+    """Build a new playlist that fits a description (a mood, an occasion, a genre, an era)."""
+    return f"""Build a Spotify playlist of about {size} tracks for: {description}
+
+1. Find candidates with `search` (types ["track"]; at most 10 results a page, so vary the
+   query and use filters such as genre:, year:1990-1999, artist:"Name"). For an album or
+   artist that fits, `search_list_contents` lists its tracks or albums. `library_list_top`
+   shows what the user already likes, if that helps.
+2. Pick tracks that fit, without duplicates, in a good listening order.
+3. Create the playlist with `playlists_create` (a short name, a one-line description).
+4. Add every track in ONE `playlists_add_items` call, in order. Adding is not idempotent:
+   if it reports an error, read the playlist with `playlists_get_items` before adding more.
+5. Show the result with `playlists_get_items`, then offer to play it with `playback_start`
+   (context = the new playlist's URI)."""
+
+
+def whats_playing() -> str:
+    """What is playing now, what comes next, and what to do about it."""
+    return """Tell me what is playing on Spotify and what comes next.
+
+1. `playback_state`: the item, progress, device, shuffle and repeat. If no device is
+   active, list devices with `playback_devices` and ask which one to use with
+   `playback_transfer`.
+2. `playback_queue`: the next items.
+3. Summarise in two or three lines, then offer: skip (`playback_skip`), queue something
+   similar (`search`, then `playback_queue_add`), save the current track (`library_save`),
+   or change volume, shuffle or repeat (`playback_set`)."""
+
+
+def tidy_library() -> str:
+    """Find duplicates, unavailable items and clutter in the user's playlists and library."""
+    return """Help me tidy my Spotify library. Propose changes; make none until I confirm.
+
+1. `library_get_profile` for my user name; `playlists_list` (page with offset) for my
+   playlists. Only playlists I own can be changed.
+2. For each of my playlists, `playlists_get_items` with all=true: look for duplicate
+   tracks (same URI at several positions) and very long or empty playlists.
+3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.
+4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
+   (the extra occurrences' items and positions, plus the playlist's snapshot_id), move items
+   with `playlists_reorder_items`, and unsave with `library_remove`."""
+
+
+def explore_artist(artist: str) -> str:
+    """Explore an artist: who they are, their albums and where to start listening."""
+    return f"""Help me explore the artist {artist} on Spotify.
+
+1. Find them with `search` (types ["artist"]); if several match, pick the likeliest and
+   say which.
+2. `search_get_items` for the artist's genres; `search_list_contents` for their albums.
+3. For two or three key albums, `search_list_contents` on the album for its tracks.
+4. Suggest where to start, then offer: play the artist or an album (`playback_start` with
+   it as context), follow the artist (`library_save`), or make a starter playlist
+   (`playlists_create`, then `playlists_add_items`)."""
+
+
+@hookimpl
+def register_prompts(registry: PromptRegistry) -> None:
+    registry.add(build_playlist, title="Build a playlist")
+    registry.add(whats_playing, title="What's playing")
+    registry.add(tidy_library, title="Tidy my library")
+    registry.add(explore_artist, title="Explore an artist")

@@ -1,0 +1,192 @@
+"""The ``search`` plugin: the Spotify catalog. Search, look items up, list their contents.
+
+Tool names start with the plugin's name (``search``, ``search_get_items``,
+``search_list_contents``) so tools/list reads grouped by plugin. One lookup tool takes
+references of every kind at once: a reference names its kind, and one tool keeps tools/list
+short. Spotify removed the batch lookups for development-mode apps, so lookups fan out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, SerializeAsAny
+
+from spotify_mcp import hookimpl
+from spotify_mcp.errors import explain
+from spotify_mcp.fanout import fan_out, read_pages
+from spotify_mcp.models import Album, Artist, Item, ItemPage, Track, any_item
+from spotify_mcp.refs import Ref, parse_ref, ref_type
+
+if TYPE_CHECKING:
+    from spotify_mcp.registry import ResourceRegistry, ToolRegistry
+    from spotify_mcp.session import Spotify
+
+SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
+CatalogRef = ref_type("track", "album", "artist", "show", "episode", "audiobook", "chapter")
+ParentRef = ref_type("album", "artist", "show", "audiobook")
+
+#: Reference kind -> the collection in the API path.
+_COLLECTIONS = {
+    "track": "tracks",
+    "album": "albums",
+    "artist": "artists",
+    "show": "shows",
+    "episode": "episodes",
+    "audiobook": "audiobooks",
+    "chapter": "chapters",
+}
+#: Parent kind -> (what it contains, the largest page Spotify serves of it).
+_CONTENTS = {
+    "album": ("tracks", 50),
+    "artist": ("albums", 10),
+    "show": ("episodes", 50),
+    "audiobook": ("chapters", 50),
+}
+
+
+class SearchResults(BaseModel):
+    pages: dict[str, ItemPage]  # by type
+
+
+class ItemError(BaseModel):
+    uri: str
+    error: str
+
+
+class Lookup(BaseModel):
+    items: list[SerializeAsAny[Item] | ItemError]
+
+
+def search(
+    spotify: Spotify,
+    query: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="Words; filters: artist:, album:, track:, year:1990-1999, genre:, "
+            'tag:new; quote spaces: artist:"Nina Simone"',
+        ),
+    ],
+    types: Annotated[tuple[SearchType, ...], Field(min_length=1)] = ("track",),
+    limit: Annotated[int, Field(ge=1, le=10, description="Results per type")] = 5,
+    offset: Annotated[int, Field(ge=0, le=1000)] = 0,
+    market: Annotated[
+        str | None, Field(pattern="^[A-Z]{2}$", description="Country code, e.g. DE")
+    ] = None,
+) -> SearchResults:
+    """Search the catalog by words and filters. At most 10 results per type a page."""
+    kinds = list(dict.fromkeys(types))
+    payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
+    return SearchResults(pages={kind: ItemPage.of(payload[f"{kind}s"], any_item) for kind in kinds})
+
+
+def search_get_items(
+    spotify: Spotify,
+    refs: Annotated[list[CatalogRef], Field(min_length=1, max_length=50)],
+) -> Lookup:
+    """Details of up to 50 items of any kinds, in order, fetched concurrently. A missing item
+    is reported in its place."""
+    return Lookup(items=fan_out(lambda ref: _lookup(spotify, ref), refs))
+
+
+def search_list_contents(
+    spotify: Spotify,
+    ref: ParentRef,
+    limit: Annotated[int, Field(ge=1, le=50)] = 20,
+    offset: Annotated[int, Field(ge=0)] = 0,
+) -> ItemPage:
+    """Tracks of an album, albums of an artist, episodes of a show or chapters of an
+    audiobook."""
+    contents, page_size = _CONTENTS[ref.kind]
+    path = f"{_COLLECTIONS[ref.kind]}/{ref.id}/{contents}"
+
+    def fetch(start: int, count: int) -> Any:
+        return spotify._get(path, limit=count, offset=start)
+
+    return read_pages(fetch, any_item, ItemPage, offset=offset, limit=limit, page_size=page_size)
+
+
+def _fetch(spotify: Spotify, ref: Ref) -> Any:
+    return spotify._get(f"{_COLLECTIONS[ref.kind]}/{ref.id}")
+
+
+def _lookup(spotify: Spotify, ref: Ref) -> Item | ItemError:
+    """The item, or why it is missing. Spotify gives audiobook chapters episode URIs, so an
+    episode that is not found is tried as a chapter."""
+    from spotipy.exceptions import SpotifyException
+
+    missing: SpotifyException | None = None
+    for kind in ("episode", "chapter") if ref.kind == "episode" else (ref.kind,):
+        try:
+            return any_item(_fetch(spotify, Ref(kind, ref.id)))
+        except SpotifyException as error:
+            if error.http_status != 404:
+                raise
+            missing = error
+    assert missing is not None
+    return ItemError(uri=ref.uri, error=explain(missing))
+
+
+# -- resources ----------------------------------------------------------------------------
+
+
+def album(spotify: Spotify, id: str) -> Album:
+    """An album: name, artists, type, release date, number of tracks, cover."""
+    return Album.of(_fetch(spotify, parse_ref(id, "album")))
+
+
+def artist(spotify: Spotify, id: str) -> Artist:
+    """An artist: name, genres, image."""
+    return Artist.of(_fetch(spotify, parse_ref(id, "artist")))
+
+
+def track(spotify: Spotify, id: str) -> Track:
+    """A track: name, artists, album, duration."""
+    return Track.of(_fetch(spotify, parse_ref(id, "track")))
+
+
+# -- hooks --------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_tools(registry: ToolRegistry) -> None:
+    registry.add(
+        search,
+        title="Search the catalog",
+        read_only=True,
+        requires_user=False,
+        endpoints=["GET /search"],
+    )
+    registry.add(
+        search_get_items,
+        title="Look up items",
+        read_only=True,
+        requires_user=False,
+        endpoints=[f"GET /{collection}/{{id}}" for collection in _COLLECTIONS.values()],
+    )
+    registry.add(
+        search_list_contents,
+        title="List contents",
+        read_only=True,
+        requires_user=False,
+        endpoints=[
+            f"GET /{_COLLECTIONS[kind]}/{{id}}/{contents}"
+            for kind, (contents, _) in _CONTENTS.items()
+        ],
+    )
+
+
+@hookimpl
+def register_resources(registry: ResourceRegistry) -> None:
+    for reader in (album, artist, track):
+        registry.add(
+            reader, uri=f"spotify://{reader.__name__}/{{id}}", title=reader.__name__.title()
+        )
+
+
+@hookimpl
+def oauth_scopes() -> list[str]:
+    # Shows, episodes and chapters carry the user's resume point with this scope.
+    return ["user-read-playback-position"]

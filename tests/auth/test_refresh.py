@@ -1,0 +1,62 @@
+"""A served stored login: refreshed before expiry and after a 401, once however many calls
+wait for it, persisted; a revoked login becomes the login hint."""
+
+from __future__ import annotations
+
+from authkit import Setup
+from stdio_server import StdioServer, text_of
+
+from spotify_mcp.sandbox import PREMIUM_USER
+
+CONCURRENT = 16
+
+
+def api_calls(setup: Setup) -> list[tuple[str, int]]:
+    return [(r["path"], r["status"]) for r in setup.sandbox.requests() if r["path"] == "/v1/me"]
+
+
+def test_concurrent_calls_at_expiry_refresh_once(logged_in: Setup) -> None:
+    logged_in.age_token()
+    before = logged_in.stored()
+    logged_in.sandbox.clear_requests()
+    with StdioServer(env=logged_in.env, home=logged_in.home) as server:
+        results = server.gather([("probe_me", {})] * CONCURRENT)
+    assert [r.structured_content for r in results] == [{"id": PREMIUM_USER}] * CONCURRENT
+    assert len(logged_in.token_requests()) == 1
+    assert api_calls(logged_in) == [("/v1/me", 200)] * CONCURRENT  # no 401: renewed before
+    after = logged_in.stored()
+    assert after["access_token"] != before["access_token"]
+    assert after["refresh_token"] != before["refresh_token"]
+
+
+def test_a_401_refreshes_once_then_succeeds(logged_in: Setup) -> None:
+    sandbox = logged_in.sandbox
+    with StdioServer(env=logged_in.env, home=logged_in.home) as server:
+        server.call_ok("probe_me")
+        sandbox.clear_requests()
+        sandbox.add_fault(method="GET", path="/v1/me", status=401, times=1)
+        assert server.call_ok("probe_me") == {"id": PREMIUM_USER}
+        assert len(logged_in.token_requests()) == 1
+        assert api_calls(logged_in) == [("/v1/me", 401), ("/v1/me", 200)]
+
+        # Access tokens revoked (the refresh token kept): every call gets a 401, one refreshes.
+        sandbox.clear_requests()
+        sandbox.revoke(user=PREMIUM_USER, refresh_token="none of them", access_tokens=True)
+        results = server.gather([("probe_me", {})] * CONCURRENT)
+        assert all(not r.is_error for r in results), [text_of(r) for r in results]
+        assert len(logged_in.token_requests()) == 1
+        assert api_calls(logged_in).count(("/v1/me", 200)) == CONCURRENT
+
+
+def test_a_revoked_login_asks_to_log_in_again(logged_in: Setup) -> None:
+    logged_in.sandbox.revoke(refresh_token=logged_in.stored()["refresh_token"])
+    logged_in.age_token()
+    with StdioServer(env=logged_in.env, home=logged_in.home) as server:
+        error = server.call_error("probe_me")
+        assert server.call_ok("server_info")["login"] == "user"
+        assert "Your Spotify login has expired or was revoked." in error
+        assert "spotify-mcp auth login" in error
+        assert logged_in.stored()["refresh_token"] not in error
+
+        assert logged_in.login().returncode == 0  # the running server takes the new login
+        assert server.call_ok("probe_me") == {"id": PREMIUM_USER}

@@ -1,0 +1,66 @@
+"""Helpers for the cache, metrics, health and monitoring tests: cached sessions against the
+sandbox, stdio servers with /metrics, and promtool."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import requests
+
+from spotify_mcp.auth import StaticToken
+from spotify_mcp.middleware.cache.store import ResponseCache
+from spotify_mcp.pipeline import Middleware
+from spotify_mcp.sandbox import PREMIUM_USER
+from spotify_mcp.session import Spotify, build_session
+
+if TYPE_CHECKING:
+    from spotify_mcp.sandbox import Sandbox
+
+#: Long enough that nothing expires during a test: freshness comes from invalidation only.
+LONG_TTL = dict.fromkeys(("catalog", "profile", "playlists", "library", "player"), 3600.0)
+PROMTOOL_MISSING = (
+    "promtool is not installed. Install it with "
+    "`apt-get update && apt-get install -y --no-install-recommends prometheus` "
+    "(Debian/Ubuntu; .ci/run does this), or put Prometheus' promtool on PATH."
+)
+
+
+def cached_session(
+    sb: Sandbox,
+    directory: Path,
+    user: str = PREMIUM_USER,
+    *,
+    ttl: dict[str, float] = LONG_TTL,
+    inner: Sequence[Middleware] = (),
+    outer: Sequence[Middleware] = (),
+) -> tuple[Spotify, ResponseCache]:
+    """A session for ``user`` whose chain is ``outer`` -> the cache -> ``inner``."""
+    cache = ResponseCache(directory, ttl, size_limit=2**28)
+    credentials = StaticToken(sb.token(user, expires_in=10**7), user)
+    return build_session([*outer, cache, *inner], credentials, sb.api_url), cache
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scrape(port: int) -> str:
+    reply = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    reply.raise_for_status()
+    return reply.text
+
+
+def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run promtool; fails the test (not skips) with install instructions when it is missing."""
+    executable = shutil.which("promtool")
+    assert executable is not None, PROMTOOL_MISSING
+    return subprocess.run(
+        [executable, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )

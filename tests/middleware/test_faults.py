@@ -1,0 +1,205 @@
+"""Faults through the whole pipeline: real ``spotify-mcp serve`` processes over stdio (and
+the entry-point pipeline in-process), against the sandbox's fault injection."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from faultkit import PREMIUM, SandboxAdmin, build_pipeline, server_env, wait_until
+from spotipy import SpotifyException
+from stdio_server import StdioServer, structured, text_of
+
+from spotify_mcp.app import App
+from spotify_mcp.errors import CircuitOpen
+from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
+
+pytestmark = pytest.mark.timeout(90)  # nothing may hang
+
+
+def bare(sb: Sandbox) -> Any:
+    """A session without middleware: what the sandbox really holds."""
+    return build_pipeline(sb, without=("retry", "breaker", "limiter")).spotify
+
+
+def track_uris(sb: Sandbox, offset: int, count: int = 3) -> list[str]:
+    found = bare(sb).search("a", type="track", limit=count, offset=offset)
+    return [track["uri"] for track in found["tracks"]["items"]]
+
+
+def playlist_uris(sb: Sandbox, playlist_id: str, offset: int = 0, limit: int = 50) -> list[str]:
+    items = bare(sb).playlist_items(playlist_id, limit=limit, offset=offset)["items"]
+    return [entry["item"]["uri"] for entry in items]
+
+
+# -- adding playlist items: never duplicated, never silently lost --------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "offset"),
+    [  # different tracks per case: nothing an earlier case left in the cache can match
+        pytest.param({"status": 503, "apply": True}, 0, id="503-after-processing"),
+        pytest.param({"drop_connection": True, "apply": True}, 3, id="dropped-after-processing"),
+        pytest.param({"drop_connection": True}, 6, id="dropped-before-processing"),
+        pytest.param({"status": 429, "retry_after": 0}, 9, id="429"),
+    ],
+)
+def test_add_items_under_faults_ends_with_each_item_once(
+    server: StdioServer,
+    fresh_sandbox: Sandbox,
+    admin: SandboxAdmin,
+    fault: dict[str, Any],
+    offset: int,
+) -> None:
+    uris = track_uris(fresh_sandbox, offset)
+    admin.fault("/playlists/*/items", method="POST", **fault)
+    result = server.call("playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris)
+    posts = admin.log(f"/playlists/{EMPTY_PLAYLIST}/items", "POST")
+    if fault.get("status") == 429:
+        assert not result.is_error, text_of(result)
+        assert [e["status"] for e in posts] == [429, 201]  # retried once, added once
+    else:
+        assert result.is_error
+        assert "may or may not have been made" in text_of(result)
+        assert len(posts) == 1  # never sent twice
+        follow_the_advice(server, uris)
+    assert playlist_uris(fresh_sandbox, EMPTY_PLAYLIST) == uris
+
+
+def follow_the_advice(server: StdioServer, uris: list[str]) -> None:
+    """What the error tells the model to do: read the current state, add what is missing."""
+    page = server.call_ok("playlists_get_items", playlist=EMPTY_PLAYLIST)
+    present = {item["uri"] for item in page["items"]}
+    missing = [uri for uri in uris if uri not in present]
+    if missing:
+        server.call_ok("playlists_add_items", playlist=EMPTY_PLAYLIST, items=missing)
+
+
+# -- concurrency -------------------------------------------------------------------------
+
+
+def test_16_concurrent_tool_calls_under_faults_are_correct(
+    server: StdioServer, sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    queries = [f"concurrent {word}" for word in ("a", "e", "i", "o", "u", "y", "an", "in")]
+    spotify = bare(sandbox)
+    searches = {q: spotify.search(q, type="track", limit=3)["tracks"]["items"] for q in queries}
+    pages = {n: playlist_uris(sandbox, DEEP_FOCUS_PLAYLIST, 10 * n, 10) for n in range(4)}
+    admin.fault("/search", status=503, times=3)
+    admin.fault(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", drop_connection=True, times=2)
+    reads = [{"playlist": DEEP_FOCUS_PLAYLIST, "offset": n * 10, "limit": 10} for n in pages]
+    calls = [
+        *(("search", {"query": q, "limit": 3}) for q in queries),
+        *(("playlists_get_items", read) for read in reads),
+        *(("library_get_profile", {}) for _ in range(4)),
+    ]
+    answers = server.gather(calls)
+    assert [text_of(answer) for answer in answers if answer.is_error] == []
+    results = [structured(answer) for answer in answers]
+    for query, result in zip(queries, results[:8], strict=True):
+        found = [item["uri"] for item in result["pages"]["track"]["items"]]
+        assert found == [track["uri"] for track in searches[query]]
+    for n, result in zip(pages, results[8:12], strict=True):
+        assert [item["uri"] for item in result["items"]] == pages[n]
+    assert all(result["uri"] == f"spotify:user:{PREMIUM}" for result in results[12:])
+    # The faults did happen, and were retried.
+    assert [e["status"] for e in admin.log("/search")].count(503) == 3
+    dropped = admin.log(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items")
+    assert [e["status"] for e in dropped].count(None) == 2
+
+
+# -- the breaker, configured through the environment -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def touchy_server(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StdioServer]:
+    """A server whose breaker opens after 3 failures and tries again after 1 s."""
+    env = server_env(
+        sandbox,
+        breaker={"failure_threshold": 3, "cooldown_s": 1.0},
+        retry={"base_delay_s": 0.01, "max_delay_s": 0.05},
+    )
+    with StdioServer(env=env, home=tmp_path_factory.mktemp("touchy")) as running:
+        yield running
+
+
+def test_a_burst_of_503s_opens_the_breaker_until_the_cool_down(
+    touchy_server: StdioServer, admin: SandboxAdmin
+) -> None:
+    admin.fault("/me", status=503, times=3)
+    first = touchy_server.call_error("library_get_profile")
+    assert "profile endpoints failed repeatedly" in first  # the 4th attempt is refused
+    sent = len(admin.log())
+    later = touchy_server.call_error("library_get_profile")
+    assert "paused. Try again in 1 s" in later
+    assert len(admin.log()) == sent  # while open, nothing reaches Spotify
+    checks = touchy_server.call_ok("health")["checks"]
+    readiness = next(check for check in checks if check["name"] == "breaker")
+    assert not readiness["ok"] and "profile" in readiness["detail"]
+    wait_until(lambda: not touchy_server.call("library_get_profile").is_error)
+    assert admin.log("/me")[-1]["status"] == 200
+
+
+# -- every guard works with any other disabled -------------------------------------------
+
+
+@pytest.mark.parametrize("disabled", ["retry", "breaker", "limiter"])
+def test_each_guard_works_with_another_disabled(
+    sandbox: Sandbox, admin: SandboxAdmin, disabled: str
+) -> None:
+    app = App.create(
+        {
+            "api_base_url": sandbox.api_url,
+            "access_token": sandbox.token(PREMIUM, expires_in=10**7),
+            "retry": {"base_delay_s": 0.01, "max_delay_s": 0.05},
+            "breaker": {"failure_threshold": 3},
+            "plugins": {"disabled": [disabled]},
+        }
+    )
+    guards = [mw.name for mw in app.middleware if mw.name in ("retry", "breaker", "limiter")]
+    assert guards == [g for g in ("retry", "breaker", "limiter") if g != disabled]
+    offsets = itertools.count()
+
+    def read() -> Any:  # a new offset each time: the cache never answers
+        return app.spotify().current_user_playlists(limit=1, offset=next(offsets))
+
+    # A 429: nothing is sent before Retry-After has passed (the limiter's gate, or retry's wait).
+    admin.fault("/me/playlists", status=429, retry_after=1)
+    if disabled == "retry":
+        with pytest.raises(SpotifyException, match="429"):
+            read()
+    read()
+    first, second = admin.log("/me/playlists")
+    assert second["time"] >= first["time"] + 1
+
+    # Two 503s: retry sends the request again; without it the caller gets the 503.
+    admin.fault("/me/playlists", status=503, times=2)
+    if disabled == "retry":
+        with pytest.raises(SpotifyException, match="503"):
+            read()
+    else:
+        read()
+    admin.clear()
+
+    # 503s without end: the breaker opens and calls fail fast, unless it is disabled.
+    admin.fault("/me/playlists", status=503, times=None)
+    outcomes = [outcome(read) for _ in range(4)]
+    sent = len(admin.log())
+    assert (outcome(read) == "circuit open") is (disabled != "breaker")
+    assert (len(admin.log()) == sent) is (disabled != "breaker")
+    assert outcomes[-1] == (503 if disabled == "breaker" else "circuit open")
+
+
+def outcome(call: Any) -> str | int:
+    try:
+        call()
+    except CircuitOpen:
+        return "circuit open"
+    except SpotifyException as error:
+        return error.http_status
+    return "ok"

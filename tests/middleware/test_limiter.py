@@ -1,0 +1,105 @@
+"""The limiter against the sandbox: a 429 holds every thread until Retry-After has passed,
+a long Retry-After fails fast, and the token bucket paces requests."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from faultkit import SandboxAdmin, build_pipeline, in_threads, metric, wait_until
+from spotipy import SpotifyException
+
+from spotify_mcp.errors import RateLimited
+from spotify_mcp.sandbox import Sandbox
+
+pytestmark = pytest.mark.timeout(30)  # nothing may hang
+
+
+def test_no_request_is_sent_before_retry_after_has_passed(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    limited, retried = (
+        metric("spotify_mcp_rate_limited_total"),
+        metric("spotify_mcp_retries_total", endpoint="/me", reason="rate_limited"),
+    )
+    admin.fault("/me", status=429, retry_after=1)
+    assert build_pipeline(sandbox).spotify.me()["id"] == "sandboxpremium"
+    first, second = admin.log("/me")
+    assert (first["status"], second["status"]) == (429, 200)
+    assert second["time"] >= first["time"] + 1
+    # Counted once by the limiter, retried once by retry (which waited at the limiter's gate).
+    assert metric("spotify_mcp_rate_limited_total") == limited + 1
+    assert metric("spotify_mcp_retries_total", endpoint="/me", reason="rate_limited") == retried + 1
+
+
+def test_the_wait_is_shared_by_every_thread(sandbox: Sandbox, admin: SandboxAdmin) -> None:
+    pipeline = build_pipeline(sandbox)
+    admin.fault("/me", status=429, retry_after=1)
+    hit = threading.Thread(target=pipeline.spotify.me)
+    hit.start()
+    wait_until(lambda: pipeline.limiter.gate_wait() > 0)  # the 429 has closed the gate
+    others = in_threads([lambda: pipeline.spotify.current_user_playlists(limit=1)] * 8)
+    hit.join(timeout=20)
+    assert all(not isinstance(result, Exception) for result in others)
+    log = admin.log()
+    limited = next(e for e in log if e["status"] == 429)
+    later = [e for e in log if e is not limited and e["time"] > limited["time"]]
+    assert len(later) == 9  # the retried GET /me and the 8 other threads
+    assert all(e["time"] >= limited["time"] + 1 for e in later)
+
+
+def test_a_long_retry_after_fails_fast_with_when_to_retry(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(sandbox, limiter={"max_wait_s": 5})
+    admin.fault("/me", status=429, retry_after=3600)
+    with pytest.raises(RateLimited) as raised:
+        pipeline.spotify.me()
+    assert raised.value.retry_after == 3600
+    assert "Try again in 3600 s" in str(raised.value)
+    # Every other call fails fast too, without reaching Spotify, from any thread.
+    results = in_threads([lambda: pipeline.spotify.current_user_playlists(limit=1)] * 4)
+    assert all(isinstance(result, RateLimited) for result in results)
+    assert all(3590 < result.retry_after <= 3600 for result in results)
+    assert len(admin.log()) == 1
+
+
+def test_without_retry_the_429_is_answered_and_the_next_call_waits(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(sandbox, without=("retry",))
+    admin.fault("/me", status=429, retry_after=1)
+    with pytest.raises(SpotifyException) as raised:
+        pipeline.spotify.me()
+    assert raised.value.http_status == 429
+    pipeline.spotify.me()
+    first, second = admin.log("/me")
+    assert second["time"] >= first["time"] + 1
+
+
+def test_the_token_bucket_paces_requests(sandbox: Sandbox, admin: SandboxAdmin) -> None:
+    pipeline = build_pipeline(sandbox, limiter={"rate_per_s": 20.0, "burst": 1})
+    pipeline.spotify.me()  # connect first: a new connection would delay only the first request
+    admin.clear()
+    for _ in range(6):
+        pipeline.spotify.me()
+    times = [e["time"] for e in admin.log("/me")]
+    # Five tokens at 20 per second cannot be had in less than 0.25 s (5 ms for clock jitter).
+    assert times[-1] - times[0] >= 5 / 20 - 0.005
+
+
+def test_a_request_already_waiting_for_a_token_waits_out_the_429_too(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(sandbox, limiter={"rate_per_s": 2.0, "burst": 1})
+    # The 429 leaves the sandbox 0.3 s after its request arrived: time for the second
+    # request to start waiting for its token (0.5 s at 2 per second) before the gate closes.
+    admin.fault("/me", status=429, retry_after=1, latency_ms=300)
+    limited = threading.Thread(target=pipeline.spotify.me)
+    limited.start()
+    wait_until(lambda: bool(admin.log("/me")))
+    pipeline.spotify.current_user_playlists(limit=1)
+    limited.join(timeout=20)
+    first = admin.log("/me")[0]
+    (waiting,) = admin.log("/me/playlists")
+    assert waiting["time"] >= first["time"] + 1

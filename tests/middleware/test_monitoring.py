@@ -1,0 +1,95 @@
+"""monitoring/: the alert rules pass promtool's checks and unit tests, the live /metrics
+passes `promtool check metrics`, and every metric the dashboard and rules use exists.
+
+These tests fail (they do not skip) when promtool is missing: see obskit.PROMTOOL_MISSING.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from obskit import free_port, promtool, scrape
+from prometheus_client.parser import text_string_to_metric_families
+from stdio_server import StdioServer, sandbox_env
+
+from spotify_mcp.sandbox import Sandbox
+
+MONITORING = Path(__file__).resolve().parents[2] / "monitoring"
+DASHBOARD = MONITORING / "grafana-dashboard.json"
+RULES = MONITORING / "alerts.yml"
+_METRIC = re.compile(r"\bspotify_mcp_[a-z_]+")
+_SUFFIXES = re.compile(r"_(bucket|count|sum|total)$")
+
+
+@pytest.fixture(scope="module")
+def exposition(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """/metrics of a server with every plugin, after tool calls, a cache hit and a failure."""
+    port = free_port()
+    home = tmp_path_factory.mktemp("monitoring-home")
+    with StdioServer("--metrics-port", str(port), env=sandbox_env(sandbox), home=home) as server:
+        for _ in range(2):
+            server.call_ok("search", query="monitoring", types=["track"])
+        server.call_error("playlists_get", playlist="0000000000000000000000")
+        server.call_ok("health")
+        yield scrape(port)
+
+
+def test_alert_rules_are_valid() -> None:
+    result = promtool("check", "rules", str(RULES))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alert_rules_pass_their_unit_tests() -> None:
+    result = promtool("test", "rules", str(MONITORING / "tests.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_unit_test() -> None:
+    alerts = {
+        rule["alert"]
+        for group in yaml.safe_load(RULES.read_text())["groups"]
+        for rule in group["rules"]
+    }
+    tested = {
+        case["alertname"]
+        for test in yaml.safe_load((MONITORING / "tests.yml").read_text())["tests"]
+        for case in test["alert_rule_test"]
+    }
+    assert alerts == tested
+
+
+def test_live_metrics_pass_promtool(exposition: str) -> None:
+    result = promtool("check", "metrics", stdin=exposition)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_dashboard_and_rules_use_only_metrics_that_exist(exposition: str) -> None:
+    exported = {family.name for family in text_string_to_metric_families(exposition)}
+    dashboard = json.loads(DASHBOARD.read_text())
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    used = {
+        _SUFFIXES.sub("", name) for name in _METRIC.findall(" ".join(exprs) + RULES.read_text())
+    }
+    assert len(used) >= 10
+    assert used <= exported, f"not exported: {sorted(used - exported)}"
+
+
+def test_dashboard_is_importable() -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    assert dashboard["__inputs"][0]["name"] == "DS_PROMETHEUS"
+    titles = {panel["title"] for panel in dashboard["panels"]}
+    for wanted in (
+        "Error ratio",
+        "Latency by endpoint (p50, p95, p99)",
+        "Tool calls / s by outcome",
+    ):
+        assert wanted in titles
+    for wanted in ("Hit ratio", "Circuit breaker state by family", "429s from Spotify / min"):
+        assert wanted in titles

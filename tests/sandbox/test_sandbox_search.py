@@ -1,0 +1,71 @@
+"""Search: free text, field filters, types, paging limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox_helpers import Api
+
+from spotify_mcp.sandbox import Sandbox
+
+
+def search(api: Api, q: str, kind: str = "track", **params: Any) -> dict[str, Any]:
+    response = api.get("/search", params={"q": q, "type": kind, **params})
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()[f"{kind}s"]
+    return page
+
+
+def test_track_filters_narrow_the_results(sb: Sandbox, api: Api) -> None:
+    catalog = sb.runtime.catalog
+    album = next(a for a in catalog.albums.values() if len(a.track_ids) > 5)
+    artist = catalog.artists[album.artist_ids[0]]
+    track = catalog.tracks[album.track_ids[3]]
+    q = f'track:"{track.name}" album:"{album.name}" artist:"{artist.name}" year:{album.year}'
+    found = search(api, q, limit=10)
+    assert track.id in [item["id"] for item in found["items"]]
+    assert all(item["album"]["id"] == album.id for item in found["items"])
+
+
+def test_year_ranges_and_genres(sb: Sandbox, api: Api) -> None:
+    page = search(api, "year:1990-1999 genre:jazz", "album", limit=10)
+    assert page["total"] > 0
+    albums = sb.runtime.catalog.albums
+    for item in page["items"]:
+        album = albums[item["id"]]
+        assert 1990 <= album.year <= 1999 and "jazz" in album.genres
+    artists = search(api, "genre:jazz", "artist", limit=10)
+    assert all("jazz" in artist["genres"] for artist in artists["items"])
+
+
+def test_limit_defaults_to_five_and_pages_follow(api: Api) -> None:
+    page = search(api, "a", "track")
+    assert page["limit"] == 5 and len(page["items"]) == 5 and page["total"] > 100
+    second = api.get(page["next"]).json()["tracks"]
+    assert second["offset"] == 5
+    assert {i["id"] for i in page["items"]}.isdisjoint(i["id"] for i in second["items"])
+
+
+def test_exact_name_matches_come_first(sb: Sandbox, api: Api) -> None:
+    artist = list(sb.runtime.catalog.artists.values())[-1]
+    assert search(api, artist.name, "artist")["items"][0]["id"] == artist.id
+
+
+def test_other_types(sb: Sandbox, api: Api) -> None:
+    show = next(iter(sb.runtime.catalog.shows.values()))
+    assert search(api, show.name, "show")["items"][0]["id"] == show.id
+    assert search(api, show.name, "episode")["total"] == 25
+    assert search(api, "lighthouse", "audiobook")["total"] >= 1
+    playlists = search(api, "essentials", "playlist")
+    assert [p["name"] for p in playlists["items"]] == ["Indie Essentials"]
+    assert search(api, "drafts", "playlist")["total"] == 0  # private playlists are not found
+
+
+def test_filters_that_do_not_apply_exclude_the_type(api: Api) -> None:
+    response = api.get("/search", params={"q": "genre:jazz", "type": "track,show"}).json()
+    assert response["tracks"]["total"] > 0 and response["shows"]["total"] == 0
+
+
+def test_nothing_found(api: Api) -> None:
+    page = search(api, "zzzzqqqq")
+    assert page == {**page, "items": [], "total": 0, "next": None}

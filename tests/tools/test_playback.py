@@ -1,0 +1,328 @@
+"""The playback tools end to end: a real server over stdio against the sandbox's player.
+
+The premium user starts with no active device; ``active`` transfers playback to the laptop
+and plays three tracks, so each test starts from a known player state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from stdio_server import StdioServer, sandbox_env
+from toolkit import operations_hit
+
+from spotify_mcp.app import App
+from spotify_mcp.sandbox import FREE_USER, Sandbox
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, PREMIUM_USER, device_id
+
+LAPTOP = device_id(PREMIUM_USER, "Sandbox Laptop")
+PHONE = device_id(PREMIUM_USER, "Sandbox Phone")  # its volume cannot be set
+NO_DEVICE_HINT = "Call playback_devices to list the user's devices, then playback_transfer"
+#: Player commands and their arguments, given some catalogue tracks.
+COMMANDS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
+    "playback_start": lambda tracks: {},
+    "playback_pause": lambda tracks: {},
+    "playback_skip": lambda tracks: {"to": "previous"},
+    "playback_set": lambda tracks: {"volume": 10},
+    "playback_queue_add": lambda tracks: {"items": tracks[:1]},
+}
+
+
+@pytest.fixture(scope="module")
+def tracks(sandbox: Sandbox) -> list[str]:
+    return [f"spotify:track:{ident}" for ident in list(sandbox.runtime.catalog.tracks)[:10]]
+
+
+@pytest.fixture
+def active(server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]) -> StdioServer:
+    """Seeded state, then the laptop playing tracks[0:3] from the start."""
+    server.call_ok("playback_transfer", device_id=LAPTOP)
+    server.call_ok("playback_start", items=tracks[:3])
+    return server
+
+
+@pytest.fixture(scope="module")
+def free(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StdioServer]:
+    with StdioServer(
+        env=sandbox_env(sandbox, FREE_USER), home=tmp_path_factory.mktemp("free")
+    ) as s:
+        yield s
+
+
+def state(server: StdioServer, **args: Any) -> dict[str, Any]:
+    return dict(server.call_ok("playback_state", args))
+
+
+# -- no active device, no Premium -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tool", COMMANDS)
+def test_no_active_device_names_the_tools_to_fix_it(
+    server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str], tool: str
+) -> None:
+    error = server.call_error(tool, COMMANDS[tool](tracks))
+    assert "No active Spotify device" in error and NO_DEVICE_HINT in error
+
+
+def test_idle_state_has_no_device(server: StdioServer, fresh_sandbox: Sandbox) -> None:
+    assert state(server) == {"playing": False}
+    assert state(server, item_only=True) == {"playing": False}
+
+
+@pytest.mark.parametrize("tool", [*COMMANDS, "playback_transfer"])
+def test_free_users_need_premium(free: StdioServer, tracks: list[str], tool: str) -> None:
+    args = COMMANDS[tool](tracks) if tool in COMMANDS else {"device_id": LAPTOP}
+    assert "needs Spotify Premium" in free.call_error(tool, args)
+
+
+def test_free_users_can_read(free: StdioServer) -> None:
+    assert [d["name"] for d in free.call_ok("playback_devices")["devices"]] == ["Jordan's Phone"]
+    assert free.call_ok("playback_recently_played", limit=50)["items"]
+
+
+# -- devices and transfer ---------------------------------------------------------------------
+
+
+def test_devices(server: StdioServer, fresh_sandbox: Sandbox) -> None:
+    devices = server.call_ok("playback_devices")["devices"]
+    assert [(d["name"], d["active"], d.get("volume")) for d in devices] == [
+        ("Sandbox Laptop", False, 60),
+        ("Sandbox Phone", False, None),
+        ("Living Room Speaker", False, 35),
+    ]
+
+
+def test_transfer_then_state_shows_the_device(active: StdioServer) -> None:
+    speaker = device_id(PREMIUM_USER, "Living Room Speaker")
+    active.call_ok("playback_pause")
+    active.call_ok("playback_transfer", device_id=speaker, play=True)
+    now = state(active)
+    assert now["device"] == "Living Room Speaker" and now["device_id"] == speaker
+    assert now["playing"] is True
+    devices = active.call_ok("playback_devices")["devices"]
+    assert [d["name"] for d in devices if d["active"]] == ["Living Room Speaker"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({}, "device_id"),
+        ({"device_id": ""}, "at least 1 character"),
+        ({"device_id": "f00"}, "Not found"),
+    ],
+)
+def test_transfer_bad_input(server: StdioServer, args: dict[str, Any], expected: str) -> None:
+    assert expected in server.call_error("playback_transfer", args)
+
+
+# -- start, pause, skip -----------------------------------------------------------------------
+
+
+def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
+    done = active.call_ok("playback_start", items=tracks[3:6], offset_item=tracks[4])
+    assert done == {"done": "playing 3 items"}
+    now = state(active)
+    assert now["playing"] is True and now["item"]["uri"] == tracks[4]
+    assert now["item"]["artists"] and "context" not in now
+
+
+def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None:
+    playlist = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
+    fourth = active.call_ok("playlists_get_items", playlist=playlist, offset=3, limit=1)
+    active.call_ok("playback_start", context=playlist, offset=3, position_ms=5000)
+    now = state(active)
+    assert now["context"] == playlist and now["item"]["uri"] == fourth["items"][0]["uri"]
+    assert now["progress_ms"] >= 5000
+
+
+def test_state_shows_episodes_and_audiobook_chapters(active: StdioServer, sandbox: Sandbox) -> None:
+    catalog = sandbox.runtime.catalog
+    episode = f"spotify:episode:{next(iter(catalog.episodes))}"
+    chapter = f"spotify:episode:{next(iter(catalog.chapters))}"  # chapters have episode URIs
+    active.call_ok("playback_start", items=[episode, chapter])
+    assert state(active)["item"]["show"]["uri"].startswith("spotify:show:")
+    active.call_ok("playback_skip")
+    item = state(active, item_only=True)["item"]
+    assert item["uri"] == chapter and item["chapter_number"] == 1
+
+
+def test_start_on_a_device(server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]) -> None:
+    server.call_ok("playback_start", items=tracks[:1], device_id=LAPTOP)
+    assert state(server)["device_id"] == LAPTOP
+
+
+def test_pause_then_resume(active: StdioServer) -> None:
+    assert active.call_ok("playback_pause") == {"done": "paused"}
+    assert state(active)["playing"] is False
+    assert "playback_state shows the state" in active.call_error("playback_pause")
+    assert active.call_ok("playback_start") == {"done": "resumed"}
+    assert state(active)["playing"] is True
+
+
+def test_skip_next_then_previous(active: StdioServer, tracks: list[str]) -> None:
+    active.call_ok("playback_skip")
+    assert state(active)["item"]["uri"] == tracks[1]
+    active.call_ok("playback_skip", to="previous")
+    assert state(active)["item"]["uri"] == tracks[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"items": ["spotify:album:4uLU6hMCjMI75M1A2tKUQC"]}, "album"),
+        ({"items": ["4uLU6hMCjMI75M1A2tKUQC"]}, "bare ID"),
+        ({"context": "spotify:track:4uLU6hMCjMI75M1A2tKUQC"}, "track"),
+        ({"context": "spotify:album:123"}, "not a valid Spotify album ID"),
+        ({"offset": -1, "context": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "greater than"),
+        ({"offset": 1}, "need items or a context"),
+        ({"context": "spotify:artist:4uLU6hMCjMI75M1A2tKUQC", "offset": 2}, "artist plays from"),
+        (
+            {
+                "items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
+                "offset": 0,
+                "offset_item": "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+            },
+            "offset or offset_item, not both",
+        ),
+        ({"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"], "offset_item": "x"}, "bare ID"),
+        (
+            {
+                "items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
+                "context": "spotify:album:4uLU6hMCjMI75M1A2tKUQC",
+            },
+            "not both",
+        ),
+        ({"context": "spotify:album:0000000000000000000000"}, "Not found"),
+        ({"tracks": []}, "unknown argument"),
+    ],
+)
+def test_start_bad_input(active: StdioServer, args: dict[str, Any], expected: str) -> None:
+    assert expected in active.call_error("playback_start", args)
+
+
+def test_skip_rejects_unknown_directions(server: StdioServer) -> None:
+    assert "'next' or 'previous'" in server.call_error("playback_skip", to="back")
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+def test_set_everything_then_state(active: StdioServer) -> None:
+    done = active.call_ok(
+        "playback_set", repeat="context", shuffle=True, volume=30, position_ms=10_000
+    )
+    assert done == {"done": "position_ms=10000, repeat=context, shuffle=True, volume=30"}
+    now = state(active)
+    assert (now["repeat"], now["shuffle"], now["volume"]) == ("context", True, 30)
+    assert now["progress_ms"] >= 10_000
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({}, "pass at least one of"),
+        ({"volume": 101}, "less than or equal to 100"),
+        ({"volume": -1}, "greater than or equal to 0"),
+        ({"repeat": "all"}, "'track', 'context' or 'off'"),
+        ({"position_ms": -5}, "greater than or equal to 0"),
+    ],
+)
+def test_set_bad_input(active: StdioServer, args: dict[str, Any], expected: str) -> None:
+    assert expected in active.call_error("playback_set", args)
+
+
+def test_set_says_what_was_done_before_a_failure(active: StdioServer) -> None:
+    active.call_ok("playback_transfer", device_id=PHONE)
+    error = active.call_error("playback_set", shuffle=True, volume=50)
+    assert "Done: shuffle=True; setting volume failed" in error
+    assert "does not let its volume be set" in error
+    assert state(active)["shuffle"] is True
+
+
+# -- queue and history ----------------------------------------------------------------------
+
+
+def test_queue_add_then_queue(active: StdioServer, tracks: list[str]) -> None:
+    assert active.call_ok("playback_queue")["queue"][0]["uri"] == tracks[1]
+    done = active.call_ok("playback_queue_add", items=tracks[7:9])
+    assert done == {"done": "queued 2 items"}
+    queue = active.call_ok("playback_queue")
+    assert queue["current"]["uri"] == tracks[0]
+    assert [item["uri"] for item in queue["queue"][:3]] == [tracks[7], tracks[8], tracks[1]]
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], "at least 1 item"),
+        (["spotify:show:4uLU6hMCjMI75M1A2tKUQC"], "show"),
+        (["x"] * 21, "at most 20"),
+    ],
+)
+def test_queue_add_bad_input(active: StdioServer, items: list[str], expected: str) -> None:
+    assert expected in active.call_error("playback_queue_add", items=items)
+
+
+def test_recently_played_pages_back(server: StdioServer, fresh_sandbox: Sandbox) -> None:
+    first = server.call_ok("playback_recently_played", limit=10)
+    older = server.call_ok("playback_recently_played", limit=10, before=first["next_before"])
+    assert len(first["items"]) == len(older["items"]) == 10
+    assert first["items"][-1]["played_at"] > older["items"][0]["played_at"]
+    assert all(item["uri"].startswith("spotify:track:") for item in first["items"] + older["items"])
+
+
+def test_recently_played_shows_what_just_played(active: StdioServer, tracks: list[str]) -> None:
+    latest = active.call_ok("playback_recently_played", limit=1)["items"][0]
+    assert latest["uri"] == tracks[0] and latest["played_at"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"before": 1, "after": 1}, "not both"),
+        ({"limit": 0}, "greater than or equal to 1"),
+        ({"limit": 51}, "less than or equal to 50"),
+    ],
+)
+def test_recently_played_bad_input(
+    server: StdioServer, args: dict[str, Any], expected: str
+) -> None:
+    assert expected in server.call_error("playback_recently_played", args)
+
+
+# -- declared endpoints ---------------------------------------------------------------------
+
+
+def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Calls that together reach every endpoint each playback tool declares."""
+    return {
+        "playback_state": [{}, {"item_only": True}],
+        "playback_devices": [{}],
+        "playback_transfer": [{"device_id": LAPTOP}],
+        "playback_start": [{"items": tracks[:2]}],
+        "playback_pause": [{}],
+        "playback_skip": [{"to": "next"}, {"to": "previous"}],
+        "playback_set": [{"repeat": "off", "shuffle": False, "volume": 20, "position_ms": 0}],
+        "playback_queue": [{}],
+        "playback_queue_add": [{"items": tracks[:1]}],
+        "playback_recently_played": [{}],
+    }
+
+
+def test_every_playback_tool_has_sample_calls(tracks: list[str]) -> None:
+    assert {spec.name for spec in App.create().tools.by_plugin("playback")} == set(
+        sample_calls(tracks)
+    )
+
+
+@pytest.mark.parametrize("tool", sample_calls([]))
+def test_declared_endpoints_are_the_ones_called(
+    uncached: StdioServer, sb: Sandbox, tracks: list[str], tool: str
+) -> None:
+    uncached.call_ok("playback_transfer", device_id=LAPTOP)
+    uncached.call_ok("playback_start", items=tracks[:3])
+    calls = [lambda args=args: uncached.call_ok(tool, args) for args in sample_calls(tracks)[tool]]
+    reached = {operation for call in calls for operation in operations_hit(sb, call)[1]}
+    assert reached == set(App.create().tools.get(tool).endpoints)  # type: ignore[union-attr]

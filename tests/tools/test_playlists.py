@@ -1,0 +1,441 @@
+"""The playlists tools end to end: a real server over stdio against the sandbox.
+
+Tests that change items work on playlists they create, so they stay independent of each
+other and of cached reads of the seeded playlists.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from stdio_server import StdioServer
+from toolkit import operations_hit
+
+from spotify_mcp.app import App
+from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox.ids import make_id
+from spotify_mcp.sandbox.seed import (
+    COLLAB_PLAYLIST,
+    DEEP_FOCUS_PLAYLIST,
+    EMPTY_PLAYLIST,
+    FOLLOWED_PLAYLIST,
+)
+
+UNKNOWN_PLAYLIST = "spotify:playlist:0000000000000000000000"
+LATE_NIGHT = make_id("playlist", "late-night")  # owned by the premium user, private
+TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(sandbox: Sandbox) -> None:
+    """Seeded state before this module's servers start (so nothing stale is cached)."""
+    sandbox.reset()
+
+
+@pytest.fixture(scope="module")
+def tracks(sandbox: Sandbox) -> list[str]:
+    """300 distinct track URIs from the sandbox's catalogue."""
+    return [f"spotify:track:{ident}" for ident in list(sandbox.runtime.catalog.tracks)[:300]]
+
+
+def new_playlist(server: StdioServer, name: str = "Test") -> str:
+    return str(server.call_ok("playlists_create", {"name": name})["playlist"])
+
+
+def item_uris(server: StdioServer, playlist: str) -> list[str]:
+    page = server.call_ok("playlists_get_items", playlist=playlist, all=True)
+    assert [item["position"] for item in page["items"]] == list(range(len(page["items"])))
+    return [item["uri"] for item in page["items"]]
+
+
+def requests_to(sandbox: Sandbox, playlist: str, method: str) -> list[dict[str, Any]]:
+    path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+    return [r for r in sandbox.requests() if r["path"] == path and r["method"] == method]
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def test_list_pages_through_my_playlists(server: StdioServer) -> None:
+    first = server.call_ok("playlists_list", limit=5)
+    rest = server.call_ok("playlists_list", limit=5, offset=first["next_offset"])
+    assert first["total"] == 8 and first["next_offset"] == 5 and "next_offset" not in rest
+    names = [p["name"] for p in first["items"] + rest["items"]]
+    assert names[0] == "Deep Focus" and "Crate Digging" in names and len(set(names)) == 8
+
+
+def test_get_shows_details(server: StdioServer) -> None:
+    details = server.call_ok("playlists_get", playlist=DEEP_FOCUS_PLAYLIST)
+    assert details["name"] == "Deep Focus" and details["owner"] == "Avery Lane"
+    assert details["total"] == 150 and details["snapshot_id"]
+
+
+def test_get_items_pages_with_positions(server: StdioServer) -> None:
+    url = f"https://open.spotify.com/playlist/{DEEP_FOCUS_PLAYLIST}?si=abc"
+    page = server.call_ok("playlists_get_items", playlist=url, offset=40, limit=20)
+    assert [i["position"] for i in page["items"]] == list(range(40, 60))
+    assert page["total"] == 150 and page["next_offset"] == 60
+    assert all(i["uri"].startswith("spotify:track:") and i["artists"] for i in page["items"])
+
+
+def test_get_items_all_reads_every_page_in_three_requests(
+    uncached: StdioServer, sandbox: Sandbox
+) -> None:
+    sandbox.clear_requests()
+    page = uncached.call_ok("playlists_get_items", playlist=DEEP_FOCUS_PLAYLIST, all=True)
+    assert [i["position"] for i in page["items"]] == list(range(150))
+    assert "next_offset" not in page
+    assert len(requests_to(sandbox, DEEP_FOCUS_PLAYLIST, "GET")) == 3
+
+
+def test_get_items_includes_episodes(server: StdioServer) -> None:
+    mine = server.call_ok("playlists_list", limit=10)["items"]
+    commute = next(p["uri"] for p in mine if p["name"] == "Morning Commute")
+    items = server.call_ok("playlists_get_items", playlist=commute, all=True)["items"]
+    kinds = {i["uri"].split(":")[1] for i in items}
+    assert kinds == {"track", "episode"} and len(items) == 40
+
+
+def test_get_cover(server: StdioServer) -> None:
+    cover = server.call_ok("playlists_get_cover", playlist=DEEP_FOCUS_PLAYLIST)
+    assert cover["urls"] and all(url.startswith("https://") for url in cover["urls"])
+
+
+# -- creating and changing details ------------------------------------------------------------
+
+
+def test_create_then_read(server: StdioServer) -> None:
+    created = server.call_ok(
+        "playlists_create", {"name": "Rainy Day"}, description="Soft and slow", collaborative=True
+    )
+    details = server.call_ok("playlists_get", playlist=created["playlist"])
+    assert details["name"] == "Rainy Day" and details["description"] == "Soft and slow"
+    assert details["public"] is False and details["collaborative"] is True
+    assert details["total"] == 0 and details["snapshot_id"] == created["snapshot_id"]
+    mine = server.call_ok("playlists_list", limit=1)["items"]
+    assert mine[0]["uri"] == created["playlist"]
+
+
+def test_update_then_read(server: StdioServer) -> None:
+    playlist = new_playlist(server)
+    changed = server.call_ok(
+        "playlists_update", {"name": "Renamed"}, playlist=playlist, public=True, description=""
+    )
+    assert changed["changed"] == ["name", "description", "public"]
+    details = server.call_ok("playlists_get", playlist=playlist)
+    assert details["name"] == "Renamed" and details["public"] is True
+    assert "description" not in details
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "expected"),
+    [
+        ("playlists_create", {"name": "X", "public": True, "collaborative": True}, "private"),
+        ("playlists_create", {"name": ""}, "at least 1 character"),
+        ("playlists_create", {}, "name"),
+        ("playlists_update", {"playlist": EMPTY_PLAYLIST}, "at least one of"),
+        ("playlists_update", {"playlist": EMPTY_PLAYLIST, "description": "x" * 301}, "300"),
+        ("playlists_list", {"limit": 51}, "less than or equal to 50"),
+        ("playlists_get_items", {"playlist": EMPTY_PLAYLIST, "offset": -1}, "greater than"),
+        ("playlists_get", {"playlist": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "album"),
+        ("playlists_get", {"playlist": "spotify:playlist:short"}, "not a valid Spotify playlist"),
+        ("playlists_get", {}, "playlist"),
+        ("playlists_get", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
+        ("playlists_get_items", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
+    ],
+)
+def test_bad_input_and_unknown_ids(
+    server: StdioServer, tool: str, args: dict[str, Any], expected: str
+) -> None:
+    assert expected in server.call_error(tool, args)
+
+
+# -- adding -----------------------------------------------------------------------------------
+
+
+def test_add_250_items_sends_three_requests_in_order(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    sandbox.clear_requests()
+    added = uncached.call_ok("playlists_add_items", playlist=playlist, items=tracks[:250])
+    posts = requests_to(sandbox, playlist, "POST")
+    assert len(posts) == 3 and all(p["status"] == 201 for p in posts)
+    assert added["added"] == 250 and added["snapshot_id"]
+    assert item_uris(uncached, playlist) == tracks[:250]
+
+
+def test_add_at_a_position_keeps_order_across_chunks(
+    server: StdioServer, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    inserted = tracks[100:250]
+    server.call_ok("playlists_add_items", playlist=playlist, items=inserted, position=1)
+    assert item_uris(server, playlist) == [tracks[0], *inserted, tracks[1]]
+
+
+def test_add_accepts_urls_ids_of_episodes_and_duplicates(
+    server: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    episode = f"spotify:episode:{next(iter(sandbox.runtime.catalog.episodes))}"
+    url = f"https://open.spotify.com/track/{tracks[0].rsplit(':', 1)[-1]}"
+    server.call_ok("playlists_add_items", playlist=playlist, items=[url, episode, tracks[0]])
+    assert item_uris(server, playlist) == [tracks[0], episode, tracks[0]]
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (["spotify:album:4uLU6hMCjMI75M1A2tKUQC"], "album"),
+        (["spotify:track:nope"], "not a valid Spotify track ID"),
+        (["4uLU6hMCjMI75M1A2tKUQC"], "bare ID"),
+        ([], "at least 1 item"),
+    ],
+)
+def test_add_rejects_bad_items_before_any_request(
+    uncached: StdioServer, sandbox: Sandbox, items: list[str], expected: str
+) -> None:
+    sandbox.clear_requests()
+    error = uncached.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=items)
+    assert expected in error and sandbox.requests() == []
+
+
+def test_add_position_out_of_range(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    error = server.call_error(
+        "playlists_add_items", playlist=playlist, items=tracks[:1], position=5
+    )
+    assert "invalid" in error.lower()
+
+
+def test_adding_to_someone_elses_playlist_says_who_may(
+    server: StdioServer, tracks: list[str]
+) -> None:
+    error = server.call_error("playlists_add_items", playlist=FOLLOWED_PLAYLIST, items=tracks[:1])
+    assert "Only the owner or collaborators" in error and "playlists_create" in error
+
+
+def test_collaborators_may_add_but_not_rename(server: StdioServer, tracks: list[str]) -> None:
+    before = server.call_ok("playlists_get", playlist=COLLAB_PLAYLIST)["total"]
+    server.call_ok("playlists_add_items", playlist=COLLAB_PLAYLIST, items=tracks[:1])
+    assert server.call_ok("playlists_get", playlist=COLLAB_PLAYLIST)["total"] == before + 1
+    error = server.call_error("playlists_update", {"name": "Mine now"}, playlist=COLLAB_PLAYLIST)
+    assert "Only the owner" in error
+
+
+def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    unknown = "spotify:track:0000000000000000000000"  # well-formed: only Spotify can refuse it
+    error = server.call_error(
+        "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
+    )
+    assert "Added the first 100 of 101 items; then: Spotify rejected" in error
+    assert item_uris(server, playlist) == tracks[:100]
+
+
+# -- removing, moving, replacing --------------------------------------------------------------
+
+
+def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    a, b, c = tracks[:3]
+    server.call_ok("playlists_add_items", playlist=playlist, items=[a, b, a, c, a])
+    removed = server.call_ok("playlists_remove_items", playlist=playlist, items=[a, a])
+    assert removed["removed"] == 1 and removed["snapshot_id"]
+    assert item_uris(server, playlist) == [b, c]
+
+
+def test_remove_one_occurrence_by_position(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    a, b = tracks[:2]
+    added = server.call_ok("playlists_add_items", playlist=playlist, items=[a, b, a, b])
+    removed = server.call_ok(
+        "playlists_remove_items",
+        playlist=playlist,
+        items=[a, b],
+        positions=[2, 1],
+        snapshot_id=added["snapshot_id"],
+    )
+    assert removed["removed"] == 2 and removed["snapshot_id"] != added["snapshot_id"]
+    assert item_uris(server, playlist) == [a, b]
+
+
+def test_remove_more_than_a_chunk_of_references(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=tracks[:210])
+    sandbox.clear_requests()
+    uncached.call_ok("playlists_remove_items", playlist=playlist, items=tracks[5:205])
+    assert len(requests_to(sandbox, playlist, "DELETE")) == 2
+    assert item_uris(uncached, playlist) == tracks[:5] + tracks[205:210]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"positions": [0, 1]}, "got 1 items and 2 positions"),
+        ({"positions": [-1]}, "greater than or equal to 0"),
+        ({"positions": [3]}, "Spotify rejected"),  # the item is not at that position
+        ({"items": []}, "at least 1 item"),
+    ],
+)
+def test_remove_bad_input(
+    server: StdioServer, tracks: list[str], args: dict[str, Any], expected: str
+) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    error = server.call_error(
+        "playlists_remove_items", {"playlist": playlist, "items": tracks[:1], **args}
+    )
+    assert expected in error
+    assert item_uris(server, playlist) == tracks[:2]
+
+
+def test_reorder_moves_a_range(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    a, b, c, d = tracks[:4]
+    server.call_ok("playlists_add_items", playlist=playlist, items=[a, b, c, d])
+    moved = server.call_ok(
+        "playlists_reorder_items", playlist=playlist, range_start=0, range_length=2, insert_before=4
+    )
+    assert moved["moved"] == 2 and moved["snapshot_id"]
+    assert item_uris(server, playlist) == [c, d, a, b]
+    server.call_ok("playlists_reorder_items", playlist=playlist, range_start=3, insert_before=0)
+    assert item_uris(server, playlist) == [b, c, d, a]
+
+
+def test_reorder_out_of_range(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    args = {"playlist": playlist, "range_start": 5, "insert_before": 0}
+    assert "Spotify rejected" in server.call_error("playlists_reorder_items", args)
+    assert "greater than or equal to 1" in server.call_error(
+        "playlists_reorder_items", {**args, "range_start": 0, "range_length": 0}
+    )
+    assert "insert_before" in server.call_error(
+        "playlists_reorder_items", {"playlist": playlist, "range_start": 0}
+    )
+
+
+def test_replace_sends_one_put_then_posts(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=tracks[:3])
+    sandbox.clear_requests()
+    replaced = uncached.call_ok("playlists_replace_items", playlist=playlist, items=tracks[50:280])
+    assert replaced["total"] == 230
+    assert len(requests_to(sandbox, playlist, "PUT")) == 1
+    assert len(requests_to(sandbox, playlist, "POST")) == 2
+    assert item_uris(uncached, playlist) == tracks[50:280]
+
+
+def test_replace_with_nothing_empties(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:3])
+    assert server.call_ok("playlists_replace_items", playlist=playlist, items=[])["total"] == 0
+    assert item_uris(server, playlist) == []
+
+
+# -- cover images -----------------------------------------------------------------------------
+
+
+def test_upload_cover_then_read(server: StdioServer) -> None:
+    playlist = new_playlist(server)
+    before = server.call_ok("playlists_get_cover", playlist=playlist)["urls"]
+    image = "data:image/jpeg;base64," + base64.b64encode(TINY_JPEG).decode()
+    changed = server.call_ok("playlists_upload_cover", playlist=playlist, image=image)
+    assert changed["changed"] == ["cover"]
+    after = server.call_ok("playlists_get_cover", playlist=playlist)["urls"]
+    assert after and after != before
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (base64.b64encode(b"GIF89a" + bytes(30)).decode(), "must be a JPEG"),
+        ("not base64!", "must be base64"),
+        (base64.b64encode(TINY_JPEG + bytes(200 * 1024)).decode(), "Spotify takes 256 KB"),
+        ("", "at least 1 character"),
+    ],
+)
+def test_upload_cover_checks_the_image_first(
+    uncached: StdioServer, sandbox: Sandbox, image: str, expected: str
+) -> None:
+    sandbox.clear_requests()
+    error = uncached.call_error("playlists_upload_cover", playlist=EMPTY_PLAYLIST, image=image)
+    assert expected in error and sandbox.requests() == []
+
+
+# -- someone else's playlist, unknown playlists -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("playlists_update", {"description": "mine"}),
+        ("playlists_remove_items", {"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]}),
+        ("playlists_reorder_items", {"range_start": 0, "insert_before": 2}),
+        ("playlists_replace_items", {"items": []}),
+        ("playlists_upload_cover", {"image": base64.b64encode(TINY_JPEG).decode()}),
+    ],
+)
+def test_changing_someone_elses_playlist(
+    server: StdioServer, tool: str, args: dict[str, Any]
+) -> None:
+    error = server.call_error(tool, {"playlist": FOLLOWED_PLAYLIST, **args})
+    assert "Only the owner or collaborators can change" in error
+    assert server.call_ok("playlists_get", playlist=FOLLOWED_PLAYLIST)["total"] == 60
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("playlists_add_items", {"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]}),
+        ("playlists_update", {"public": False}),
+        ("playlists_get_cover", {}),
+    ],
+)
+def test_unknown_playlist(server: StdioServer, tool: str, args: dict[str, Any]) -> None:
+    assert "Not found" in server.call_error(tool, {"playlist": UNKNOWN_PLAYLIST, **args})
+
+
+# -- declared endpoints ---------------------------------------------------------------------
+
+
+def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Calls that together reach every endpoint each playlists tool declares."""
+    mine = {"playlist": LATE_NIGHT}  # read by no other test here (the others' reads are cached)
+    return {
+        "playlists_list": [{}],
+        "playlists_get": [mine],
+        "playlists_get_items": [mine],
+        "playlists_get_cover": [mine],
+        "playlists_create": [{"name": "Sample"}],
+        "playlists_update": [{**mine, "description": "Sample"}],
+        "playlists_add_items": [{**mine, "items": tracks[:2]}],
+        "playlists_remove_items": [{**mine, "items": tracks[:2]}],
+        "playlists_reorder_items": [{**mine, "range_start": 0, "insert_before": 2}],
+        "playlists_replace_items": [{**mine, "items": tracks[:101]}],
+        "playlists_upload_cover": [{**mine, "image": base64.b64encode(TINY_JPEG).decode()}],
+    }
+
+
+def test_every_playlists_tool_has_sample_calls(tracks: list[str]) -> None:
+    assert {spec.name for spec in App.create().tools.by_plugin("playlists")} == set(
+        sample_calls(tracks)
+    )
+
+
+@pytest.mark.parametrize("tool", sample_calls([]))
+def test_declared_endpoints_are_the_ones_called(
+    uncached: StdioServer, sb: Sandbox, tracks: list[str], tool: str
+) -> None:
+    calls = [lambda args=args: uncached.call_ok(tool, args) for args in sample_calls(tracks)[tool]]
+    reached = {operation for call in calls for operation in operations_hit(sb, call)[1]}
+    assert reached == set(App.create().tools.get(tool).endpoints)  # type: ignore[union-attr]

@@ -1,0 +1,141 @@
+"""Resources of the playback and playlists plugins, completion of playlist IDs, and the
+prompts: read over stdio from a real server against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, ResourceTemplateReference, TextResourceContents
+from stdio_server import StdioServer
+
+from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, FOLLOWED_PLAYLIST, PREMIUM_USER, device_id
+
+PROMPTS = {
+    "build_playlist": {"description": "rainy Sunday jazz", "size": "15"},
+    "whats_playing": {},
+    "tidy_library": {},
+    "explore_artist": {"artist": "Nina Simone"},
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(sandbox: Sandbox) -> None:
+    sandbox.reset()
+
+
+def read(server: StdioServer, uri: str) -> Any:
+    result = server.portal.call(server.client.read_resource, uri)
+    (content,) = result.contents
+    assert isinstance(content, TextResourceContents) and content.mime_type == "application/json"
+    return json.loads(content.text)
+
+
+def complete(server: StdioServer, value: str) -> list[str]:
+    ref = ResourceTemplateReference(type="ref/resource", uri="spotify://playlist/{id}")
+    result = server.portal.call(server.client.complete, ref, {"name": "id", "value": value})
+    return list(result.completion.values)
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def test_resources_are_listed(server: StdioServer) -> None:
+    resources = server.portal.call(server.client.list_resources).resources
+    templates = server.portal.call(server.client.list_resource_templates).resource_templates
+    assert {"spotify://playback", "spotify://playlists"} <= {str(r.uri) for r in resources}
+    assert "spotify://playlist/{id}" in {t.uri_template for t in templates}
+
+
+def test_playback_resource_follows_the_player(server: StdioServer, sandbox: Sandbox) -> None:
+    assert read(server, "spotify://playback") == {"playing": False}
+    server.call_ok("playback_transfer", device_id=device_id(PREMIUM_USER, "Sandbox Laptop"))
+    server.call_ok("playback_start", context=f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}")
+    now = read(server, "spotify://playback")
+    assert now["playing"] is True and now["device"] == "Sandbox Laptop"
+    assert now["context"] == f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
+    server.call_ok("playback_pause")
+    assert read(server, "spotify://playback")["playing"] is False
+
+
+def test_my_playlists_resource(server: StdioServer) -> None:
+    page = read(server, "spotify://playlists")
+    assert page["total"] >= 8 and page["items"][-1]["name"] == "Indie Essentials"
+
+
+def test_playlist_resource(server: StdioServer) -> None:
+    view = read(server, f"spotify://playlist/{DEEP_FOCUS_PLAYLIST}")
+    assert view["playlist"]["name"] == "Deep Focus" and view["playlist"]["total"] == 150
+    assert [i["position"] for i in view["items"]["items"]] == list(range(50))
+    assert view["items"]["next_offset"] == 50
+
+
+def test_playlist_resource_shows_a_change(server: StdioServer) -> None:
+    created = server.call_ok("playlists_create", {"name": "Resource check"})
+    playlist_id = created["playlist"].rsplit(":", 1)[-1]
+    assert read(server, f"spotify://playlist/{playlist_id}")["items"]["items"] == []
+    server.call_ok("playlists_update", {"name": "Renamed"}, playlist=playlist_id)
+    assert read(server, f"spotify://playlist/{playlist_id}")["playlist"]["name"] == "Renamed"
+
+
+@pytest.mark.parametrize(
+    ("playlist_id", "expected"),
+    [("not-an-id", "not a valid Spotify playlist ID"), ("0" * 22, "Not found")],
+)
+def test_playlist_resource_errors(server: StdioServer, playlist_id: str, expected: str) -> None:
+    with pytest.raises(Exception, match=expected):
+        read(server, f"spotify://playlist/{playlist_id}")
+
+
+# -- completion -------------------------------------------------------------------------------
+
+
+def test_completion_by_name(server: StdioServer) -> None:
+    assert complete(server, "deep") == [DEEP_FOCUS_PLAYLIST]
+    assert complete(server, "crate") == [FOLLOWED_PLAYLIST]
+
+
+def test_completion_by_id_prefix(server: StdioServer) -> None:
+    assert complete(server, DEEP_FOCUS_PLAYLIST[:6]) == [DEEP_FOCUS_PLAYLIST]
+
+
+def test_completion_of_nothing_lists_my_playlists(server: StdioServer) -> None:
+    values = complete(server, "")
+    assert DEEP_FOCUS_PLAYLIST in values and len(values) >= 8
+    assert complete(server, "no playlist is called this") == []
+
+
+# -- prompts ----------------------------------------------------------------------------------
+
+
+def test_prompts_are_listed_with_their_arguments(server: StdioServer) -> None:
+    prompts = {p.name: p for p in server.portal.call(server.client.list_prompts).prompts}
+    assert set(PROMPTS) <= set(prompts)
+    build = prompts["build_playlist"]
+    assert build.title and build.description
+    assert {(a.name, a.required) for a in build.arguments or []} == {
+        ("description", True),
+        ("size", False),
+    }
+
+
+@pytest.mark.parametrize("name", PROMPTS)
+def test_prompts_render_and_name_only_real_tools(server: StdioServer, name: str) -> None:
+    result = server.portal.call(server.client.get_prompt, name, PROMPTS[name])
+    text = " ".join(getattr(m.content, "text", "") for m in result.messages)
+    for value in PROMPTS[name].values():
+        assert value in text
+    named = set(re.findall(r"`([a-z_]+)`", text))
+    tools = {tool.name for tool in server.list_tools()}
+    assert len(named) >= 4 and named <= tools, named - tools
+
+
+def test_a_missing_prompt_argument_is_an_error_naming_it(server: StdioServer) -> None:
+    with pytest.raises(MCPError, match="missing: artist") as error:
+        server.portal.call(server.client.get_prompt, "explore_artist", {})
+    assert error.value.error.code == INVALID_PARAMS
+    assert server.portal.call(server.client.get_prompt, "whats_playing", {}).messages
