@@ -6,13 +6,16 @@ every built-in plugin enabled (a fresh cache), this prints:
 - the time to look up 50 tracks with one `search_get_items` call, against 50 sequential
   requests with a bare spotipy client (target: <= 0.25x);
 - the requests sent to add 250 items to a playlist (target: exactly 3);
-- the requests sent to read 1,000 saved tracks (target: exactly 20).
+- the requests sent to read 1,000 saved tracks (target: exactly 20);
+- the size of tools/list as sent (compact JSON): bytes per tool (target: below the ~500 of
+  gupta-kush/spotify-mcp) and per Web API operation covered.
 
     python benchmarks/tools.py
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -90,6 +93,29 @@ async def through_the_server(sandbox: Sandbox, track_ids: list[str]) -> dict[str
     }
 
 
+def tools_list_size() -> dict[str, int]:
+    from mcp_types import ListToolsResult
+
+    from spotify_mcp.app import App
+    from spotify_mcp.server import build_server
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SPOTIFY_MCP_HOME"] = home
+        app = App.create()
+        tools = anyio.run(build_server(app).list_tools)
+    wire = ListToolsResult(tools=tools).model_dump_json(by_alias=True, exclude_none=True)
+    without_output = ListToolsResult(
+        tools=[tool.model_copy(update={"output_schema": None}) for tool in tools]
+    ).model_dump_json(by_alias=True, exclude_none=True)
+    operations = {operation for spec in app.tools for operation in spec.endpoints}
+    return {
+        "tools": len(tools),
+        "bytes": len(wire),
+        "without_output": len(without_output),
+        "operations": len(operations),
+    }
+
+
 def main() -> None:
     setup_logging("WARNING")
     with Sandbox(latency_ms=LATENCY_MS) as sandbox:
@@ -112,6 +138,13 @@ def main() -> None:
     print(
         f"library_list_saved, {measured['saved_read']} tracks: "
         f"{measured['read_requests']} requests (target 20)"
+    )
+    size = tools_list_size()
+    print(
+        f"tools/list: {size['bytes']} bytes for {size['tools']} tools covering "
+        f"{size['operations']} operations: {size['bytes'] // size['tools']} bytes a tool "
+        f"(target < 500), {size['bytes'] // size['operations']} an operation; "
+        f"{size['without_output'] // size['tools']} a tool without output schemas"
     )
 
 

@@ -8,6 +8,7 @@ are built on first use, so listing tools never waits for them.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -98,9 +99,10 @@ class App:
         for registry in (self.tools, self.resources, self.prompts, self.health):
             registry.drop(name)
 
-    @property
+    @functools.cached_property
     def login_kind(self) -> str:
-        """``user``, ``app`` (catalog only) or ``none``, decided without any network call."""
+        """``user``, ``app`` (catalog only) or ``none``, decided at startup without any network
+        call (it decides which tools are offered)."""
         from spotify_mcp.auth import login_kind
 
         return "user" if self.sandbox is not None else login_kind(self.config)
@@ -138,16 +140,7 @@ class App:
             return self._middleware
 
     def _build_middleware(self) -> dict[str, Middleware]:
-        found: dict[str, Middleware] = {}
-        for name, impl in self.plugins.implementations("request_middleware"):
-            try:
-                middleware = impl(config=self.config)
-            except Exception as error:
-                self.fail_plugin(name, error)
-                continue
-            if middleware is not None:
-                found[name] = middleware
-        return found
+        return self.plugins.answers("request_middleware", self.fail_plugin, config=self.config)
 
     @property
     def credentials(self) -> Credentials:

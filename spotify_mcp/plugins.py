@@ -116,18 +116,25 @@ class Plugins:
         """Names of the plugins that are enabled and loaded without error."""
         return [name for name, info in self.info.items() if info.loaded]
 
+    def answers(
+        self, hook: str, fail: Callable[[str, BaseException], None] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Each plugin's answer to ``hook`` that is not None, by plugin name. A plugin that
+        raises is failed (by ``fail``, default :meth:`fail`) and left out."""
+        found: dict[str, Any] = {}
+        for name, fn in self.implementations(hook):
+            try:
+                answer = fn(**kwargs)
+            except Exception as error:
+                (fail or self.fail)(name, error)
+                continue
+            if answer is not None:
+                found[name] = answer
+        return found
+
     def collect_settings(self) -> dict[str, type[BaseModel]]:
         """Each plugin's settings model (``plugin_settings`` hook), keyed by plugin name."""
-        sections: dict[str, type[BaseModel]] = {}
-        for name, fn in self.implementations("plugin_settings"):
-            try:
-                model = fn()
-            except Exception as error:
-                self.fail(name, error)
-                continue
-            if model is not None:
-                sections[name] = model
-        return sections
+        return self.answers("plugin_settings")
 
     def hooks_of(self, name: str) -> list[str]:
         plugin = self.pm.get_plugin(name)

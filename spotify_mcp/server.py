@@ -10,47 +10,39 @@ from __future__ import annotations
 
 import functools
 import inspect
-import io
 import json
-import sys
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import anyio
-from anyio.streams.memory import MemoryObjectSendStream
 from loguru import logger
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
 from mcp.server.mcpserver.tools import Tool
-from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
-from mcp.shared.message import SessionMessage
 from mcp.shared.uri_template import UriTemplate
 from mcp_types import (
     INVALID_PARAMS,
-    INVALID_REQUEST,
-    PARSE_ERROR,
     CallToolResult,
     Completion,
-    ErrorData,
-    JSONRPCError,
     PromptReference,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
-    jsonrpc_message_adapter,
 )
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from spotify_mcp.app import App
 from spotify_mcp.errors import SpotifyMCPError, explain
 from spotify_mcp.pipeline import TransportError
 from spotify_mcp.registry import ResourceSpec, ToolSpec
+from spotify_mcp.schemas import compact_output_schema, compact_schema
+from spotify_mcp.stdio import run_stdio
 
 INSTRUCTIONS = (
     "Spotify for assistants: search the catalog, control playback, curate playlists and the "
@@ -102,24 +94,7 @@ class SpotifyMCPServer(MCPServer):
         return await super().get_prompt(name, arguments, context)
 
     async def run_stdio_async(self) -> None:
-        answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
-        stdin = anyio.wrap_file(
-            io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        )
-        lowlevel = self._lowlevel_server
-        lines = cast(Any, _CheckedLines(stdin, answers_in))  # the SDK only iterates it
-        async with (
-            stdio_server(stdin=lines) as (read_stream, write_stream),
-            anyio.create_task_group() as group,
-        ):
-
-            async def send_answers() -> None:
-                async for answer in answers_out:
-                    await write_stream.send(answer)
-
-            group.start_soon(send_answers)
-            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
-            group.cancel_scope.cancel()
+        await run_stdio(self._lowlevel_server)
 
     def _reject_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         """A misspelt argument would otherwise be dropped silently by validation."""
@@ -296,85 +271,6 @@ def _evaluate(annotation: Any, fn: Callable[..., Any]) -> Any:
     return annotation
 
 
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Drop what says nothing, as tools/list is read by a model on every conversation: the
-    ``title`` pydantic puts on every schema (names already say it), and the null branch and
-    ``default: null`` of optional values (results omit None fields; arguments can be left out)."""
-    return cast(dict[str, Any], _strip_titles(schema, in_mapping=False))
-
-
-def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """:func:`compact_schema`, without descriptions (field names say what a result holds, and
-    model docstrings are for us) or ``required`` lists (results leave out empty fields anyway),
-    and with definitions used once written in place."""
-    stripped = _strip_key(
-        _strip_key(compact_schema(schema), "description", False), "required", False
-    )
-    return _inline_single_use(stripped)
-
-
-def _strip_key(node: Any, key: str, in_mapping: bool) -> Any:
-    if isinstance(node, list):
-        return [_strip_key(item, key, False) for item in node]
-    if not isinstance(node, dict):
-        return node
-    return {
-        k: _strip_key(v, key, k in ("properties", "$defs", "patternProperties"))
-        for k, v in node.items()
-        if in_mapping or k != key
-    }
-
-
-def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
-    definitions = schema.get("$defs", {})
-    text = json.dumps(schema)
-    single = {name for name in definitions if text.count(json.dumps(f"#/$defs/{name}")) == 1}
-    if not single:
-        return schema
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in single:
-            return inline(definitions[ref[len("#/$defs/") :]])
-        return {k: inline(v) for k, v in node.items() if k != "$defs"}
-
-    kept = {name: inline(d) for name, d in definitions.items() if name not in single}
-    body = inline(schema)
-    return {**body, "$defs": kept} if kept else body
-
-
-def _strip_titles(node: Any, in_mapping: bool) -> Any:
-    if isinstance(node, list):
-        return [_strip_titles(item, False) for item in node]
-    if not isinstance(node, dict):
-        return node
-    stripped = {
-        key: _strip_titles(value, in_mapping=key in ("properties", "$defs", "patternProperties"))
-        for key, value in node.items()
-        if in_mapping or not (key == "title" and isinstance(value, str))
-    }
-    return stripped if in_mapping else _omittable(stripped)
-
-
-def _omittable(node: dict[str, Any]) -> dict[str, Any]:
-    """``{"anyOf": [X, {"type": "null"}], "default": null, ...}`` -> ``{**X, ...}``, and no
-    ``default`` of false or 0 (what leaving a flag or a count out means anyway)."""
-    if node.get("default", ...) is False or (
-        node.get("default", ...) == 0 and node.get("type") == "integer"
-    ):
-        node = {key: value for key, value in node.items() if key != "default"}
-    branches, null = node.get("anyOf") or [], {"type": "null"}
-    if node.get("default", ...) is not None or null not in branches:
-        return node
-    rest = [branch for branch in branches if branch != null]
-    node = {key: value for key, value in node.items() if key not in ("anyOf", "default")}
-    return {**rest[0], **node} if len(rest) == 1 else {"anyOf": rest, **node}
-
-
 # -- resources, prompts, completions ------------------------------------------------------
 
 
@@ -412,49 +308,6 @@ def _add_completions(server: MCPServer, app: App) -> None:
 
 
 # -- running ----------------------------------------------------------------------------
-
-
-def protocol_error(line: str) -> JSONRPCError | None:
-    """The JSON-RPC error answering a malformed line, or None when the line is a message."""
-    try:
-        jsonrpc_message_adapter.validate_json(line, by_name=False)
-        return None
-    except ValidationError as invalid:
-        try:
-            data = json.loads(line)
-        except ValueError:
-            return _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
-        request_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(request_id, bool) or not isinstance(request_id, int | str):
-            request_id = None
-        problem = invalid.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
-        return _error(request_id, INVALID_REQUEST, f"Invalid request: {where}: {problem['msg']}")
-
-
-def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCError:
-    return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message))
-
-
-class _CheckedLines:
-    """stdin lines for the SDK's reader; malformed ones are answered here and dropped.
-
-    The SDK's stdio transport silently ignores a line it cannot parse, which leaves a
-    client waiting forever; JSON-RPC says to answer with a parse or invalid-request error.
-    """
-
-    def __init__(self, lines: AsyncIterable[str], answers: MemoryObjectSendStream[Any]) -> None:
-        self.lines, self.answers = lines, answers
-
-    async def __aiter__(self) -> AsyncIterator[str]:
-        async for line in self.lines:
-            if not line.strip():
-                continue
-            error = protocol_error(line)
-            if error is None:
-                yield line
-            else:
-                await self.answers.send(SessionMessage(error))
 
 
 async def serve_stdio(app: App) -> None:

@@ -176,7 +176,7 @@ TITLE_PATTERNS = (
     "{noun} of {noun2}",
     "The {adj} {noun}",
     "{adj} {plural}",
-    "Songs for a {adj} {noun}",
+    "Songs for the {adj} {noun}",
     "{noun}",
     "After the {noun}",
     "{adj} Hours",
