@@ -17,7 +17,7 @@ from loguru import logger
 
 from spotify_mcp import __version__
 from spotify_mcp.config import Config, Paths, load_config
-from spotify_mcp.pipeline import Middleware, order_middleware
+from spotify_mcp.pipeline import Middleware, effective_order, order_middleware
 from spotify_mcp.plugins import Plugins
 from spotify_mcp.registry import (
     HealthRegistry,
@@ -40,16 +40,17 @@ class App:
 
     version = __version__
 
-    def __init__(self, config: Config, plugins: Plugins, sandbox: Sandbox | None = None) -> None:
+    def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
-        self.sandbox = sandbox
+        self.sandbox: Sandbox | None = None  # set by create(sandbox=True)
         self.tools = ToolRegistry()
         self.resources = ResourceRegistry()
         self.prompts = PromptRegistry()
         self.health = HealthRegistry()
         self._lock = threading.Lock()
         self._middleware: dict[str, Middleware] | None = None
+        self._pipeline: list[Middleware] = []
         self._spotify: Spotify | None = None
         self._credentials: Credentials | None = None
         self._sandbox_ready = threading.Event()
@@ -122,25 +123,34 @@ class App:
     @property
     def middleware(self) -> list[Middleware]:
         """The request pipeline, outermost first (built on first use)."""
-        return order_middleware(self.middleware_by_plugin.values(), self.overrides)
-
-    @property
-    def overrides(self) -> dict[str, int]:
-        return self.config.settings.pipeline.order
-
-    def effective_order(self, middleware: Middleware) -> int:
-        return self.overrides.get(middleware.name, middleware.order)
+        return self._built_pipeline()[1]
 
     @property
     def middleware_by_plugin(self) -> dict[str, Middleware]:
-        """What each plugin's ``request_middleware`` returned (built once)."""
+        """What each plugin's ``request_middleware`` returned."""
+        return self._built_pipeline()[0]
+
+    @property
+    def built_middleware(self) -> dict[str, Middleware]:
+        """The middleware by plugin if the pipeline was built, else empty: for shutdown hooks,
+        which must not build a pipeline just to close it."""
+        with self._lock:
+            return dict(self._middleware or {})
+
+    def effective_order(self, middleware: Middleware) -> int:
+        return effective_order(middleware, self.config.settings.pipeline.order)
+
+    def _built_pipeline(self) -> tuple[dict[str, Middleware], list[Middleware]]:
+        """Ask the plugins once, and order once (a tie warns once)."""
         with self._lock:
             if self._middleware is None:
-                self._middleware = self._build_middleware()
-            return self._middleware
-
-    def _build_middleware(self) -> dict[str, Middleware]:
-        return self.plugins.answers("request_middleware", self.fail_plugin, config=self.config)
+                self._middleware = self.plugins.answers(
+                    "request_middleware", self.fail_plugin, config=self.config
+                )
+                self._pipeline = order_middleware(
+                    self._middleware.values(), self.config.settings.pipeline.order
+                )
+            return self._middleware, self._pipeline
 
     @property
     def credentials(self) -> Credentials:

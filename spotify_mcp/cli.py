@@ -20,8 +20,6 @@ from spotify_mcp.logs import setup_logging
 if TYPE_CHECKING:
     from spotify_mcp.app import App
 
-CLAUDE_CONFIG = {"mcpServers": {"spotify": {"command": "spotify-mcp", "args": ["serve"]}}}
-
 
 @dataclass
 class State:

@@ -8,7 +8,8 @@ sentence for the tool result. Messages never contain tokens.
 from __future__ import annotations
 
 import math
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
@@ -43,7 +44,6 @@ class RetryLater(SpotifyMCPError):
 
     def __init__(self, message: str, retry_after: float) -> None:
         self.retry_after = retry_after
-        self.retry_at = time.time() + retry_after
         # Rounded up: "0 s" would invite an immediate retry that fails again.
         super().__init__(f"{message} Try again in {math.ceil(retry_after)} s.")
 
@@ -71,8 +71,20 @@ class PartlyDone(SpotifyMCPError):
     so the model neither repeats it (duplicate playlist items) nor assumes the rest."""
 
     def __init__(self, done: str, error: BaseException) -> None:
-        self.error = error
         super().__init__(f"{done}; then: {explain(error)}")
+
+
+@contextmanager
+def partly_done(done: str, anything_done: bool) -> Iterator[None]:
+    """Around one step of a change made of several requests: when the step fails after
+    earlier ones went through, raise :class:`PartlyDone` saying ``done``; when nothing was done
+    yet, let the error through as it is."""
+    try:
+        yield
+    except Exception as error:
+        if not anything_done:
+            raise
+        raise PartlyDone(done, error) from error
 
 
 def explain(error: BaseException) -> str:

@@ -7,16 +7,15 @@ so tools fan those requests out over a small thread pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from spotify_mcp.models import Page
+from spotify_mcp.models import Page, Payload
 
 T = TypeVar("T")
 R = TypeVar("R")
 P = TypeVar("P", bound=Page[Any])
-Payload = Mapping[str, Any]
 
 #: Requests one tool call has in flight at most.
 WORKERS = 8

@@ -40,7 +40,6 @@ def describe_plugins(app: App) -> list[dict[str, Any]]:
 
 
 def describe_tools(app: App) -> list[dict[str, Any]]:
-    visible = {spec.name for spec in app.visible_tools()}
     return [
         {
             "name": spec.name,
@@ -50,7 +49,7 @@ def describe_tools(app: App) -> list[dict[str, Any]]:
             "destructive": spec.destructive,
             "idempotent": spec.idempotent,
             "open_world": spec.open_world,
-            "hidden": None if spec.name in visible else app.hidden_reason(spec),
+            "hidden": app.hidden_reason(spec),
         }
         for spec in app.tools
     ]

@@ -232,7 +232,11 @@ class Page(BaseModel, Generic[T]):
         )
 
 
-# A page of items of any kind, each sent with all its fields. Its schema names only uri and
-# name: one small schema for every kind keeps tools/list lean (a docstring would be sent too).
-class ItemPage(Page[SerializeAsAny[Item]]):
+#: An item of any kind, sent with all its fields. Its schema names only uri and name: one
+#: small schema for every kind keeps tools/list lean.
+AnyItem = SerializeAsAny[Item]
+
+
+# A page of items of any kind (no docstring: it would be sent in tools/list too).
+class ItemPage(Page[AnyItem]):
     pass

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -49,9 +50,12 @@ _PLAYLIST_ITEMS = frozenset({"/playlists/{id}/items", "/playlists/{id}/tracks"})
 _POSITIONAL_KEYS = (b'"range_start"', b'"positions"')
 
 
-@dataclass(slots=True)
+@dataclass
 class Request:
-    """One Spotify Web API request on its way out. The access token is not part of it."""
+    """One Spotify Web API request on its way out. The access token is not part of it.
+
+    ``path``, ``endpoint`` and ``family`` are worked out once: several middleware read them.
+    """
 
     method: str
     url: str
@@ -67,7 +71,7 @@ class Request:
     extensions: dict[str, Any] = field(default_factory=dict)
     """Scratch space for middleware to pass facts outward (e.g. ``cache: "hit"``)."""
 
-    @property
+    @cached_property
     def path(self) -> str:
         """The path relative to the Web API root, without a trailing slash: ``/tracks/abc``."""
         path = urlsplit(self.url).path
@@ -75,12 +79,12 @@ class Request:
             path = path[len(self.api_path) :]
         return path.rstrip("/") or "/"
 
-    @property
+    @cached_property
     def endpoint(self) -> str:
         """The path with IDs replaced by ``{id}``: safe as a metrics label or a rule key."""
         return endpoint_template(self.path)
 
-    @property
+    @cached_property
     def family(self) -> str:
         """``player``, ``library``, ``playlists``, ``profile`` or ``catalog``."""
         return endpoint_family(self.path)
@@ -94,9 +98,6 @@ class Request:
             return False
         positional = self.body is not None and any(k in self.body for k in _POSITIONAL_KEYS)
         return not (positional and self.endpoint in _PLAYLIST_ITEMS)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
 
 
 @dataclass(slots=True)
@@ -194,22 +195,23 @@ def order_middleware(
 ) -> list[Middleware]:
     """Sort by ``order`` (config ``overrides`` win), ties broken by name with a warning."""
     overrides = overrides or {}
-
-    def effective(mw: Middleware) -> int:
-        return overrides.get(mw.name, mw.order)
-
-    ordered = sorted(middleware, key=lambda mw: (effective(mw), mw.name))
+    ordered = sorted(middleware, key=lambda mw: (effective_order(mw, overrides), mw.name))
     for first, second in itertools.pairwise(ordered):
-        if effective(first) == effective(second):
+        if effective_order(first, overrides) == effective_order(second, overrides):
             logger.warning(
                 "middleware {} and {} share order {}; running {} first (by name). "
                 "Set [pipeline.order] in the config to choose.",
                 first.name,
                 second.name,
-                effective(first),
+                effective_order(first, overrides),
                 first.name,
             )
     return ordered
+
+
+def effective_order(middleware: Middleware, overrides: Mapping[str, int]) -> int:
+    """The middleware's ``order``, unless the config overrides it by name."""
+    return overrides.get(middleware.name, middleware.order)
 
 
 def compose(middleware: Sequence[Middleware], transport: CallNext) -> CallNext:

@@ -48,11 +48,6 @@ def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None
     return headers["Name"], headers["Version"]
 
 
-class UnknownPlugin(Exception):
-    def __init__(self, name: str, known: Iterable[str]) -> None:
-        super().__init__(f"no plugin named {name!r}; known plugins: {', '.join(sorted(known))}")
-
-
 class Plugins:
     """A pluggy manager plus what it knows about every installed plugin."""
 
@@ -149,7 +144,3 @@ class Plugins:
                 fn(**kwargs)
             except Exception:
                 logger.exception("plugin {} raised in {}", name, hook)
-
-    def check_known(self, name: str) -> None:
-        if name not in self.info:
-            raise UnknownPlugin(name, self.info)

@@ -76,7 +76,7 @@ def _split(text: str, kinds: list[str]) -> tuple[str, str]:
         return _split_url(text)
     if len(kinds) != 1:
         raise InvalidInput(
-            f"{text!r} is a bare ID, which could be {_names(kinds, 'or')}: "
+            f"{text!r} is a bare ID, which could be {_names(kinds)}: "
             "pass a spotify: URI or an open.spotify.com URL instead"
         )
     return kinds[0], text
@@ -99,12 +99,8 @@ def _article(kind: str) -> str:
     return "an" if kind[0] in "aeiou" else "a"
 
 
-def _names(kinds: list[str], joiner: str = "or") -> str:
-    return (
-        f" {joiner} ".join(kinds)
-        if len(kinds) <= 2
-        else ", ".join(kinds[:-1]) + f" {joiner} {kinds[-1]}"
-    )
+def _names(kinds: list[str]) -> str:
+    return " or ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + f" or {kinds[-1]}"
 
 
 def ref_type(*kinds: str) -> Any:

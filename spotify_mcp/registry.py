@@ -107,9 +107,6 @@ class _Registry(Generic[SpecT]):
             self._items[spec.name] = spec
         self._pending = []
 
-    def discard(self) -> None:
-        self._pending = []
-
     def drop(self, plugin: str) -> None:
         """Forget everything ``plugin`` registered (it failed after registering)."""
         for name in [name for name, spec in self._items.items() if spec.plugin == plugin]:

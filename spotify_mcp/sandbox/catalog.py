@@ -107,6 +107,25 @@ class Catalog:
     episodes: dict[str, Track]
     audiobooks: dict[str, Collection]
     chapters: dict[str, Track]
+    # URI kind -> its table (chapters have "episode" URIs but are not listed as episodes)
+    tables: dict[str, dict[str, Any]] = field(init=False, repr=False)
+    # parent kind -> the table of its children (album tracks, show episodes, audiobook chapters)
+    child_tables: dict[str, dict[str, Track]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tables = {
+            "track": self.tracks,
+            "album": self.albums,
+            "artist": self.artists,
+            "show": self.shows,
+            "episode": self.episodes,
+            "audiobook": self.audiobooks,
+        }
+        self.child_tables = {
+            "album": self.tracks,
+            "show": self.episodes,
+            "audiobook": self.chapters,
+        }
 
     def playable(self, uri: str) -> Track | None:
         """The track, episode or chapter a `spotify:track:`/`spotify:episode:` URI names."""
@@ -122,16 +141,17 @@ class Catalog:
 
     def exists(self, kind: str, ident: str) -> bool:
         """True when a catalogue item of URI kind `kind` has ID `ident`."""
-        tables: dict[str, dict[str, Any]] = {
-            "track": self.tracks,
-            "album": self.albums,
-            "artist": self.artists,
-            "show": self.shows,
-            "episode": self.episodes,
-            "audiobook": self.audiobooks,
-        }
-        table = tables.get(kind)
+        table = self.tables.get(kind)
         return table is not None and ident in table
+
+    def children(self, kind: str, ident: str) -> list[Track] | None:
+        """The tracks of an album, episodes of a show or chapters of an audiobook (None when
+        there is no such parent); `kind` is "album", "show" or "audiobook"."""
+        parent = self.tables[kind].get(ident)
+        if parent is None:
+            return None
+        table = self.child_tables[kind]
+        return [table[child] for child in parent.child_ids]
 
 
 def build_catalog(api: str) -> Catalog:
@@ -208,6 +228,7 @@ def _build_album(
     name = _title(rng)
     release_date, precision = _release(rng, year)
     popularity = max(0, min(100, artist.popularity + rng.randint(-15, 10)))
+    upc = make_hex("upc", ident, length=12)
     simple = objects.album_simple(
         api,
         ident,
@@ -223,13 +244,12 @@ def _build_album(
         for position in range(1, count + 1)
     ]
     full = objects.album_full(
-        api,
         simple,
         tracks=[track.simple for track in album_tracks],
         label=rng.choice(LABELS),
         genres=artist.genres,
         popularity=popularity,
-        upc=make_hex("upc", ident, length=12),
+        upc=upc,
     )
     track_ids = [track.id for track in album_tracks]
     catalog.albums[ident] = Album(
@@ -239,7 +259,7 @@ def _build_album(
         year,
         [artist.id],
         artist.genres,
-        full["external_ids"]["upc"],
+        upc,
         simple,
         full,
         {**simple, "album_group": album_type},
@@ -303,6 +323,18 @@ def _build_track(
     return track
 
 
+def _collection(
+    children: dict[str, Track], simple: JSON, byline: str, key: str, objs: list[tuple[JSON, JSON]]
+) -> Collection:
+    """A show or audiobook over the (simplified, full) objects of its episodes or chapters,
+    which join the `children` table."""
+    parent = simple["id"]
+    items = [Track(s["id"], f["uri"], s["name"], s["duration_ms"], s, f, parent) for s, f in objs]
+    children.update((item.id, item) for item in items)
+    full = objects.with_children(simple, key, [item.simple for item in items])
+    return Collection(parent, simple["name"], byline, simple, full, [item.id for item in items])
+
+
 def _build_shows(catalog: Catalog, rng: random.Random) -> None:
     api = catalog.api
     for index, (name, publisher, description) in enumerate(SHOWS):
@@ -315,28 +347,22 @@ def _build_shows(catalog: Catalog, rng: random.Random) -> None:
             description=description,
             total_episodes=EPISODES_PER_SHOW,
         )
-        episodes: list[Track] = []
+        episodes = []
         for number in range(EPISODES_PER_SHOW, 0, -1):  # newest first, as Spotify lists them
-            episode_id = make_id("episode", ident, number)
             released = LATEST_EPISODE - timedelta(days=7 * (EPISODES_PER_SHOW - number) + index)
             topic = EPISODE_TOPICS[(number + index) % len(EPISODE_TOPICS)]
-            title = f"{number}. {topic}"
-            duration = rng.randint(20, 75) * 60_000 + rng.randint(0, 59_000)
-            ep_simple, ep_full = objects.episode_objects(
+            episode = objects.episode_objects(
                 api,
-                episode_id,
-                name=title,
+                make_id("episode", ident, number),
+                name=f"{number}. {topic}",
                 description=f"{name}, episode {number}: {topic.lower()}.",
-                duration_ms=duration,
+                duration_ms=rng.randint(20, 75) * 60_000 + rng.randint(0, 59_000),
                 release_date=released.isoformat(),
                 show=simple,
             )
-            episode = Track(episode_id, ep_full["uri"], title, duration, ep_simple, ep_full, ident)
-            catalog.episodes[episode_id] = episode
             episodes.append(episode)
-        full = objects.show_full(simple, [episode.simple for episode in episodes])
-        catalog.shows[ident] = Collection(
-            ident, name, publisher, simple, full, [e.id for e in episodes]
+        catalog.shows[ident] = _collection(
+            catalog.episodes, simple, publisher, "episodes", episodes
         )
 
 
@@ -357,25 +383,19 @@ def _build_audiobooks(catalog: Catalog, rng: random.Random) -> None:
             total_chapters=count,
         )
         released = date(2018 + index % 8, 1 + index, 1 + 2 * index).isoformat()
-        chapters: list[Track] = []
-        for number in range(1, count + 1):
-            chapter_id = make_id("chapter", ident, number)
-            title = f"Chapter {number}"
-            duration = rng.randint(15, 45) * 60_000 + rng.randint(0, 59_000)
-            ch_simple, ch_full = objects.chapter_objects(
+        chapters = [
+            objects.chapter_objects(
                 api,
-                chapter_id,
-                name=title,
+                make_id("chapter", ident, number),
+                name=f"Chapter {number}",
                 number=number,
                 description=f"{name}: chapter {number}.",
-                duration_ms=duration,
+                duration_ms=rng.randint(15, 45) * 60_000 + rng.randint(0, 59_000),
                 release_date=released,
                 audiobook=simple,
             )
-            chapter = Track(chapter_id, ch_full["uri"], title, duration, ch_simple, ch_full, ident)
-            catalog.chapters[chapter_id] = chapter
-            chapters.append(chapter)
-        full = objects.audiobook_full(simple, [chapter.simple for chapter in chapters])
-        catalog.audiobooks[ident] = Collection(
-            ident, name, author, simple, full, [c.id for c in chapters]
+            for number in range(1, count + 1)
+        ]
+        catalog.audiobooks[ident] = _collection(
+            catalog.chapters, simple, author, "chapters", chapters
         )

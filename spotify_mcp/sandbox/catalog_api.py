@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .endpoint import Call, Handler, Operations, lookup
-from .errors import bad_request
+from .catalog import Album, Catalog
+from .endpoint import Call, Handler, Operations, lookup, split_list
+from .errors import bad_request, not_found
 
 ops = Operations()
 
@@ -20,11 +21,11 @@ ITEMS = {
     "/audiobooks/{id}": "audiobooks",
     "/chapters/{id}": "chapters",
 }
-# path -> (table of the parent, table of its children), answered as a page of simple objects
+# path -> the kind of parent whose children it answers, as a page of simple objects
 CHILDREN = {
-    "/albums/{id}/tracks": ("albums", "tracks"),
-    "/shows/{id}/episodes": ("shows", "episodes"),
-    "/audiobooks/{id}/chapters": ("audiobooks", "chapters"),
+    "/albums/{id}/tracks": "album",
+    "/shows/{id}/episodes": "show",
+    "/audiobooks/{id}/chapters": "audiobook",
 }
 
 
@@ -35,53 +36,47 @@ def item_handler(table: str) -> Handler:
     return get_item
 
 
-def children_handler(parents: str, children: str) -> Handler:
+def children_handler(kind: str) -> Handler:
     def get_children(call: Call) -> Any:
-        parent = lookup(getattr(call.rt.catalog, parents), call.id())
-        items = getattr(call.rt.catalog, children)
-        return call.page(
-            parent.child_ids, call.limit(), call.offset(), lambda ident: items[ident].simple
-        )
+        children = call.rt.catalog.children(kind, call.id())
+        if children is None:
+            raise not_found()
+        return call.page(children, call.limit(), call.offset(), lambda child: child.simple)
 
     return get_children
 
 
 for _path, _table in ITEMS.items():
     ops.get(_path)(item_handler(_table))
-for _path, (_parents, _children) in CHILDREN.items():
-    ops.get(_path)(children_handler(_parents, _children))
+for _path, _kind in CHILDREN.items():
+    ops.get(_path)(children_handler(_kind))
+
+
+def _newest_first(catalog: Catalog, ids: list[str]) -> list[Album]:
+    albums = (catalog.albums[ident] for ident in ids)
+    return sorted(albums, key=lambda album: album.simple["release_date"], reverse=True)
 
 
 @ops.get("/artists/{id}/albums")
 def get_artist_albums(call: Call) -> Any:
     catalog = call.rt.catalog
     artist = lookup(catalog.artists, call.id())
-    groups = [g.strip() for g in call.query.get("include_groups", "").split(",") if g.strip()]
+    groups = split_list(call.query.get("include_groups", ""))
     if any(group not in ALBUM_GROUPS for group in groups):
         raise bad_request("Invalid include_groups")
-    wanted = groups or list(ALBUM_GROUPS)
+    wanted = groups or ALBUM_GROUPS
     # Spotify lists albums, then singles, compilations and appearances, newest first in each.
-    entries = [
-        (group, album)
+    own = _newest_first(catalog, artist.album_ids)
+    items = [
+        album.discography
         for group in ALBUM_GROUPS
         if group in wanted
-        for album in sorted(
-            (
-                catalog.albums[a]
-                for a in (artist.appears_on if group == "appears_on" else artist.album_ids)
-            ),
-            key=lambda album: album.simple["release_date"],
-            reverse=True,
-        )
-        if group == "appears_on" or album.album_type == group
+        for album in own
+        if album.album_type == group
     ]
-    return call.page(
-        entries,
-        call.limit(default=5, maximum=10),
-        call.offset(),
-        lambda entry: (
-            entry[1].discography
-            if entry[0] != "appears_on"
-            else {**entry[1].simple, "album_group": "appears_on"}
-        ),
-    )
+    if "appears_on" in wanted:
+        items += [
+            {**album.simple, "album_group": "appears_on"}
+            for album in _newest_first(catalog, artist.appears_on)
+        ]
+    return call.page(items, call.limit(default=5, maximum=10), call.offset())

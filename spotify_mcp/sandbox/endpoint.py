@@ -35,6 +35,11 @@ _MARKET_RE = re.compile(r"[A-Z]{2}|from_token")
 Handler = Callable[["Call"], Any]
 
 
+def split_list(value: str) -> list[str]:
+    """The items of a comma-separated parameter, stripped, empty ones dropped."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     method: str
@@ -126,9 +131,7 @@ class Call:
             raise bad_request(f"Missing required parameter: {name}")
         return value
 
-    def integer(
-        self, name: str, default: int | None, low: int, high: int | None, label: str = ""
-    ) -> int:
+    def integer(self, name: str, default: int | None, low: int, high: int | None) -> int:
         raw = self.query.get(name)
         if raw is None or raw == "":
             if default is None:
@@ -137,9 +140,9 @@ class Call:
         try:
             value = int(raw)
         except ValueError:
-            raise bad_request(f"Invalid {label or name}") from None
+            raise bad_request(f"Invalid {name}") from None
         if value < low or (high is not None and value > high):
-            raise bad_request(f"Invalid {label or name}")
+            raise bad_request(f"Invalid {name}")
         return value
 
     def limit(self, default: int = 20, maximum: int = 50) -> int:
@@ -150,7 +153,7 @@ class Call:
 
     def uri_list(self, maximum: int) -> list[str]:
         """The comma-separated `uris` query parameter, at most `maximum` of them."""
-        uris = [uri.strip() for uri in self.required("uris").split(",") if uri.strip()]
+        uris = split_list(self.required("uris"))
         if len(uris) > maximum:
             raise bad_request(f"Too many ids requested (maximum {maximum})")
         return uris

@@ -16,8 +16,9 @@ Selection = dict[str, tuple[bool, "Selection | None"]]
 
 
 def parse_fields(spec: str) -> Selection:
-    selection, end = _parse_list(spec.replace(" ", ""), 0)
-    if end != len(spec.replace(" ", "")):
+    text = spec.replace(" ", "")
+    selection, end = _parse_list(text, 0)
+    if end != len(text):
         raise bad_request("Invalid fields parameter")
     return selection
 

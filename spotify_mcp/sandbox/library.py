@@ -9,7 +9,7 @@ from .endpoint import Call, Handler, Operations
 from .errors import bad_request, not_found
 from .ids import parse_uri
 from .paging import with_query
-from .state import State, User, iso_now
+from .state import SAVED_KINDS, State, User, iso_now
 
 ops = Operations()
 
@@ -18,11 +18,7 @@ LIBRARY_SCOPES = "playlist-modify-public user-follow-modify user-library-modify"
 LIBRARY_READ_SCOPES = "playlist-read-private user-follow-read user-library-read"
 # URI kind -> (scope to change it, scope to read it)
 _KIND_SCOPES = {
-    "track": ("user-library-modify", "user-library-read"),
-    "album": ("user-library-modify", "user-library-read"),
-    "episode": ("user-library-modify", "user-library-read"),
-    "show": ("user-library-modify", "user-library-read"),
-    "audiobook": ("user-library-modify", "user-library-read"),
+    **dict.fromkeys(SAVED_KINDS, ("user-library-modify", "user-library-read")),
     "artist": ("user-follow-modify", "user-follow-read"),
     "user": ("user-follow-modify", "user-follow-read"),
     "playlist": ("playlist-modify-public", "playlist-read-private"),

@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .endpoint import JSON_TYPE
 from .errors import error_body
 from .faults import FaultRule
 from .runtime import Runtime
@@ -89,7 +90,7 @@ async def _discard(message: Message) -> None:
 
 async def _reply(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
     raw_headers = [
-        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-type", JSON_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
         *((key.encode(), value.encode()) for key, value in headers.items()),
     ]

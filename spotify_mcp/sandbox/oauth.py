@@ -23,7 +23,7 @@ from starlette.routing import Route
 from .endpoint import bind, json_response
 from .errors import OAuthError
 from .runtime import Runtime
-from .tokens import ALL_SCOPES, CODE_TTL_S, AuthCode
+from .tokens import ALL_SCOPES, CODE_TTL_S, AuthCode, parse_scopes
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -59,7 +59,7 @@ async def authorize(rt: Runtime, request: Request) -> Response:
     if user not in rt.state.users:
         return PlainTextResponse(f"Unknown sandbox user: {user}", 400)
     reply = {"state": query["state"]} if "state" in query else {}
-    scopes = frozenset(query.get("scope", "").replace(",", " ").split())
+    scopes = parse_scopes(query.get("scope", ""))
     challenge = query.get("code_challenge")
     method = query.get("code_challenge_method")
     error = None

@@ -31,12 +31,12 @@ def images(seed: str, sizes: tuple[int, ...] = (640, 300, 64)) -> list[JSON]:
     ]
 
 
-def base(api: str, kind: str, ident: str, *, collection: str = "", uri_kind: str = "") -> JSON:
-    """Fields every object shares: external_urls, href, id, type, uri."""
+def base(api: str, kind: str, ident: str, *, uri_kind: str = "") -> JSON:
+    """Fields every object shares: external_urls, href (under `/{kind}s`), id, type, uri."""
     uri_kind = uri_kind or kind
     return {
         "external_urls": {"spotify": f"https://open.spotify.com/{uri_kind}/{ident}"},
-        "href": f"{api}/{collection or kind + 's'}/{ident}",
+        "href": f"{api}/{kind}s/{ident}",
         "id": ident,
         "type": uri_kind,
         "uri": f"spotify:{uri_kind}:{ident}",
@@ -82,8 +82,13 @@ def album_simple(
     }
 
 
+def with_children(parent: JSON, key: str, children: list[JSON]) -> JSON:
+    """`parent` plus the first page of its `key` (tracks, episodes or chapters)."""
+    page = paging_object(f"{parent['href']}/{key}", children, 0, EMBEDDED_PAGE)
+    return {**parent, key: page}
+
+
 def album_full(
-    api: str,
     simple: JSON,
     *,
     tracks: list[JSON],
@@ -93,7 +98,7 @@ def album_full(
     upc: str,
 ) -> JSON:
     year = simple["release_date"][:4]
-    return {
+    details = {
         **simple,
         "copyrights": [
             {"text": f"© {year} {label}", "type": "C"},
@@ -103,8 +108,8 @@ def album_full(
         "genres": genres,
         "label": label,
         "popularity": popularity,
-        "tracks": paging_object(f"{simple['href']}/tracks", tracks, 0, EMBEDDED_PAGE),
     }
+    return with_children(details, "tracks", tracks)
 
 
 def track_objects(
@@ -154,13 +159,6 @@ def show_simple(
         "name": name,
         "publisher": publisher,
         "total_episodes": total_episodes,
-    }
-
-
-def show_full(simple: JSON, episodes: list[JSON]) -> JSON:
-    return {
-        **simple,
-        "episodes": paging_object(f"{simple['href']}/episodes", episodes, 0, EMBEDDED_PAGE),
     }
 
 
@@ -225,13 +223,6 @@ def audiobook_simple(
     }
 
 
-def audiobook_full(simple: JSON, chapters: list[JSON]) -> JSON:
-    return {
-        **simple,
-        "chapters": paging_object(f"{simple['href']}/chapters", chapters, 0, EMBEDDED_PAGE),
-    }
-
-
 def chapter_objects(
     api: str,
     ident: str,
@@ -245,7 +236,7 @@ def chapter_objects(
 ) -> tuple[JSON, JSON]:
     """(simplified, full) chapter objects; the spec types chapters as "episode"."""
     simple = {
-        **base(api, "chapter", ident, collection="chapters", uri_kind="episode"),
+        **base(api, "chapter", ident, uri_kind="episode"),
         "audio_preview_url": None,
         "available_markets": AUDIOBOOK_MARKETS,
         "chapter_number": number,

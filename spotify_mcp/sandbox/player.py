@@ -150,19 +150,14 @@ def _context_items(call: Call, uri: Any) -> list[Track]:
     if kind == "playlist":
         playlist = call.rt.state.playlists.get(ident)
         items = [entry.item for entry in playlist.entries] if playlist else None
-    elif kind == "album":
-        album = catalog.albums.get(ident)
-        items = [catalog.tracks[t] for t in album.track_ids] if album else None
     elif kind == "artist":
         artist = catalog.artists.get(ident)
         tracks = [catalog.tracks[t] for t in artist.track_ids] if artist else None
         items = (
             sorted(tracks, key=lambda t: -t.popularity)[:ARTIST_CONTEXT_SIZE] if tracks else None
         )
-    else:
-        parent = (catalog.shows if kind == "show" else catalog.audiobooks).get(ident)
-        children = catalog.episodes if kind == "show" else catalog.chapters
-        items = [children[c] for c in parent.child_ids] if parent else None
+    else:  # an album, a show or an audiobook
+        items = catalog.children(kind, ident)
     if items is None:
         raise not_found("Context not found")
     if not items:
@@ -242,7 +237,7 @@ def set_repeat(call: Call) -> None:
 
 @ops.put("/me/player/volume", scopes=MODIFY, status=204)
 def set_volume(call: Call) -> None:
-    volume = call.integer("volume_percent", None, 0, 100, "volume_percent")
+    volume = call.integer("volume_percent", None, 0, 100)
     player = _target(call)
     device = player.active
     if device is None or not device.supports_volume:

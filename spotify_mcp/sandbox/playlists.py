@@ -11,7 +11,7 @@ import binascii
 from typing import Any
 
 from .catalog import Track
-from .endpoint import Call, Operations, lookup
+from .endpoint import Call, Operations, lookup, split_list
 from .errors import ApiError, bad_request, forbidden
 from .fields import parse_fields, select
 from .ids import make_hex, parse_uri
@@ -30,14 +30,14 @@ def _playlist(call: Call) -> Playlist:
     return playlist
 
 
-def _modify_scope(call: Call, playlist: Playlist) -> None:
-    call.require_scope("playlist-modify-public" if playlist.public else "playlist-modify-private")
+def _modify_scope(call: Call, public: bool) -> None:
+    call.require_scope("playlist-modify-public" if public else "playlist-modify-private")
 
 
 def _editable(call: Call) -> Playlist:
     """The playlist, if this user may change its items."""
     playlist = _playlist(call)
-    _modify_scope(call, playlist)
+    _modify_scope(call, playlist.public)
     if not call.rt.state.can_edit(playlist, call.me):
         raise forbidden("You cannot modify a playlist you don't own.")
     return playlist
@@ -80,7 +80,7 @@ def _items(call: Call, uris: Any, verb: str) -> list[Track]:
 def _query_uris(call: Call) -> list[str] | None:
     """`uris` from the query string, which wins over the body when both are given."""
     raw = call.query.get("uris")
-    return [uri.strip() for uri in raw.split(",") if uri.strip()] if raw is not None else None
+    return split_list(raw) if raw is not None else None
 
 
 def _entries(call: Call, items: list[Track]) -> list[PlaylistEntry]:
@@ -101,7 +101,7 @@ def get_playlist(call: Call) -> Any:
 @ops.put("/playlists/{playlist_id}", scopes=MODIFY_SCOPES)
 def change_playlist_details(call: Call) -> None:
     playlist = _playlist(call)
-    _modify_scope(call, playlist)
+    _modify_scope(call, playlist.public)
     if playlist.owner_id != call.me.id:
         raise forbidden("You cannot change details of a playlist you don't own.")
     body = _object_body(call)
@@ -252,7 +252,7 @@ def create_playlist(call: Call) -> Any:
     collaborative = bool(_flag(body, "collaborative", False))
     if public and collaborative:
         raise bad_request("Collaborative playlists can't be public")
-    call.require_scope("playlist-modify-public" if public else "playlist-modify-private")
+    _modify_scope(call, public)
     state = call.rt.state
     user = call.me
     playlist = Playlist(
@@ -271,7 +271,7 @@ def create_playlist(call: Call) -> Any:
 
 @ops.get("/playlists/{playlist_id}/images")
 def get_playlist_cover(call: Call) -> Any:
-    return playlist_images(call.rt, _playlist(call))
+    return playlist_images(_playlist(call))
 
 
 @ops.put(

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .endpoint import Call, Operations
+from .endpoint import Call, Operations, split_list
 from .errors import bad_request
 from .views import playlist_simple
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
+    from .catalog import Album, Artist, Catalog, Collection, Track
 
 ops = Operations()
 
@@ -76,6 +76,10 @@ def _year_match(value: str, years: frozenset[int]) -> bool:
     return any(low <= year <= high for year in years)
 
 
+def _genres(genres: list[str]) -> str:
+    return " | ".join(genres)
+
+
 def _ranked(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda entry: -entry.popularity)
 
@@ -89,80 +93,55 @@ class SearchIndex:
     @classmethod
     def build(cls, catalog: Catalog) -> SearchIndex:
         artists = catalog.artists
-        albums = catalog.albums
 
         def names(ids: list[str]) -> str:
             return " ".join(artists[a].name for a in ids).lower()
 
-        tracks = [
-            Entry(
-                t.full,
-                t.name.lower(),
-                f"{t.name} {names(t.artist_ids)} {albums[t.parent_id].name}".lower(),
-                {
-                    "track": t.name.lower(),
-                    "artist": names(t.artist_ids),
-                    "album": albums[t.parent_id].name.lower(),
-                    "genre": " | ".join(t.genres),
-                    "isrc": t.isrc.lower(),
-                },
-                frozenset({t.year}),
-                t.popularity,
-            )
-            for t in catalog.tracks.values()
-        ]
-        album_entries = [
-            Entry(
-                a.simple,
-                a.name.lower(),
-                f"{a.name} {names(a.artist_ids)}".lower(),
-                {
-                    "album": a.name.lower(),
-                    "artist": names(a.artist_ids),
-                    "genre": " | ".join(a.genres),
-                    "upc": a.upc.lower(),
-                },
-                frozenset({a.year}),
-                a.full["popularity"],
-            )
-            for a in albums.values()
-        ]
-        artist_entries = [
-            Entry(
-                a.full,
-                a.name.lower(),
-                f"{a.name} {' '.join(a.genres)}".lower(),
-                {"artist": a.name.lower(), "genre": " | ".join(a.genres)},
-                frozenset(a.years),
-                a.popularity,
-            )
-            for a in artists.values()
-        ]
-        shows = [
-            Entry(s.simple, s.name.lower(), f"{s.name} {s.byline}".lower(), {})
-            for s in catalog.shows.values()
-        ]
-        episodes = [
-            Entry(
-                e.simple,
-                e.name.lower(),
-                f"{e.name} {catalog.shows[e.parent_id].name}".lower(),
-                {},
-            )
-            for e in catalog.episodes.values()
-        ]
-        audiobooks = [
-            Entry(b.simple, b.name.lower(), f"{b.name} {b.byline}".lower(), {})
-            for b in catalog.audiobooks.values()
-        ]
+        def track_entry(t: Track) -> Entry:
+            name, artist = t.name.lower(), names(t.artist_ids)
+            album = catalog.albums[t.parent_id].name.lower()
+            fields = {
+                "track": name,
+                "artist": artist,
+                "album": album,
+                "genre": _genres(t.genres),
+                "isrc": t.isrc.lower(),
+            }
+            text = f"{name} {artist} {album}"
+            return Entry(t.full, name, text, fields, frozenset({t.year}), t.popularity)
+
+        def album_entry(a: Album) -> Entry:
+            name, artist = a.name.lower(), names(a.artist_ids)
+            fields = {
+                "album": name,
+                "artist": artist,
+                "genre": _genres(a.genres),
+                "upc": a.upc.lower(),
+            }
+            text = f"{name} {artist}"
+            return Entry(a.simple, name, text, fields, frozenset({a.year}), a.full["popularity"])
+
+        def artist_entry(a: Artist) -> Entry:
+            name = a.name.lower()
+            text = f"{a.name} {' '.join(a.genres)}".lower()
+            fields = {"artist": name, "genre": _genres(a.genres)}
+            return Entry(a.full, name, text, fields, frozenset(a.years), a.popularity)
+
+        def episode_entry(e: Track) -> Entry:
+            text = f"{e.name} {catalog.shows[e.parent_id].name}".lower()
+            return Entry(e.simple, e.name.lower(), text, {})
+
+        def collection_entry(c: Collection) -> Entry:  # a show or an audiobook
+            return Entry(c.simple, c.name.lower(), f"{c.name} {c.byline}".lower(), {})
+
         return cls(
             {
-                "track": _ranked(tracks),
-                "album": _ranked(album_entries),
-                "artist": _ranked(artist_entries),
-                "show": shows,
-                "episode": episodes,
-                "audiobook": audiobooks,
+                "track": _ranked(map(track_entry, catalog.tracks.values())),
+                "album": _ranked(map(album_entry, catalog.albums.values())),
+                "artist": _ranked(map(artist_entry, artists.values())),
+                "show": [collection_entry(s) for s in catalog.shows.values()],
+                "episode": [episode_entry(e) for e in catalog.episodes.values()],
+                "audiobook": [collection_entry(b) for b in catalog.audiobooks.values()],
             }
         )
 
@@ -184,7 +163,7 @@ def search(call: Call) -> Any:
     q = call.query.get("q", "").strip()
     if not q:
         raise bad_request("No search query")
-    types = [t.strip() for t in call.required("type").split(",") if t.strip()]
+    types = split_list(call.required("type"))
     if not types or any(t not in TYPES for t in types):
         raise bad_request("Bad search type field")
     limit = call.limit(default=5, maximum=10)

@@ -16,7 +16,7 @@ from .catalog import Catalog
 from .ids import make_hex, make_id
 from .objects import user_object
 from .playback import Device, Player
-from .state import Playlist, PlaylistEntry, State, User, iso_now
+from .state import SAVED_KINDS, Playlist, PlaylistEntry, State, User, iso_now
 
 PREMIUM_USER = "sandboxpremium"
 FREE_USER = "sandboxfree"
@@ -27,6 +27,11 @@ CURATOR_USER = "sandboxcurator"  # owns public playlists nobody follows yet
 SEED = 1989
 LIBRARY_EPOCH = datetime(2026, 5, 31, 12, 0, tzinfo=UTC).timestamp()
 TIME_RANGES = ("short_term", "medium_term", "long_term")
+
+
+def playlist_id(key: str) -> str:
+    """The ID of the seeded playlist `key`."""
+    return make_id("playlist", key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,7 @@ class PlaylistSeed:
 
     @property
     def id(self) -> str:
-        return make_id("playlist", self.key)
+        return playlist_id(self.key)
 
 
 PLAYLISTS = (
@@ -86,11 +91,11 @@ PLAYLISTS = (
     ),
     PlaylistSeed("free-mix", FREE_USER, "My Mix", "Saved for later.", 20),
 )
-DEEP_FOCUS_PLAYLIST = make_id("playlist", "deep-focus")  # owned, 150 items (> 100)
-EMPTY_PLAYLIST = make_id("playlist", "empty")  # owned, private, no items
-FOLLOWED_PLAYLIST = make_id("playlist", "crate-digging")  # followed, owned by DJ_USER: 403
-COLLAB_PLAYLIST = make_id("playlist", "friday-collab")  # collaborative, owned by COLLAB_USER
-UNFOLLOWED_PLAYLIST = make_id("playlist", "jazz")  # public, not followed by anyone
+DEEP_FOCUS_PLAYLIST = playlist_id("deep-focus")  # owned, 150 items (> 100)
+EMPTY_PLAYLIST = playlist_id("empty")  # owned, private, no items
+FOLLOWED_PLAYLIST = playlist_id("crate-digging")  # followed, owned by DJ_USER: 403
+COLLAB_PLAYLIST = playlist_id("friday-collab")  # collaborative, owned by COLLAB_USER
+UNFOLLOWED_PLAYLIST = playlist_id("jazz")  # public, not followed by anyone
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,7 @@ class UserSeed:
     product: str
     country: str
     devices: tuple[tuple[str, str, int | None, bool], ...] = ()  # name, type, volume, volume?
-    saved: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)  # tracks albums episodes shows books
+    saved: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)  # per kind, as in SAVED_KINDS
     followed_artists: int = 0
     followed_users: tuple[str, ...] = ()
     playlists: tuple[str, ...] = ()  # keys of followed or owned playlists, oldest first
@@ -223,22 +228,13 @@ def _user(catalog: Catalog, rng: random.Random, spec: UserSeed, clock: Callable[
         user_object(api, spec.id, spec.display_name, rng.randint(3, 900)),
         Player(catalog, devices, clock),
     )
-    tables: tuple[dict[str, Any], ...] = (
-        catalog.tracks,
-        catalog.albums,
-        catalog.episodes,
-        catalog.shows,
-        catalog.audiobooks,
-    )
-    for kind, table, count in zip(
-        ("track", "album", "episode", "show", "audiobook"), tables, spec.saved, strict=True
-    ):
-        user.saved[kind] = _newest_last(rng.sample(list(table), count), 7)
+    for kind, count in zip(SAVED_KINDS, spec.saved, strict=True):
+        user.saved[kind] = _newest_last(rng.sample(list(catalog.tables[kind]), count), 7)
     user.followed_artists = _newest_last(
         rng.sample(list(catalog.artists), spec.followed_artists), 50
     )
     user.followed_users = _newest_last(list(spec.followed_users), 100)
-    user.playlists = _newest_last([make_id("playlist", key) for key in spec.playlists], 100)
+    user.playlists = _newest_last([playlist_id(key) for key in spec.playlists], 100)
     for time_range in TIME_RANGES:
         user.top_artists[time_range] = rng.sample(list(catalog.artists), spec.top[0])
         user.top_tracks[time_range] = rng.sample(list(catalog.tracks), spec.top[1])

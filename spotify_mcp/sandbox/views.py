@@ -37,7 +37,7 @@ def private_user(user: User, scopes: frozenset[str]) -> JSON:
     return profile
 
 
-def playlist_images(rt: Runtime, playlist: Playlist) -> list[JSON]:
+def playlist_images(playlist: Playlist) -> list[JSON]:
     """An uploaded cover, else the first item's artwork (a stand-in for Spotify's mosaic)."""
     if playlist.cover is not None:
         return playlist.cover
@@ -58,7 +58,7 @@ def playlist_simple(rt: Runtime, playlist: Playlist) -> JSON:
         "external_urls": {"spotify": f"https://open.spotify.com/playlist/{playlist.id}"},
         "href": href,
         "id": playlist.id,
-        "images": playlist_images(rt, playlist),
+        "images": playlist_images(playlist),
         "items": {"href": f"{href}/items", "total": total},
         "name": playlist.name,
         "owner": owner_ref(rt.state.users[playlist.owner_id]),

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import PartlyDone, SpotifyMCPError
+from spotify_mcp.errors import partly_done
 from spotify_mcp.fanout import fan_out, read_pages
-from spotify_mcp.models import ItemPage, any_item
-from spotify_mcp.pipeline import TransportError
+from spotify_mcp.models import ItemPage, Payload, any_item
 from spotify_mcp.refs import Ref, ref_type
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ class Profile(BaseModel):
     followers: int | None = None
 
     @classmethod
-    def of(cls, payload: dict[str, Any]) -> Profile:
+    def of(cls, payload: Payload) -> Profile:
         return cls(
             uri=payload["uri"],
             name=payload.get("display_name") or payload["id"],
@@ -153,19 +152,12 @@ def _chunks(uris: list[str]) -> list[list[str]]:
 
 def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChange:
     """Send the chunks in order; a failure says how many went through before it."""
-    from spotipy.exceptions import SpotifyException
-
     uris = _unique(refs)
     for number, chunk in enumerate(_chunks(uris)):
-        try:
+        sent = number * _URIS_PER_REQUEST
+        report = f"The first {sent} of {len(uris)} items were {done}, the rest were not"
+        with partly_done(report, sent > 0):
             send("me/library", uris=",".join(chunk))
-        except (SpotifyMCPError, TransportError, SpotifyException) as error:
-            if number == 0:
-                raise
-            sent = number * _URIS_PER_REQUEST
-            raise PartlyDone(
-                f"The first {sent} of {len(uris)} items were {done}, the rest were not", error
-            ) from error
     return LibraryChange(count=len(uris), uris=uris)
 
 

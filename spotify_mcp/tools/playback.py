@@ -8,15 +8,14 @@ Settings that are independent PUTs (repeat, shuffle, volume, position) share one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SerializeAsAny
+from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, PartlyDone
-from spotify_mcp.models import Chapter, Episode, Item, Payload, Track, any_item
+from spotify_mcp.errors import InvalidInput, partly_done
+from spotify_mcp.models import AnyItem, Chapter, Episode, Item, Payload, Track, any_item
 from spotify_mcp.refs import ref_type
 
 if TYPE_CHECKING:
@@ -28,7 +27,6 @@ MAX_START_ITEMS = 100
 
 Playable = ref_type("track", "episode")
 Context = ref_type("album", "playlist", "artist", "show")
-AnyItem = SerializeAsAny[Item]  # sent with all its fields; the schema names uri and name
 
 
 # -- results --------------------------------------------------------------------------------
@@ -203,7 +201,7 @@ def playback_set(
         raise InvalidInput("pass at least one of repeat, shuffle, volume, position_ms")
     done: list[str] = []
     for name, value, call in chosen:
-        with _reporting(done, f"setting {name}"):
+        with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
             call(value)
         done.append(f"{name}={value}")
     return PlayerCommand(done=", ".join(done))
@@ -227,7 +225,7 @@ def playback_queue_add(
     again. Premium."""
     done: list[str] = []
     for item in items:
-        with _reporting(done, f"queueing {item.uri}"):
+        with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
             spotify.add_to_queue(item.uri)
         done.append(item.uri)
     return PlayerCommand(done=f"queued {len(done)} items")
@@ -257,17 +255,6 @@ def playback_recently_played(
         ],
         next_before=int(cursor) if payload.get("next") and cursor else None,
     )
-
-
-@contextmanager
-def _reporting(done: list[str], doing: str) -> Iterator[None]:
-    """A failure after some steps says which were done (queueing again queues twice)."""
-    try:
-        yield
-    except Exception as error:
-        if not done:
-            raise
-        raise PartlyDone(f"Done: {', '.join(done)}; {doing} failed", error) from error
 
 
 # -- resources --------------------------------------------------------------------------------

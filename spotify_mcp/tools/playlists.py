@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, PartlyDone, SpotifyMCPError
+from spotify_mcp.errors import InvalidInput, SpotifyMCPError, partly_done
 from spotify_mcp.fanout import read_pages
 from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
 from spotify_mcp.refs import Ref, parse_ref, ref_type
@@ -32,7 +32,7 @@ MAX_ITEMS = 10_000  # a playlist holds at most this many
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
-PlaylistRef = Annotated[ref_type("playlist"), Field(description="Playlist ID, URI or URL")]
+PlaylistRef = ref_type("playlist")
 Playable = ref_type("track", "episode")
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=300)]
@@ -210,7 +210,7 @@ def playlists_add_items(
     with _editing(playlist):
         for start in range(0, len(uris), CHUNK):
             at = None if position is None else position + start
-            with _progress(f"Added the first {start} of {len(uris)} items", start):
+            with partly_done(f"Added the first {start} of {len(uris)} items", start > 0):
                 result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK], at)
             snapshot = result.get("snapshot_id")
     return Added(playlist=playlist.uri, snapshot_id=snapshot, added=len(uris))
@@ -241,7 +241,7 @@ def playlists_remove_items(
     with _editing(playlist):
         for start in range(0, len(uris), CHUNK):
             done = f"Removed every occurrence of the first {start} of {len(uris)} items"
-            with _progress(done, start):
+            with partly_done(done, start > 0):
                 result = spotify.playlist_remove_all_occurrences_of_items(
                     playlist.id, uris[start : start + CHUNK], snapshot_id=snapshot_id
                 )
@@ -276,7 +276,9 @@ def playlists_replace_items(
     with _editing(playlist):
         result = spotify.playlist_replace_items(playlist.id, uris[:CHUNK])
         for start in range(CHUNK, len(uris), CHUNK):
-            with _progress(f"The playlist holds the first {start} of {len(uris)} items", start):
+            with partly_done(
+                f"The playlist holds the first {start} of {len(uris)} items", start > 0
+            ):
                 result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK])
     return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
 
@@ -338,17 +340,6 @@ def _editing(playlist: Ref) -> Iterator[None]:
             f"Only the owner or collaborators can change {playlist.uri} (the owner alone its "
             "details and cover). To change a copy: playlists_create, then playlists_add_items."
         ) from error
-
-
-@contextmanager
-def _progress(done: str, count: int) -> Iterator[None]:
-    """After ``count`` items were changed, a failure says so (none changed: re-raise)."""
-    try:
-        yield
-    except Exception as error:
-        if count == 0:
-            raise
-        raise PartlyDone(done, error) from error
 
 
 # -- resources ------------------------------------------------------------------------------

@@ -10,32 +10,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SerializeAsAny
+from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import explain
 from spotify_mcp.fanout import fan_out, read_pages
-from spotify_mcp.models import Album, Artist, Item, ItemPage, Track, any_item
+from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
     from spotify_mcp.session import Spotify
 
-SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
-CatalogRef = ref_type("track", "album", "artist", "show", "episode", "audiobook", "chapter")
-ParentRef = ref_type("album", "artist", "show", "audiobook")
-
-#: Reference kind -> the collection in the API path.
-_COLLECTIONS = {
-    "track": "tracks",
-    "album": "albums",
-    "artist": "artists",
-    "show": "shows",
-    "episode": "episodes",
-    "audiobook": "audiobooks",
-    "chapter": "chapters",
-}
+#: Kinds a lookup takes; each is read from its collection in the API path (GET /tracks/{id}).
+_LOOKUP_KINDS = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
 #: Parent kind -> (what it contains, the largest page Spotify serves of it).
 _CONTENTS = {
     "album": ("tracks", 50),
@@ -43,6 +31,10 @@ _CONTENTS = {
     "show": ("episodes", 50),
     "audiobook": ("chapters", 50),
 }
+
+SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
+CatalogRef = ref_type(*_LOOKUP_KINDS)
+ParentRef = ref_type(*_CONTENTS)
 
 
 class SearchResults(BaseModel):
@@ -55,7 +47,7 @@ class ItemError(BaseModel):
 
 
 class Lookup(BaseModel):
-    items: list[SerializeAsAny[Item] | ItemError]
+    items: list[AnyItem | ItemError]
 
 
 def search(
@@ -100,7 +92,7 @@ def search_list_contents(
     """Tracks of an album, albums of an artist, episodes of a show or chapters of an
     audiobook."""
     contents, page_size = _CONTENTS[ref.kind]
-    path = f"{_COLLECTIONS[ref.kind]}/{ref.id}/{contents}"
+    path = f"{ref.kind}s/{ref.id}/{contents}"
 
     def fetch(start: int, count: int) -> Any:
         return spotify._get(path, limit=count, offset=start)
@@ -109,7 +101,7 @@ def search_list_contents(
 
 
 def _fetch(spotify: Spotify, ref: Ref) -> Any:
-    return spotify._get(f"{_COLLECTIONS[ref.kind]}/{ref.id}")
+    return spotify._get(f"{ref.kind}s/{ref.id}")
 
 
 def _lookup(spotify: Spotify, ref: Ref) -> Item | ItemError:
@@ -164,17 +156,14 @@ def register_tools(registry: ToolRegistry) -> None:
         title="Look up items",
         read_only=True,
         requires_user=False,
-        endpoints=[f"GET /{collection}/{{id}}" for collection in _COLLECTIONS.values()],
+        endpoints=[f"GET /{kind}s/{{id}}" for kind in _LOOKUP_KINDS],
     )
     registry.add(
         search_list_contents,
         title="List contents",
         read_only=True,
         requires_user=False,
-        endpoints=[
-            f"GET /{_COLLECTIONS[kind]}/{{id}}/{contents}"
-            for kind, (contents, _) in _CONTENTS.items()
-        ],
+        endpoints=[f"GET /{kind}s/{{id}}/{contents}" for kind, (contents, _) in _CONTENTS.items()],
     )
 
 

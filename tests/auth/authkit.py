@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
+from stdio_server import free_port
 
 from spotify_mcp.plugins import ESSENTIAL, GROUP
 
@@ -21,12 +21,6 @@ if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
 
 CLIENT_ID = "authtestclient"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def approve(url: str) -> str:

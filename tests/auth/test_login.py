@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from authkit import CLIENT_ID, Setup, approve, free_port
+from authkit import CLIENT_ID, Setup, approve
+from stdio_server import free_port
 
 from spotify_mcp.sandbox import PREMIUM_USER
 

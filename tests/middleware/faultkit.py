@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from prometheus_client import REGISTRY
@@ -17,12 +17,9 @@ from spotify_mcp.middleware.breaker import Breaker, BreakerSettings
 from spotify_mcp.middleware.limiter import Limiter, LimiterSettings
 from spotify_mcp.middleware.retry import Retry, RetrySettings
 from spotify_mcp.pipeline import Middleware, order_middleware
+from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.session import Spotify, build_session
 
-if TYPE_CHECKING:
-    from spotify_mcp.sandbox import Sandbox
-
-PREMIUM = "sandboxpremium"
 #: Test settings: short delays keep the suite fast; a generous bucket never throttles.
 FAST: dict[str, dict[str, Any]] = {
     "retry": {"base_delay_s": 0.01, "max_delay_s": 0.05},
@@ -97,9 +94,25 @@ def build_pipeline(
         for name, build in _BUILDERS.items()
         if name not in without
     }
-    credentials = StaticToken(sb.token(PREMIUM, expires_in=10**7), PREMIUM)
+    credentials = StaticToken(sb.token(PREMIUM_USER, expires_in=10**7), PREMIUM_USER)
     chain = order_middleware(middleware.values())
     return Pipeline(build_session(chain, credentials, sb.api_url, timeout), middleware)
+
+
+def bare(sb: Sandbox) -> Spotify:
+    """A session without middleware: what the sandbox really holds."""
+    return build_pipeline(sb, without=("retry", "breaker", "limiter")).spotify
+
+
+def track_uris(sb: Sandbox, offset: int, count: int = 3) -> list[str]:
+    """URIs of real catalogue tracks (the sandbox checks that added items exist)."""
+    found = bare(sb).search("a", type="track", limit=count, offset=offset)
+    return [track["uri"] for track in found["tracks"]["items"]]
+
+
+def playlist_uris(sb: Sandbox, playlist_id: str, offset: int = 0, limit: int = 50) -> list[str]:
+    items = bare(sb).playlist_items(playlist_id, limit=limit, offset=offset)["items"]
+    return [entry["item"]["uri"] for entry in items]
 
 
 def server_env(sb: Sandbox, **settings: dict[str, Any]) -> dict[str, str]:
@@ -108,7 +121,7 @@ def server_env(sb: Sandbox, **settings: dict[str, Any]) -> dict[str, str]:
     env = {
         "SPOTIFY_API_BASE_URL": sb.api_url,
         "SPOTIFY_ACCOUNTS_BASE_URL": sb.base_url,
-        "SPOTIFY_ACCESS_TOKEN": sb.token(PREMIUM, expires_in=10**7),
+        "SPOTIFY_ACCESS_TOKEN": sb.token(PREMIUM_USER, expires_in=10**7),
     }
     for plugin, values in settings.items():
         env.update({f"SPOTIFY_MCP_{plugin}__{k}".upper(): str(v) for k, v in values.items()})

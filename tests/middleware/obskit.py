@@ -4,7 +4,6 @@ sandbox, stdio servers with /metrics, and promtool."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,12 +42,6 @@ def cached_session(
     cache = ResponseCache(directory, ttl, size_limit=2**28)
     credentials = StaticToken(sb.token(user, expires_in=10**7), user)
     return build_session([*outer, cache, *inner], credentials, sb.api_url), cache
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def scrape(port: int) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from faultkit import PREMIUM, Pipeline, SandboxAdmin, build_pipeline, metric
+from faultkit import Pipeline, SandboxAdmin, build_pipeline, metric
 from spotipy import SpotifyException
 
 from spotify_mcp.app import App
 from spotify_mcp.errors import CircuitOpen, RateLimited
-from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 
 COOLDOWN_S = 0.3
 SETTINGS = {"failure_threshold": 3, "cooldown_s": COOLDOWN_S}
@@ -103,7 +103,7 @@ def test_readiness_fails_while_a_circuit_is_open_naming_it(
     app = App.create(
         {
             "api_base_url": sandbox.api_url,
-            "access_token": sandbox.token(PREMIUM, expires_in=10**7),
+            "access_token": sandbox.token(PREMIUM_USER, expires_in=10**7),
             "breaker": SETTINGS,
             "retry": {"max_attempts": 3, "base_delay_s": 0.01},
             "plugins": {"disabled": ["cache"]},

@@ -8,31 +8,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from faultkit import PREMIUM, SandboxAdmin, build_pipeline, server_env, wait_until
+from faultkit import SandboxAdmin, bare, playlist_uris, server_env, track_uris, wait_until
 from spotipy import SpotifyException
 from stdio_server import StdioServer, structured, text_of
 
 from spotify_mcp.app import App
 from spotify_mcp.errors import CircuitOpen
-from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
 
 pytestmark = pytest.mark.timeout(90)  # nothing may hang
-
-
-def bare(sb: Sandbox) -> Any:
-    """A session without middleware: what the sandbox really holds."""
-    return build_pipeline(sb, without=("retry", "breaker", "limiter")).spotify
-
-
-def track_uris(sb: Sandbox, offset: int, count: int = 3) -> list[str]:
-    found = bare(sb).search("a", type="track", limit=count, offset=offset)
-    return [track["uri"] for track in found["tracks"]["items"]]
-
-
-def playlist_uris(sb: Sandbox, playlist_id: str, offset: int = 0, limit: int = 50) -> list[str]:
-    items = bare(sb).playlist_items(playlist_id, limit=limit, offset=offset)["items"]
-    return [entry["item"]["uri"] for entry in items]
 
 
 # -- adding playlist items: never duplicated, never silently lost --------------------------
@@ -104,7 +89,7 @@ def test_16_concurrent_tool_calls_under_faults_are_correct(
         assert found == [track["uri"] for track in searches[query]]
     for n, result in zip(pages, results[8:12], strict=True):
         assert [item["uri"] for item in result["items"]] == pages[n]
-    assert all(result["uri"] == f"spotify:user:{PREMIUM}" for result in results[12:])
+    assert all(result["uri"] == f"spotify:user:{PREMIUM_USER}" for result in results[12:])
     # The faults did happen, and were retried.
     assert [e["status"] for e in admin.log("/search")].count(503) == 3
     dropped = admin.log(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items")
@@ -155,7 +140,7 @@ def test_each_guard_works_with_another_disabled(
     app = App.create(
         {
             "api_base_url": sandbox.api_url,
-            "access_token": sandbox.token(PREMIUM, expires_in=10**7),
+            "access_token": sandbox.token(PREMIUM_USER, expires_in=10**7),
             "retry": {"base_delay_s": 0.01, "max_delay_s": 0.05},
             "breaker": {"failure_threshold": 3},
             "plugins": {"disabled": [disabled]},

@@ -8,8 +8,7 @@ import threading
 from typing import Any
 
 from faultkit import SandboxAdmin
-from obskit import free_port
-from stdio_server import StdioServer, run_cli, sandbox_env
+from stdio_server import StdioServer, free_port, run_cli, sandbox_env
 
 from spotify_mcp import hookimpl
 from spotify_mcp.app import App

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 from faultkit import SandboxAdmin, metric
-from obskit import cached_session, free_port, scrape
+from obskit import cached_session, scrape
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from spotipy import SpotifyException
-from stdio_server import StdioServer, sandbox_env
+from stdio_server import StdioServer, free_port, sandbox_env
 
 from spotify_mcp.auth import StaticToken
 from spotify_mcp.errors import CircuitOpen, LoginRequired

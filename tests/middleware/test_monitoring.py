@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from obskit import free_port, promtool, scrape
+from obskit import promtool, scrape
 from prometheus_client.parser import text_string_to_metric_families
-from stdio_server import StdioServer, sandbox_env
+from stdio_server import StdioServer, free_port, sandbox_env
 
 from spotify_mcp.sandbox import Sandbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from faultkit import SandboxAdmin, build_pipeline, metric
+from faultkit import SandboxAdmin, build_pipeline, metric, playlist_uris, track_uris
 from spotipy import SpotifyException
 
 from spotify_mcp.auth import StaticToken
@@ -13,24 +13,8 @@ from spotify_mcp.errors import explain
 from spotify_mcp.middleware.retry import NotRepeated, Retry, RetrySettings
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, Request
 from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
 from spotify_mcp.session import build_session
-
-
-def first_track_uris(sb: Sandbox, count: int) -> list[str]:
-    """URIs of real catalogue tracks (the sandbox checks that added items exist)."""
-    spotify = build_pipeline(sb).spotify
-    return [t["uri"] for t in spotify.search("a", type="track", limit=count)["tracks"]["items"]]
-
-
-def empty_playlist_id(sb: Sandbox) -> str:
-    spotify = build_pipeline(sb).spotify
-    playlists = spotify.current_user_playlists(limit=50)["items"]
-    return next(p["id"] for p in playlists if p["name"] == "Empty Drafts")
-
-
-def playlist_uris(sb: Sandbox, playlist_id: str) -> list[str]:
-    items = build_pipeline(sb).spotify.playlist_items(playlist_id, limit=50)["items"]
-    return [entry["item"]["uri"] for entry in items]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +74,7 @@ def test_the_deadline_ends_the_attempts(sandbox: Sandbox, admin: SandboxAdmin) -
 def test_5xx_after_adding_items_is_not_repeated(
     fresh_sandbox: Sandbox, admin: SandboxAdmin
 ) -> None:
-    playlist, uris = empty_playlist_id(fresh_sandbox), first_track_uris(fresh_sandbox, 2)
+    playlist, uris = EMPTY_PLAYLIST, track_uris(fresh_sandbox, 0, count=2)
     admin.fault("/playlists/*/items", method="POST", status=503, apply=True)
     with pytest.raises(NotRepeated) as raised:
         build_pipeline(fresh_sandbox).spotify.playlist_add_items(playlist, uris)
@@ -103,7 +87,7 @@ def test_5xx_after_adding_items_is_not_repeated(
 def test_dropped_connection_on_adding_items_is_not_repeated(
     fresh_sandbox: Sandbox, admin: SandboxAdmin, apply: bool
 ) -> None:
-    playlist, uris = empty_playlist_id(fresh_sandbox), first_track_uris(fresh_sandbox, 2)
+    playlist, uris = EMPTY_PLAYLIST, track_uris(fresh_sandbox, 0, count=2)
     admin.fault("/playlists/*/items", method="POST", drop_connection=True, apply=apply)
     with pytest.raises(ConnectionLost) as raised:
         build_pipeline(fresh_sandbox).spotify.playlist_add_items(playlist, uris)
@@ -115,7 +99,7 @@ def test_dropped_connection_on_adding_items_is_not_repeated(
 def test_429_on_adding_items_is_retried_and_added_once(
     fresh_sandbox: Sandbox, admin: SandboxAdmin
 ) -> None:
-    playlist, uris = empty_playlist_id(fresh_sandbox), first_track_uris(fresh_sandbox, 2)
+    playlist, uris = EMPTY_PLAYLIST, track_uris(fresh_sandbox, 0, count=2)
     admin.fault("/playlists/*/items", method="POST", status=429, retry_after=0)
     build_pipeline(fresh_sandbox).spotify.playlist_add_items(playlist, uris)
     sent = admin.log(f"/playlists/{playlist}/items", "POST")

@@ -46,20 +46,26 @@ def token_request(sb: Sandbox, **form: str) -> requests.Response:
     return requests.post(f"{sb.base_url}/api/token", data=form, timeout=10)
 
 
-def pkce_login(sb: Sandbox, scope: str, **extra: str) -> dict[str, str]:
+def pkce_code(sb: Sandbox, **params: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Authorize with a new PKCE pair: (the redirect's parameters, the form that redeems it)."""
     verifier, challenge = pkce_pair()
-    params = redirect_params(
-        authorize(sb, scope=scope, code_challenge=challenge, code_challenge_method="S256", **extra)
+    redirect = redirect_params(
+        authorize(sb, code_challenge=challenge, code_challenge_method="S256", **params)
     )
-    assert params["state"] == "xyz"
-    response = token_request(
-        sb,
-        grant_type="authorization_code",
-        code=params["code"],
-        redirect_uri=REDIRECT_URI,
-        client_id=CLIENT_ID,
-        code_verifier=verifier,
-    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": redirect["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": CLIENT_ID,
+        "code_verifier": verifier,
+    }
+    return redirect, form
+
+
+def pkce_login(sb: Sandbox, scope: str, **extra: str) -> dict[str, str]:
+    redirect, form = pkce_code(sb, scope=scope, **extra)
+    assert redirect["state"] == "xyz"
+    response = token_request(sb, **form)
     assert response.status_code == 200, response.text
     tokens: dict[str, str] = response.json()
     return tokens
@@ -128,34 +134,15 @@ def test_authorization_code_with_client_secret_and_basic_auth(sb: Sandbox) -> No
     ],
 )
 def test_code_exchange_errors(sb: Sandbox, change: dict[str, str], error: str) -> None:
-    verifier, challenge = pkce_pair()
-    params = redirect_params(authorize(sb, code_challenge=challenge, code_challenge_method="S256"))
-    form = {
-        "grant_type": "authorization_code",
-        "code": params["code"],
-        "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID,
-        "code_verifier": verifier,
-        **change,
-    }
-    response = token_request(sb, **form)
+    _, form = pkce_code(sb)
+    response = token_request(sb, **{**form, **change})
     assert response.status_code == 400
     assert response.json()["error"] == error
     assert response.json()["error_description"]
 
 
 def test_a_code_works_once(sb: Sandbox) -> None:
-    verifier, challenge = pkce_pair()
-    code = redirect_params(authorize(sb, code_challenge=challenge, code_challenge_method="S256"))[
-        "code"
-    ]
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID,
-        "code_verifier": verifier,
-    }
+    _, form = pkce_code(sb)
     assert token_request(sb, **form).status_code == 200
     assert token_request(sb, **form).json()["error"] == "invalid_grant"
 

@@ -194,9 +194,7 @@ def test_finished_tracks_advance_and_enter_the_history(player: Player, clock: Fa
     player.sync()
     assert player.current == player.items[2]
     assert player.progress_ms() == 2_000
-    assert [
-        uri for _, track, _ in list(player.history)[-3:] for uri in [track.uri]
-    ] == player.items[:3]
+    assert [track.uri for _, track, _ in list(player.history)[-3:]] == player.items[:3]
 
 
 def test_repeat_track_restarts_and_the_end_of_a_context_stops(

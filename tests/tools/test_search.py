@@ -3,6 +3,7 @@ with a server without the cache so every read reaches the sandbox."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -298,8 +299,6 @@ def read(server: StdioServer, resource: str) -> str:
 
 
 def test_album_artist_and_track_resources(uncached: StdioServer, cat: Any) -> None:
-    import json
-
     track = next(iter(cat.tracks.values()))
     assert json.loads(read(uncached, f"spotify://track/{track.id}"))["name"] == track.name
     album = json.loads(read(uncached, f"spotify://album/{track.parent_id}"))

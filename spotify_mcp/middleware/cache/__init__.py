@@ -155,6 +155,6 @@ def startup(app: App) -> None:
 
 @hookimpl
 def shutdown(app: App) -> None:
-    cache = app.middleware_by_plugin.get("cache")
+    cache = app.built_middleware.get("cache")
     if isinstance(cache, ResponseCache):
         cache.close()
