@@ -7,12 +7,16 @@ sentence for the tool result. Messages never contain tokens.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
@@ -102,6 +106,29 @@ def explain(error: BaseException) -> str:
     if isinstance(status, int):  # spotipy.SpotifyException, without importing spotipy here
         return _explain_http(status, getattr(error, "reason", None), _spotify_message(error))
     return f"Unexpected error: {type(error).__name__}"
+
+
+def explain_arguments(tool: str, error: ValidationError) -> str:
+    """Bad tool arguments, one clause per argument in the input schema's terms: no pydantic
+    class names, Python types or documentation links, which only distract a model."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        kind = problem["type"]
+        if kind == "missing":
+            what = "missing"
+        elif kind == "value_error":  # our validators' messages already name the input
+            what = str(problem["ctx"]["error"])
+        else:
+            what = "should be an array" if kind in ("list_type", "tuple_type") else problem["msg"]
+            what = f"{what[0].lower()}{what[1:]} (got {_shown(problem['input'])})"
+        problems.append(f"{where}: {what}")
+    return f"Invalid arguments for {tool}: {'; '.join(problems)}."
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _spotify_message(error: Any) -> str:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import anyio
 from loguru import logger
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
 from mcp.server.mcpserver.tools import Tool
@@ -35,10 +35,10 @@ from mcp_types import (
     TextContent,
     ToolAnnotations,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from spotify_mcp.app import App
-from spotify_mcp.errors import SpotifyMCPError, explain
+from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain, explain_arguments
 from spotify_mcp.pipeline import TransportError
 from spotify_mcp.registry import ResourceSpec, ToolSpec
 from spotify_mcp.schemas import compact_output_schema, compact_schema
@@ -64,7 +64,12 @@ class SpotifyMCPServer(MCPServer):
         started, outcome = time.perf_counter(), "error"
         try:
             self._reject_unknown_arguments(name, arguments)
-            result = await super().call_tool(name, arguments, context)
+            try:
+                result = await super().call_tool(name, arguments, context)
+            except ToolError as error:
+                if isinstance(error.__cause__, ValidationError):
+                    raise ToolError(explain_arguments(name, error.__cause__)) from None
+                raise
             outcome = "error" if getattr(result, "is_error", False) else "ok"
             return result
         finally:
@@ -224,9 +229,10 @@ def to_result(result: BaseModel) -> CallToolResult:
 
 
 @contextmanager
-def explained(wrap: type[Exception]) -> Iterator[None]:
-    """Re-raise expected failures as ``wrap(one actionable sentence)``; bugs pass through
-    (the SDK logs them and tells the client only that the call failed)."""
+def explained(wrap: type[Exception], unknown: type[Exception] | None = None) -> Iterator[None]:
+    """Re-raise expected failures as ``wrap(one actionable sentence)``, or as ``unknown`` when
+    given and the failure is a malformed reference or an unknown ID; bugs pass through (the
+    SDK logs them and tells the client only that the call failed)."""
     try:
         yield
     except Exception as error:
@@ -236,7 +242,8 @@ def explained(wrap: type[Exception]) -> Iterator[None]:
             raise
         message = explain(error)
         logger.info("call failed: {}", message)
-        raise wrap(message) from None
+        names_nothing = isinstance(error, InvalidInput) or getattr(error, "http_status", 0) == 404
+        raise (unknown if unknown and names_nothing else wrap)(message) from None
 
 
 def public_signature(fn: Callable[..., Any]) -> tuple[inspect.Signature, list[str]]:
@@ -278,7 +285,7 @@ def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
     signature, injected = public_signature(spec.fn)
 
     def read(**kwargs: Any) -> str:
-        with explained(ResourceError):
+        with explained(ResourceError, unknown=ResourceNotFoundError):
             result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
         if isinstance(result, BaseModel):
             return result.model_dump_json(by_alias=True, exclude_none=True)

@@ -24,6 +24,7 @@ from mcp_types import (
     PARSE_ERROR,
     ErrorData,
     JSONRPCError,
+    JSONRPCNotification,
     jsonrpc_message_adapter,
 )
 from pydantic import ValidationError
@@ -32,8 +33,7 @@ from pydantic import ValidationError
 def protocol_error(line: str) -> JSONRPCError | None:
     """The JSON-RPC error answering a malformed line, or None when the line is a message."""
     try:
-        jsonrpc_message_adapter.validate_json(line, by_name=False)
-        return None
+        message = jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as invalid:
         try:
             data = json.loads(line)
@@ -45,6 +45,10 @@ def protocol_error(line: str) -> JSONRPCError | None:
         problem = invalid.errors()[0]
         where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
         return _error(request_id, INVALID_REQUEST, f"Invalid request: {where}: {problem['msg']}")
+    # An id that is neither a string nor a number would pass as a notification: never answered.
+    if isinstance(message, JSONRPCNotification) and "id" in json.loads(line):
+        return _error(None, INVALID_REQUEST, "Invalid request: id must be a string or a number")
+    return None
 
 
 def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCError:

@@ -55,6 +55,7 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
         json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": "oops"}),
         "[1, 2, 3]",
+        json.dumps({"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}),
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
         json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
     ]
@@ -77,11 +78,12 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
         process.stdin.close()
         process.wait(timeout=30)
 
-    parse_error, initialized, bad_params, batch, unknown, listed = answers
+    parse_error, initialized, bad_params, batch, bad_id, unknown, listed = answers
     assert parse_error["error"]["code"] == -32700 and parse_error["id"] is None
     assert initialized["id"] == 1 and "capabilities" in initialized["result"]
     assert bad_params["id"] == 2 and bad_params["error"]["code"] == -32600
     assert batch["error"]["code"] == -32600
+    assert bad_id["id"] is None and bad_id["error"]["code"] == -32600
     assert unknown["id"] == 3 and unknown["error"]["code"] == -32601
     assert listed["id"] == 4 and any(t["name"] == "server_info" for t in listed["result"]["tools"])
 

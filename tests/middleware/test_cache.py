@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faultkit import SandboxAdmin, in_threads, wait_until
+from faultkit import SandboxAdmin, in_threads, metric, wait_until
 from obskit import LONG_TTL, cached_session
 from spotipy import SpotifyException
 from stdio_server import StdioServer, run_cli, sandbox_env
@@ -62,7 +62,8 @@ def test_failed_reads_and_mutations_are_not_stored(
     spotify.me()
     spotify.me()
     assert [e["status"] for e in admin.log("/me")] == [503, 200]
-    with pytest.raises(SpotifyException, match="NO_ACTIVE_DEVICE"):
+    admin.fault("/me/player/pause", method="PUT", status=502, times=1)
+    with pytest.raises(SpotifyException, match="502"):
         spotify.pause_playback()
     assert cache.stats().entries == 1
 
@@ -111,6 +112,8 @@ def test_an_unusable_cache_passes_reads_through_and_fails_its_check(
     assert gets(admin, "/me") == 2
     with pytest.raises(OSError):
         cache.probe()
+    # ...and does not break the metrics of every other part while it is alive.
+    assert metric("spotify_mcp_cache_entries") is not None
 
 
 def test_the_readiness_probe_leaves_no_entry(tmp_path: Path) -> None:

@@ -74,6 +74,22 @@ def test_playlist_resource(server: StdioServer) -> None:
     assert view["items"]["next_offset"] == 50
 
 
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("spotify://playlist/", "expected a Spotify playlist reference"),
+        ("spotify://playlist/spotify:album:4uLU6hMCjMI75M1A2tKUQC", "is an album"),
+        ("spotify://playlist/0000000000000000000000", "Not found"),
+    ],
+)
+def test_a_playlist_resource_that_names_nothing_is_invalid_params(
+    server: StdioServer, uri: str, message: str
+) -> None:
+    with pytest.raises(MCPError, match=message) as error:
+        read(server, uri)
+    assert error.value.error.code == INVALID_PARAMS
+
+
 def test_playlist_resource_shows_a_change(server: StdioServer) -> None:
     created = server.call_ok("playlists_create", {"name": "Resource check"})
     playlist_id = created["playlist"].rsplit(":", 1)[-1]

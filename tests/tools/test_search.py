@@ -111,6 +111,16 @@ def test_search_bad_input(
     assert message in assert_refused(uncached, sb, "search", args)
 
 
+def test_invalid_arguments_are_reported_in_the_schemas_terms(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    message = assert_refused(uncached, sb, "search", {"types": "track", "limit": "ten"})
+    assert message.startswith("Invalid arguments for search: query: missing; ")
+    assert 'types: should be an array (got "track")' in message
+    assert "limit: input should be a valid integer" in message and '(got "ten")' in message
+    assert not any(noise in message for noise in ("pydantic", "tuple", "searchArguments"))
+
+
 def test_search_errors_from_spotify(uncached: StdioServer, sb: Sandbox) -> None:
     fault(sb, "/search", 401, message="The access token expired")
     assert "access token" in uncached.call_error("search", query="x")

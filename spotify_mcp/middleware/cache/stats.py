@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from loguru import logger
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
@@ -104,8 +105,17 @@ class PrometheusCollector:
         for cache in caches:
             for name, value in cache.counters.snapshot().items():
                 counts[name] += value
-        sizes = [cache.size() for cache in {c.directory: c for c in caches}.values()]
+        sizes = [_size(cache) for cache in {c.directory: c for c in caches}.values()]
         return _families(counts, sum(e for e, _ in sizes), sum(b for _, b in sizes))
+
+
+def _size(cache: Measured) -> tuple[int, int]:
+    # One unusable cache directory must not fail the whole scrape; its health check says why.
+    try:
+        return cache.size()
+    except Exception as error:
+        logger.warning("cache size of {} unknown: {}", cache.directory, error)
+        return 0, 0
 
 
 def _families(counts: Mapping[str, int], entries: int, size: int) -> Iterator[Any]:
