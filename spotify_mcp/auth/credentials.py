@@ -128,27 +128,37 @@ class RefreshingCredentials(_Renewing):
         if stored is not None:
             self.account = stored.user_id or "user"
 
-    def _obtain(self, unusable: str | None, retried: bool = False) -> tuple[str, float]:
-        # Read the file each time: another process (or a new `auth login`) may have
-        # refreshed already; Spotify retires a refresh token once it has been used.
+    def _obtain(self, unusable: str | None) -> tuple[str, float]:
+        # Read the file each time: another process (or a new `auth login`) may have renewed
+        # the token already; and again under the lock, which that process may have held.
+        found = _still_good(self._load(), unusable)
+        if found is not None:
+            return found
+        with self._file.renewing(wait_s=3 * self._settings.request_timeout_s):
+            stored = self._load()
+            found = _still_good(stored, unusable)
+            if found is not None:
+                return found
+            grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
+            renewed = _renewed(stored, grant)
+            self._file.save(renewed)
+        logger.info("refreshed the Spotify access token (valid {:.0f} s)", grant.lifetime_s)
+        return renewed.access_token, renew_at(renewed.expires_at, renewed.lifetime_s)
+
+    def _load(self) -> StoredLogin:
         stored = self._file.load()
         if stored is None:
             raise LoginRequired()
         self._note_user(stored)
-        due = renew_at(stored.expires_at, stored.lifetime_s)
-        if stored.access_token != unusable and time.time() < due:
-            return stored.access_token, due
-        try:
-            grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
-        except LoginRequired:
-            latest = self._file.load()
-            if retried or latest is None or latest.refresh_token == stored.refresh_token:
-                raise
-            return self._obtain(unusable, retried=True)  # another process refreshed first
-        renewed = _renewed(stored, grant)
-        self._file.save(renewed)
-        logger.info("refreshed the Spotify access token (valid {:.0f} s)", grant.lifetime_s)
-        return renewed.access_token, renew_at(renewed.expires_at, renewed.lifetime_s)
+        return stored
+
+
+def _still_good(stored: StoredLogin, unusable: str | None) -> tuple[str, float] | None:
+    """The stored token and its renew time, unless it is ``unusable`` or due for renewal."""
+    due = renew_at(stored.expires_at, stored.lifetime_s)
+    if stored.access_token != unusable and time.time() < due:
+        return stored.access_token, due
+    return None
 
 
 def _renewed(stored: StoredLogin, grant: TokenGrant) -> StoredLogin:

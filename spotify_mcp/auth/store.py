@@ -2,7 +2,8 @@
 
 The file is written to a temporary file created with mode 0600 (``O_EXCL``: never an
 existing file, never a moment of wider permissions), then renamed over the old one, so a
-reader sees the old login or the new one, never half of either.
+reader sees the old login or the new one, never half of either. Renewal happens under a lock
+file beside it, shared by every process using the login (see :meth:`TokenFile.renewing`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spotify_mcp.config import Paths
-from spotify_mcp.errors import LoginRequired
+from spotify_mcp.errors import LoginRequired, RetryLater
 
 TOKEN_FILE = "token.json"
 
@@ -80,6 +83,26 @@ class TokenFile:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
+
+    @contextmanager
+    def renewing(self, wait_s: float) -> Iterator[None]:
+        """Held while one process renews the login. Spotify retires a refresh token once it
+        is used, so two servers renewing at once would leave one of them logged out; with the
+        lock the second waits, then finds the first one's new token in the file."""
+        from filelock import FileLock, Timeout  # only when a token is renewed
+
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = FileLock(self.path.with_name(f".{self.path.name}.lock"), mode=0o600)
+        try:
+            lock.acquire(timeout=wait_s)
+        except Timeout:
+            raise RetryLater(
+                "Another spotify-mcp process is renewing the Spotify login.", retry_after=1
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def delete(self) -> bool:
         """Remove the login; False when there was none."""

@@ -3,12 +3,16 @@ wait for it, persisted; a revoked login becomes the login hint."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
 from authkit import Setup
 from stdio_server import StdioServer, text_of
 
 from spotify_mcp.sandbox import PREMIUM_USER
 
 CONCURRENT = 16
+SERVERS = 3
 
 
 def api_calls(setup: Setup) -> list[tuple[str, int]]:
@@ -27,6 +31,25 @@ def test_concurrent_calls_at_expiry_refresh_once(logged_in: Setup) -> None:
     after = logged_in.stored()
     assert after["access_token"] != before["access_token"]
     assert after["refresh_token"] != before["refresh_token"]
+
+
+def test_servers_sharing_a_login_renew_it_once(logged_in: Setup) -> None:
+    """Spotify retires a refresh token once it is used: servers renewing at the same moment
+    would log each other out, unless they take turns and the later ones reuse the result."""
+    logged_in.age_token()
+    # A slow accounts service, so that every server's renewal would overlap the others'.
+    logged_in.sandbox.add_fault(method="POST", path="/api/token", latency_ms=400, times=SERVERS)
+    logged_in.sandbox.clear_requests()
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(StdioServer(env=logged_in.env, home=logged_in.home))
+            for _ in range(SERVERS)
+        ]
+        with ThreadPoolExecutor(SERVERS) as pool:
+            results = list(pool.map(lambda server: server.call("probe_me"), servers))
+    assert all(not r.is_error for r in results), [text_of(r) for r in results]
+    assert [r.structured_content for r in results] == [{"id": PREMIUM_USER}] * SERVERS
+    assert len(logged_in.token_requests()) == 1
 
 
 def test_a_401_refreshes_once_then_succeeds(logged_in: Setup) -> None:
