@@ -8,13 +8,15 @@ every built-in plugin enabled (a fresh cache), this prints:
 - the requests sent to add 250 items to a playlist (target: exactly 3);
 - the requests sent to read 1,000 saved tracks (target: exactly 20);
 - the size of tools/list as sent (compact JSON): bytes per tool (target: below the ~500 of
-  gupta-kush/spotify-mcp) and per Web API operation covered.
+  gupta-kush/spotify-mcp) and per Web API operation covered, and the part a model's context
+  gets (name, description, input schema).
 
     python benchmarks/tools.py
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -107,11 +109,18 @@ def tools_list_size() -> dict[str, int]:
     without_output = ListToolsResult(
         tools=[tool.model_copy(update={"output_schema": None}) for tool in tools]
     ).model_dump_json(by_alias=True, exclude_none=True)
+    # What an LLM API's tool definition carries (name, description, input schema): titles,
+    # annotations and output schemas are for the client, not the model's context.
+    for_the_model = sum(
+        len(json.dumps([t.name, t.description, t.input_schema], separators=(",", ":")))
+        for t in tools
+    )
     operations = {operation for spec in app.tools for operation in spec.endpoints}
     return {
         "tools": len(tools),
         "bytes": len(wire),
         "without_output": len(without_output),
+        "for_the_model": for_the_model,
         "operations": len(operations),
     }
 
@@ -144,7 +153,9 @@ def main() -> None:
         f"tools/list: {size['bytes']} bytes for {size['tools']} tools covering "
         f"{size['operations']} operations: {size['bytes'] // size['tools']} bytes a tool "
         f"(target < 500), {size['bytes'] // size['operations']} an operation; "
-        f"{size['without_output'] // size['tools']} a tool without output schemas"
+        f"{size['without_output'] // size['tools']} a tool without output schemas; "
+        f"{size['for_the_model'] // size['tools']} a tool in the model's context "
+        "(name, description, input schema)"
     )
 
 
