@@ -2,7 +2,8 @@
 
 Plugin authors need :data:`hookimpl` (mark hook implementations) and the modules
 :mod:`spotify_mcp.registry`, :mod:`spotify_mcp.pipeline`, :mod:`spotify_mcp.errors`,
-:mod:`spotify_mcp.refs` and :mod:`spotify_mcp.models`; see hookspecs.py for every hook.
+:mod:`spotify_mcp.refs`, :mod:`spotify_mcp.models`, :mod:`spotify_mcp.fanout` and
+:mod:`spotify_mcp.progress`; see hookspecs.py for every hook.
 """
 
 import pluggy

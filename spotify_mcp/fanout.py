@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from spotify_mcp.models import Page, Payload
+from spotify_mcp.progress import Progress
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -21,13 +22,21 @@ P = TypeVar("P", bound=Page[Any])
 WORKERS = 8
 
 
-def fan_out(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """``[fn(item) for item in items]``, run concurrently; results keep the input order."""
+def fan_out(fn: Callable[[T], R], items: Iterable[T], progress: Progress | None = None) -> list[R]:
+    """``[fn(item) for item in items]``, run concurrently; results keep the input order.
+    ``progress`` advances by one as each item is done."""
     work = list(items)
+
+    def step(item: T) -> R:
+        result = fn(item)
+        if progress is not None:
+            progress.advance()
+        return result
+
     if len(work) <= 1:
-        return [fn(item) for item in work]
+        return [step(item) for item in work]
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(work))) as pool:
-        return list(pool.map(fn, work))
+        return list(pool.map(step, work))
 
 
 def read_pages(
@@ -48,7 +57,9 @@ def read_pages(
     total = first.get("total") or 0
     end = min(offset + limit, total)
     starts = range(offset + page_size, end, page_size)
-    rest = fan_out(lambda start: fetch(start, min(page_size, end - start)), starts)
+    progress = Progress(1 + len(starts), "pages")
+    progress.advance()
+    rest = fan_out(lambda start: fetch(start, min(page_size, end - start)), starts, progress)
     raw = [item for page in (first, *rest) for item in page.get("items") or []]
     read_to = offset + len(raw)
     return into(

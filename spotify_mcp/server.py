@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 from loguru import logger
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.resources import FunctionResource, ResourceTemplate
@@ -37,6 +38,7 @@ from mcp_types import (
 )
 from pydantic import BaseModel, ValidationError
 
+from spotify_mcp import progress
 from spotify_mcp.app import App
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain, explain_arguments
 from spotify_mcp.pipeline import TransportError
@@ -51,6 +53,7 @@ INSTRUCTIONS = (
 )
 F = TypeVar("F", bound=Callable[..., Any])
 _INJECTED: dict[str, Callable[[App], Any]] = {"spotify": App.spotify, "app": lambda app: app}
+_CONTEXT = "mcp_context"
 
 
 class SpotifyMCPServer(MCPServer):
@@ -186,12 +189,17 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
 
     @functools.wraps(spec.fn)
     def call(**kwargs: Any) -> CallToolResult:
-        with explained(ToolError):
+        send = _progress_sender(kwargs.pop(_CONTEXT))
+        with progress.reporting(send), explained(ToolError):
             result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
         return to_result(result)
 
+    # The SDK passes the request's context to the parameter typed Context (not in the schema).
+    context = inspect.Parameter(_CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=Context)
     tool = Tool.from_function(
-        with_signature(call, signature),
+        with_signature(
+            call, signature.replace(parameters=[*signature.parameters.values(), context])
+        ),
         name=spec.name,
         title=spec.title,
         description=spec.description,
@@ -202,6 +210,22 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     tool.fn_metadata.output_model = output
     tool.fn_metadata.output_schema = output_schema(output)
     return tool
+
+
+def _progress_sender(context: Context) -> progress.Send | None:
+    """Sends the call's progress from any thread, when the client passed a progressToken."""
+    try:
+        meta = context.request_context.meta or {}
+    except ValueError:  # `spotify-mcp tools call`: no request, nobody to tell
+        return None
+    if meta.get("progress_token") is None:
+        return None
+    loop = anyio.from_thread.run_sync(anyio.lowlevel.current_token)
+
+    def send(done: float, total: float, message: str) -> None:
+        anyio.from_thread.run(context.report_progress, done, total, message, token=loop)
+
+    return send
 
 
 @functools.cache

@@ -75,6 +75,20 @@ class StdioServer:
         assert result.is_error, f"{name} should have failed: {text_of(result)}"
         return text_of(result)
 
+    def call_with_progress(
+        self, name: str, arguments: dict[str, Any]
+    ) -> tuple[CallToolResult, list[tuple[float, float | None, str | None]]]:
+        """A call that asks for progress, and the progress notifications it got, in order."""
+        seen: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            seen.append((done, total, message))
+
+        async def call() -> CallToolResult:
+            return await self.client.call_tool(name, arguments, progress_callback=on_progress)
+
+        return self.portal.call(call), seen
+
     def gather(self, calls: list[tuple[str, dict[str, Any]]]) -> list[CallToolResult]:
         """Run tool calls concurrently over the one connection."""
         import anyio

@@ -16,6 +16,7 @@ from spotify_mcp import hookimpl
 from spotify_mcp.errors import partly_done
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import ItemPage, Payload, any_item
+from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, ref_type
 
 if TYPE_CHECKING:
@@ -115,8 +116,11 @@ def library_remove(spotify: Spotify, refs: Refs) -> LibraryChange:
 def library_contains(spotify: Spotify, refs: Refs) -> InLibrary:
     """Whether each item is saved or followed."""
     uris = _unique(refs)
+    chunks = _chunks(uris)
     answers = fan_out(
-        lambda chunk: spotify._get("me/library/contains", uris=",".join(chunk)), _chunks(uris)
+        lambda chunk: spotify._get("me/library/contains", uris=",".join(chunk)),
+        chunks,
+        Progress(len(chunks), "requests"),
     )
     return InLibrary(saved=dict(zip(uris, (a for answer in answers for a in answer), strict=True)))
 
@@ -153,11 +157,13 @@ def _chunks(uris: list[str]) -> list[list[str]]:
 def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChange:
     """Send the chunks in order; a failure says how many went through before it."""
     uris = _unique(refs)
+    progress = Progress(len(uris), "items")
     for number, chunk in enumerate(_chunks(uris)):
         sent = number * _URIS_PER_REQUEST
         report = f"The first {sent} of {len(uris)} items were {done}, the rest were not"
         with partly_done(report, sent > 0):
             send("me/library", uris=",".join(chunk))
+        progress.advance(len(chunk))
     return LibraryChange(count=len(uris), uris=uris)
 
 

@@ -19,6 +19,7 @@ from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError, partly_done
 from spotify_mcp.fanout import read_pages
 from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
+from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
@@ -207,12 +208,15 @@ def playlists_add_items(
     idempotent: adding again duplicates them."""
     uris = [item.uri for item in items]
     snapshot = None
+    progress = Progress(len(uris), "items")
     with _editing(playlist):
         for start in range(0, len(uris), CHUNK):
             at = None if position is None else position + start
+            chunk = uris[start : start + CHUNK]
             with partly_done(f"Added the first {start} of {len(uris)} items", start > 0):
-                result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK], at)
+                result = spotify.playlist_add_items(playlist.id, chunk, at)
             snapshot = result.get("snapshot_id")
+            progress.advance(len(chunk))
     return Added(playlist=playlist.uri, snapshot_id=snapshot, added=len(uris))
 
 
@@ -238,13 +242,16 @@ def playlists_remove_items(
             playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(positions)
         )
     uris = list(dict.fromkeys(item.uri for item in items))
+    progress = Progress(len(uris), "items")
     with _editing(playlist):
         for start in range(0, len(uris), CHUNK):
             done = f"Removed every occurrence of the first {start} of {len(uris)} items"
+            chunk = uris[start : start + CHUNK]
             with partly_done(done, start > 0):
                 result = spotify.playlist_remove_all_occurrences_of_items(
-                    playlist.id, uris[start : start + CHUNK], snapshot_id=snapshot_id
+                    playlist.id, chunk, snapshot_id=snapshot_id
                 )
+            progress.advance(len(chunk))
     return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(uris))
 
 
@@ -273,13 +280,17 @@ def playlists_replace_items(
     """Set the playlist's items to exactly these, in order; [] empties it. Every item not
     listed is removed."""
     uris = [item.uri for item in items]
+    progress = Progress(len(uris), "items")
     with _editing(playlist):
         result = spotify.playlist_replace_items(playlist.id, uris[:CHUNK])
+        progress.advance(len(uris[:CHUNK]))
         for start in range(CHUNK, len(uris), CHUNK):
+            chunk = uris[start : start + CHUNK]
             with partly_done(
                 f"The playlist holds the first {start} of {len(uris)} items", start > 0
             ):
-                result = spotify.playlist_add_items(playlist.id, uris[start : start + CHUNK])
+                result = spotify.playlist_add_items(playlist.id, chunk)
+            progress.advance(len(chunk))
     return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
 
 

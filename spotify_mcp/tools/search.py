@@ -16,6 +16,7 @@ from spotify_mcp import hookimpl
 from spotify_mcp.errors import explain
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
+from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
@@ -80,7 +81,9 @@ def search_get_items(
 ) -> Lookup:
     """Details of up to 50 items of any kinds, in order, fetched concurrently. A missing item
     is reported in its place."""
-    return Lookup(items=fan_out(lambda ref: _lookup(spotify, ref), refs))
+    return Lookup(
+        items=fan_out(lambda ref: _lookup(spotify, ref), refs, Progress(len(refs), "items"))
+    )
 
 
 def search_list_contents(
