@@ -14,7 +14,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 from subprocess import CompletedProcess
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client
@@ -111,6 +111,52 @@ class StdioServer:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class RawStdio:
+    """``spotify-mcp serve`` driven line by line, without a client: for what a client would
+    never send, or would hide. ``with RawStdio(home=...) as raw: raw.send(...); raw.receive()``"""
+
+    HELLO: ClassVar[dict[str, Any]] = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    }
+
+    def __init__(self, *, env: dict[str, str] | None = None, home: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "spotify_mcp", "serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **(env or {}), "SPOTIFY_MCP_HOME": str(home)},
+        )
+
+    def __enter__(self) -> RawStdio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self.process:
+            assert self.process.stdin
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        """One line: a message, or any text as it is."""
+        assert self.process.stdin
+        self.process.stdin.write(message if isinstance(message, str) else json.dumps(message))
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+
+    def receive(self) -> Any:
+        assert self.process.stdout
+        return json.loads(self.process.stdout.readline())
+
+    def initialize(self) -> None:
+        self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": self.HELLO})
+        assert self.receive()["id"] == 0
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
 
 def text_of(result: CallToolResult) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import anyio
@@ -13,7 +11,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from plugin_kit import core_app
-from stdio_server import StdioServer
+from stdio_server import RawStdio, StdioServer
 
 from spotify_mcp import hookimpl
 from spotify_mcp.server import build_server
@@ -39,16 +37,7 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Pa
 
 
 def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_path: Path) -> None:
-    init = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "1"},
-        },
-    }
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": RawStdio.HELLO}
     lines = [
         "{this is not json",
         json.dumps(init),
@@ -59,24 +48,12 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
         json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
     ]
-    env = {**os.environ, "SPOTIFY_MCP_HOME": str(tmp_path / "home")}
-    with subprocess.Popen(
-        [sys.executable, "-m", "spotify_mcp", "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as process:
-        assert process.stdin and process.stdout
-        answers = []
+    answers = []
+    with RawStdio(home=tmp_path / "home") as raw:
         for line in lines:
-            process.stdin.write(line + "\n")
-            process.stdin.flush()
+            raw.send(line)
             if "notifications/" not in line:
-                answers.append(json.loads(process.stdout.readline()))
-        process.stdin.close()
-        process.wait(timeout=30)
+                answers.append(raw.receive())
 
     parse_error, initialized, bad_params, batch, bad_id, unknown, listed = answers
     assert parse_error["error"]["code"] == -32700 and parse_error["id"] is None

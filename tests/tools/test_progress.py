@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from stdio_server import StdioServer, sandbox_env
+from stdio_server import RawStdio, StdioServer, sandbox_env
 
 from spotify_mcp.sandbox import Sandbox
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST
@@ -55,49 +50,16 @@ def test_progress_is_sent_only_to_a_call_that_asked(
     """On the wire: a call without a progressToken gets its result and nothing else."""
     lookup = {"name": "search_get_items", "arguments": {"refs": tracks[:5]}}
     asked = {**lookup, "_meta": {"progressToken": "lookup"}}
-    messages = raw_exchange(
-        sandbox,
-        tmp_path,
-        [
+    messages = []
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        for request in (
             {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": lookup},
             {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": asked},
-        ],
-    )
+        ):
+            raw.send(request)
+            while not messages or messages[-1].get("id") != request["id"]:
+                messages.append(raw.receive())
     kinds = [m.get("id", m.get("method")) for m in messages]
     assert kinds == [2, *["notifications/progress"] * 5, 3]
     assert {m["params"]["progressToken"] for m in messages[1:-1]} == {"lookup"}
-
-
-def raw_exchange(
-    sandbox: Sandbox, tmp_path: Path, requests: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Initialize a server over raw stdio, send ``requests`` one by one, and return every
-    message after the initialize result until each request has its answer."""
-    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw"}}
-    env = {**os.environ, **sandbox_env(sandbox), "SPOTIFY_MCP_HOME": str(tmp_path)}
-    with subprocess.Popen(
-        [sys.executable, "-m", "spotify_mcp", "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as process:
-        assert process.stdin and process.stdout
-
-        def send(message: dict[str, Any]) -> None:
-            assert process.stdin
-            process.stdin.write(json.dumps(message) + "\n")
-            process.stdin.flush()
-
-        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello})
-        assert json.loads(process.stdout.readline())["id"] == 1
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        messages: list[dict[str, Any]] = []
-        for request in requests:
-            send(request)
-            while not messages or messages[-1].get("id") != request["id"]:
-                messages.append(json.loads(process.stdout.readline()))
-        process.stdin.close()
-        process.wait(timeout=30)
-    return messages
