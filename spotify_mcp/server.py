@@ -190,7 +190,7 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     @functools.wraps(spec.fn)
     def call(**kwargs: Any) -> CallToolResult:
         send = _progress_sender(kwargs.pop(_CONTEXT))
-        with progress.reporting(send), explained(ToolError):
+        with progress.reporting(send, anyio.from_thread.check_cancelled), explained(ToolError):
             result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
         return to_result(result)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stdio_server import RawStdio, StdioServer, sandbox_env
@@ -63,3 +66,46 @@ def test_progress_is_sent_only_to_a_call_that_asked(
     kinds = [m.get("id", m.get("method")) for m in messages]
     assert kinds == [2, *["notifications/progress"] * 5, 3]
     assert {m["params"]["progressToken"] for m in messages[1:-1]} == {"lookup"}
+
+
+def test_a_cancelled_change_stops_after_the_request_in_flight(
+    sandbox: Sandbox, tracks: list[str], tmp_path: Path
+) -> None:
+    """What was sent stays added, nothing more is sent, and the server keeps serving."""
+    items = (tracks * 4)[:1000]  # 10 requests of 100
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(2, "playlists_create", {"name": "Cancelled"}))
+        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
+        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+        sandbox.add_fault(method="POST", path=path, latency_ms=250, times=10)
+        adding = call(3, "playlists_add_items", {"playlist": playlist, "items": items})
+        raw.send({**adding, "params": {**adding["params"], "_meta": {"progressToken": "add"}}})
+        assert raw.receive()["method"] == "notifications/progress"
+        raw.send(
+            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
+        )
+        sent = settled(lambda: sum(r["path"] == path for r in sandbox.requests()))
+        raw.send(call(4, "playlists_get", {"playlist": playlist}))
+        messages = [raw.receive()]
+        while messages[-1].get("id") != 4:
+            messages.append(raw.receive())
+    assert 1 <= sent < 10
+    assert messages[-1]["result"]["structuredContent"]["total"] == 100 * sent
+    assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
+
+
+def call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    params = {"name": tool, "arguments": arguments}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+def settled(count: Callable[[], int], quiet_s: float = 1.0, timeout_s: float = 30) -> int:
+    """``count()`` once it has not changed for ``quiet_s`` (4 requests' worth of latency)."""
+    last, changed = count(), time.monotonic()
+    while time.monotonic() - changed < quiet_s:
+        assert time.monotonic() - changed < timeout_s
+        time.sleep(0.05)
+        if (now := count()) != last:
+            last, changed = now, time.monotonic()
+    return last
