@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -38,6 +38,7 @@ SPOTIFY_ENV = {
 }
 
 M = TypeVar("M", bound=BaseModel)
+_PATH_VARIABLES = {f"{ENV_PREFIX}HOME", f"{ENV_PREFIX}CONFIG"}  # where, not what
 
 
 class ConfigError(Exception):
@@ -135,6 +136,51 @@ class Config:
         """The plugin section ``name``, validated as ``model`` (defaults if absent)."""
         value = getattr(self.settings, name, None)
         return value if isinstance(value, model) else model.model_validate(value or {})
+
+    def unread_keys(self, unloaded_plugins: Collection[str]) -> list[tuple[str, str, str | None]]:
+        """``(where, key, closest known key)`` for each key of the config file and each
+        ``SPOTIFY_MCP_*`` variable that no setting reads: typos, mostly. The sections of
+        installed plugins that are not loaded (disabled) are left alone."""
+        sources = [(str(self.paths.config_file), read_file(self.paths.config_file))]
+        sources += _environment_settings().items()
+        return [
+            (where, key, close)
+            for where, data in sources
+            for key, close in _unread(data, type(self.settings))
+            if key not in unloaded_plugins
+        ]
+
+
+def _environment_settings() -> dict[str, dict[str, Any]]:
+    """Each ``SPOTIFY_MCP_*`` variable but the paths, as the nested setting it gives."""
+    found = {}
+    for name, value in os.environ.items():
+        if name.startswith(ENV_PREFIX) and name not in _PATH_VARIABLES:
+            *sections, key = name.removeprefix(ENV_PREFIX).lower().split("__")
+            setting: dict[str, Any] = {key: value}
+            for section in reversed(sections):
+                setting = {section: setting}
+            found[name] = setting
+    return found
+
+
+def _unread(
+    data: Mapping[str, Any], model: type[BaseModel], prefix: str = ""
+) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        section = field.annotation if field else None
+        if field is None:
+            import difflib  # only for a key nobody reads
+
+            close = difflib.get_close_matches(key, model.model_fields, n=1)
+            found.append((prefix + key, prefix + close[0] if close else None))
+        elif (
+            isinstance(section, type) and issubclass(section, BaseModel) and isinstance(value, dict)
+        ):
+            found += _unread(value, section, f"{prefix}{key}.")
+    return found
 
 
 def load_config(

@@ -34,7 +34,7 @@ def plugin_settings() -> type[BaseModel] | None:
     """Return the pydantic model of this plugin's own config section, or None.
 
     The section is named after the plugin (``[cache]`` in config.toml,
-    ``SPOTIFY_MCP_CACHE__KEY`` in the environment). Called once at startup, before any
+    ``SPOTIFY_MCP_CACHE__<KEY>`` in the environment). Called once at startup, before any
     other hook; read the validated section with ``config.section(name, Model)``.
 
     :return: a ``BaseModel`` subclass whose fields all have defaults.

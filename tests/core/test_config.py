@@ -92,3 +92,24 @@ def test_cli_set_and_config_show_mask_secrets(isolated_home: Path) -> None:
     path = run_cli("config", "path", "--json")
     assert json.loads(path.stdout)["config_file"] == str(isolated_home / "config.toml")
     assert os.environ["SPOTIFY_MCP_HOME"] == str(isolated_home)
+
+
+def test_unknown_settings_and_plugin_names_are_warned_about(isolated_home: Path) -> None:
+    settings = {"log_levl": "DEBUG", "limiter": {"brust": 5}, "plugins": {"disabled": ["nope"]}}
+    write_file(Paths.discover().config_file, settings)
+    listed = run_cli("tools", "list", env={"SPOTIFY_MCP_CACHE__TTL": "5"})
+    assert listed.returncode == 0, listed.stderr
+    assert "no setting 'log_levl'; did you mean 'log_level'?" in listed.stderr
+    assert "no setting 'limiter.brust'; did you mean 'limiter.burst'?" in listed.stderr
+    assert "SPOTIFY_MCP_CACHE__TTL: no setting 'cache.ttl'; did you mean 'cache.ttl_s'?" in (
+        listed.stderr
+    )
+    assert "plugins.disabled: no plugin 'nope' is installed" in listed.stderr
+
+
+def test_the_section_of_a_disabled_plugin_is_no_typo(isolated_home: Path) -> None:
+    config_file = Paths.discover().config_file
+    write_file(config_file, {"cache": {"someday": 1}, "plugins": {"disabled": ["cache"]}})
+    assert "no setting" not in run_cli("tools", "list").stderr
+    write_file(config_file, {"cache": {"someday": 1}})
+    assert "no setting 'cache.someday'" in run_cli("tools", "list").stderr
