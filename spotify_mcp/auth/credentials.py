@@ -110,6 +110,10 @@ class RefreshingCredentials(_Renewing):
 
     Without a stored login every call answers how to log in, until ``auth login`` stores
     one: then the running server uses it, without a restart.
+
+    When a renewed login cannot be stored (a full disk), it is kept in memory and stored at
+    the next renewal: the stored refresh token is already retired, so dropping the renewed
+    one would log the user out.
     """
 
     def __init__(self, file: TokenFile, settings: Settings) -> None:
@@ -117,6 +121,8 @@ class RefreshingCredentials(_Renewing):
         self._file = file
         self._settings = settings
         self.account = ANONYMOUS
+        self._unstored: tuple[StoredLogin, StoredLogin] | None = None
+        """(the renewed login not yet stored, the stored login it replaces)"""
         with contextlib.suppress(LoginRequired):  # an unusable file: the first call says so
             self._note_user(file.load())
 
@@ -141,16 +147,38 @@ class RefreshingCredentials(_Renewing):
                 return found
             grant = Accounts.of(self._settings, stored.client_id).refresh(stored.refresh_token)
             renewed = _renewed(stored, grant)
-            self._file.save(renewed)
+            self._store(renewed, stored)
         logger.info("refreshed the Spotify access token (valid {:.0f} s)", grant.lifetime_s)
         return renewed.access_token, renew_at(renewed.expires_at, renewed.lifetime_s)
 
     def _load(self) -> StoredLogin:
         stored = self._file.load()
+        if self._unstored is not None:
+            renewed, replaced = self._unstored
+            if stored == replaced:  # nobody stored a newer login meanwhile
+                return renewed
+            self._unstored = None
         if stored is None:
             raise LoginRequired()
         self._note_user(stored)
         return stored
+
+    def _store(self, renewed: StoredLogin, renewed_from: StoredLogin) -> None:
+        try:
+            self._file.save(renewed)
+        except OSError as error:
+            logger.error(
+                "could not store the renewed Spotify login in {} ({}); keeping it in memory "
+                "and trying again at the next renewal. If this server stops first, run "
+                "`spotify-mcp auth login` again.",
+                self._file.path,
+                error,
+            )
+            # What the file holds: the login renewed from, unless that one was unstored too.
+            on_disk = self._unstored[1] if self._unstored else renewed_from
+            self._unstored = (renewed, on_disk)
+        else:
+            self._unstored = None
 
 
 def _still_good(stored: StoredLogin, unusable: str | None) -> tuple[str, float] | None:

@@ -6,9 +6,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
-from authkit import Setup
+import pytest
+from authkit import CLIENT_ID, Setup
 from stdio_server import StdioServer, text_of
 
+from spotify_mcp.auth import RefreshingCredentials
+from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.config import Paths, load_config
 from spotify_mcp.sandbox import PREMIUM_USER
 
 CONCURRENT = 16
@@ -83,3 +87,31 @@ def test_a_revoked_login_asks_to_log_in_again(logged_in: Setup) -> None:
 
         assert logged_in.login().returncode == 0  # the running server takes the new login
         assert server.call_ok("probe_me") == {"id": PREMIUM_USER}
+
+
+def test_a_renewed_login_that_cannot_be_stored_is_kept(
+    logged_in: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk must not log the user out: the stored refresh token is already retired
+    once it has been used, so the renewed login lives in memory until it can be stored."""
+    overrides = {"accounts_base_url": logged_in.sandbox.base_url, "client_id": CLIENT_ID}
+    settings = load_config(Paths.discover(), overrides).settings
+    logged_in.age_token()
+    logged_in.sandbox.clear_requests()
+    file = TokenFile(logged_in.token_file)
+    credentials = RefreshingCredentials(file, settings)
+
+    def disk_full(self: TokenFile, login: StoredLogin) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(TokenFile, "save", disk_full)
+    first = credentials.access_token()
+    second = credentials.refresh(rejected=first)  # with the refresh token only memory holds
+    assert second not in (None, first)
+    assert logged_in.stored()["expires_at"] == 0  # the file still holds the aged login
+
+    monkeypatch.undo()
+    third = credentials.refresh(rejected=second)
+    assert logged_in.stored()["access_token"] == third
+    assert RefreshingCredentials(file, settings).access_token() == third
+    assert len(logged_in.token_requests()) == 3
