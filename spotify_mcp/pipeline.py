@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
@@ -48,6 +50,7 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 # by position moves or removes other items the second time, since positions shift.
 _PLAYLIST_ITEMS = frozenset({"/playlists/{id}/items", "/playlists/{id}/tracks"})
 _POSITIONAL_KEYS = (b'"range_start"', b'"positions"')
+_MIN_ATTEMPT_S = 0.05  # an attempt near the deadline still gets a chance to connect
 
 
 @dataclass
@@ -64,12 +67,25 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     account: str = ""
-    """Whose token the request is sent with (a user ID or a token fingerprint)."""
+    """Whose token the request is sent with (a user ID or a token fingerprint). The transport
+    corrects it when the login changed on the way (``auth login`` as someone else): a
+    middleware that keys data by account checks it again after ``call_next``."""
     api_path: str = "/v1"
     """The path prefix of the Web API on this server; :attr:`endpoint` is relative to it."""
     timeout: float = 10.0
+    """Seconds to wait for an answer to one attempt."""
+    deadline: float | None = None
+    """``time.monotonic()`` by which the whole request, retries and waits included, must be
+    over (set by retry). The transport cuts each attempt's timeout to it; a middleware that
+    waits must not wait past it."""
     extensions: dict[str, Any] = field(default_factory=dict)
     """Scratch space for middleware to pass facts outward (e.g. ``cache: "hit"``)."""
+
+    def attempt_timeout(self) -> float:
+        """The timeout of an attempt sent now: :attr:`timeout`, cut to the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        return min(self.timeout, max(self.deadline - time.monotonic(), _MIN_ATTEMPT_S))
 
     @cached_property
     def path(self) -> str:
@@ -127,13 +143,16 @@ class Response:
         if value is None:
             return None
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
-            pass
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:  # asctime and "-0000" dates: HTTP dates are always GMT
+                when = when.replace(tzinfo=UTC)
+            seconds = when.timestamp() - time.time()
+        return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 CallNext = Callable[[Request], Response]

@@ -54,8 +54,12 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
             f"{text!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
             f"{_names(kinds)} is expected here"
         )
-    valid = _USER_ID if kind == "user" else _ID
-    if not valid.match(item_id):
+    if kind == "user" and not _USER_ID.match(item_id):
+        raise InvalidInput(
+            f"{item_id!r} is not a valid Spotify user ID (the name in "
+            "open.spotify.com/user/<id>: letters, digits, '.', '_' or '-')"
+        )
+    if kind != "user" and not _ID.match(item_id):
         raise InvalidInput(
             f"{item_id!r} is not a valid Spotify {kind} ID "
             f"(IDs are 22 letters and digits, e.g. spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC)"
@@ -92,11 +96,13 @@ def _split_url(text: str) -> tuple[str, str]:
             f"{text!r} is not an open.spotify.com link to an item "
             "(e.g. https://open.spotify.com/track/<id>); short links must be opened first"
         )
+    if len(segments) >= 4 and segments[0] == "user" and segments[2] == "playlist":
+        return "playlist", segments[3]  # legacy links: /user/<owner>/playlist/<id>
     return segments[0], segments[1]
 
 
 def _article(kind: str) -> str:
-    return "an" if kind[0] in "aeiou" else "a"
+    return "an" if kind[0] in "aeio" else "a"  # "a user": no kind starts with a vowel "u"
 
 
 def _names(kinds: list[str]) -> str:

@@ -87,10 +87,12 @@ class PipelineHTTP(requests.Session):
 
     def _transport(self, request: Request) -> Response:
         token = self.credentials.access_token()
+        request.account = self.credentials.account  # the login may have changed meanwhile
         response = self._send(request, token)
         if response.status == 401:
             fresh = self.credentials.refresh(rejected=token)
             if fresh is not None:
+                request.account = self.credentials.account
                 response = self._send(request, fresh)
         return response
 
@@ -103,7 +105,7 @@ class PipelineHTTP(requests.Session):
                 params=request.params,
                 data=request.body,
                 headers={**request.headers, "Authorization": f"Bearer {token}"},
-                timeout=request.timeout,
+                timeout=request.attempt_timeout(),
             )
         except requests.RequestException as error:
             raise _classify(error) from None

@@ -113,11 +113,16 @@ class Breaker:
         return response
 
     def open_circuits(self) -> dict[str, float]:
-        """Families whose circuit is open, with the seconds until a trial call."""
+        """Families whose circuit is open, with the seconds until a trial call. A circuit past
+        its cool-down turns half-open here, as it would on the next call, so readiness and
+        the state gauge show the recovery even when no call comes."""
         now = time.monotonic()
         with self._lock:
+            for family, circuit in self._circuits.items():
+                if circuit.state is State.OPEN and self._reopens_at(circuit) <= now:
+                    self._move(family, circuit, State.HALF_OPEN)
             return {
-                family: max(0.0, self._reopens_at(circuit) - now)
+                family: self._reopens_at(circuit) - now
                 for family, circuit in self._circuits.items()
                 if circuit.state is State.OPEN
             }

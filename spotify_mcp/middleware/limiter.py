@@ -104,9 +104,9 @@ class Limiter:
         self._wait_seconds, self._rate_limited = _metrics()
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
-        waited = self._wait_at_gate()
+        waited = self._wait_at_gate(request)
         waited += self.bucket.take()
-        waited += self._wait_at_gate()  # a 429 may have closed it while we waited for a token
+        waited += self._wait_at_gate(request)  # a 429 may have closed it during the token wait
         self._wait_seconds.observe(waited)
         response = call_next(request)
         if response.status == 429:
@@ -118,10 +118,11 @@ class Limiter:
         with self._lock:
             return max(0.0, self._gate_opens_at - time.monotonic())
 
-    def _wait_at_gate(self) -> float:
+    def _wait_at_gate(self, request: Request) -> float:
         waited = 0.0
         while (wait := self.gate_wait()) > 0:
-            if wait > self.settings.max_wait_s:
+            past_deadline = request.deadline and time.monotonic() + wait > request.deadline
+            if wait > self.settings.max_wait_s or past_deadline:
                 raise RateLimited(wait)
             time.sleep(wait)
             waited += wait

@@ -55,7 +55,6 @@ _TRANSPORT_REASONS: dict[type[TransportError], str] = {
     ConnectionLost: "connection_lost",
     RequestTimeout: "timeout",
 }
-_MIN_TIMEOUT_S = 0.05  # an attempt near the deadline still gets a chance to connect
 
 
 class RetrySettings(BaseModel):
@@ -92,10 +91,11 @@ class Retry:
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         deadline = time.monotonic() + self.settings.deadline_s
-        timeout = request.timeout
+        if request.deadline is not None:  # an outer middleware's deadline
+            deadline = min(deadline, request.deadline)
+        request.deadline = deadline
         attempt = 1
         while True:
-            request.timeout = min(timeout, max(deadline - time.monotonic(), _MIN_TIMEOUT_S))
             try:
                 outcome: Response | TransportError = call_next(request)
             except TransportError as error:

@@ -54,7 +54,8 @@ def tidy_library() -> str:
    tracks (same URI at several positions) and very long or empty playlists.
 3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.
 4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
-   (the extra occurrences' items and positions, plus the playlist's snapshot_id), move items
+   (the extra occurrences' items and positions, plus the snapshot_id `playlists_get`
+   gives), move items
    with `playlists_reorder_items`, and unsave with `library_remove`."""
 
 

@@ -20,9 +20,11 @@ from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
+    from spotify_mcp.app import App
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
     from spotify_mcp.session import Spotify
 
+MAX_OFFSET = 1000  # the last offset /search answers
 #: Kinds a lookup takes; each is read from its collection in the API path (GET /tracks/{id}).
 _LOOKUP_KINDS = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
 #: Parent kind -> (what it contains, the largest page Spotify serves of it).
@@ -64,26 +66,35 @@ def search(
     ],
     types: Annotated[tuple[SearchType, ...], Field(min_length=1)] = ("track",),
     limit: Annotated[int, Field(ge=1, le=10, description="Results per type")] = 5,
-    offset: Annotated[int, Field(ge=0, le=1000)] = 0,
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
     market: Annotated[
         str | None, Field(pattern="^[A-Z]{2}$", description="Country code, e.g. DE")
     ] = None,
+    *,
+    app: App,
 ) -> SearchResults:
     """Search the catalog by words and filters. At most 10 results per type a page."""
     kinds = list(dict.fromkeys(types))
+    market = market or _market(app)
     payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
-    return SearchResults(pages={kind: ItemPage.of(payload[f"{kind}s"], any_item) for kind in kinds})
+    pages = {kind: ItemPage.of(payload[f"{kind}s"], any_item) for kind in kinds}
+    for page in pages.values():
+        if page.next_offset is not None and page.next_offset > MAX_OFFSET:
+            page.next_offset = None  # Spotify pages search results no further
+    return SearchResults(pages=pages)
 
 
 def search_get_items(
     spotify: Spotify,
     refs: Annotated[list[CatalogRef], Field(min_length=1, max_length=50)],
+    *,
+    app: App,
 ) -> Lookup:
     """Details of up to 50 items of any kinds, in order, fetched concurrently. A missing item
     is reported in its place."""
-    return Lookup(
-        items=fan_out(lambda ref: _lookup(spotify, ref), refs, Progress(len(refs), "items"))
-    )
+    market = _market(app)
+    progress = Progress(len(refs), "items")
+    return Lookup(items=fan_out(lambda ref: _lookup(spotify, ref, market), refs, progress))
 
 
 def search_list_contents(
@@ -91,23 +102,32 @@ def search_list_contents(
     ref: ParentRef,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
+    *,
+    app: App,
 ) -> ItemPage:
     """Tracks of an album, albums of an artist, episodes of a show or chapters of an
     audiobook."""
     contents, page_size = _CONTENTS[ref.kind]
     path = f"{ref.kind}s/{ref.id}/{contents}"
+    market = _market(app)
 
     def fetch(start: int, count: int) -> Any:
-        return spotify._get(path, limit=count, offset=start)
+        return spotify._get(path, limit=count, offset=start, market=market)
 
     return read_pages(fetch, any_item, ItemPage, offset=offset, limit=limit, page_size=page_size)
 
 
-def _fetch(spotify: Spotify, ref: Ref) -> Any:
-    return spotify._get(f"{ref.kind}s/{ref.id}")
+def _market(app: App) -> str | None:
+    """The ``market`` setting: where catalog reads ask availability for (an app-only login
+    has no country of its own, and Spotify hides shows and episodes from it without one)."""
+    return app.config.settings.market
 
 
-def _lookup(spotify: Spotify, ref: Ref) -> Item | ItemError:
+def _fetch(spotify: Spotify, ref: Ref, market: str | None) -> Any:
+    return spotify._get(f"{ref.kind}s/{ref.id}", market=market)
+
+
+def _lookup(spotify: Spotify, ref: Ref, market: str | None) -> Item | ItemError:
     """The item, or why it is missing. Spotify gives audiobook chapters episode URIs, so an
     episode that is not found is tried as a chapter."""
     from spotipy.exceptions import SpotifyException
@@ -115,7 +135,7 @@ def _lookup(spotify: Spotify, ref: Ref) -> Item | ItemError:
     missing: SpotifyException | None = None
     for kind in ("episode", "chapter") if ref.kind == "episode" else (ref.kind,):
         try:
-            return any_item(_fetch(spotify, Ref(kind, ref.id)))
+            return any_item(_fetch(spotify, Ref(kind, ref.id), market))
         except SpotifyException as error:
             if error.http_status != 404:
                 raise
@@ -127,19 +147,19 @@ def _lookup(spotify: Spotify, ref: Ref) -> Item | ItemError:
 # -- resources ----------------------------------------------------------------------------
 
 
-def album(spotify: Spotify, id: str) -> Album:
+def album(spotify: Spotify, id: str, app: App) -> Album:
     """An album: name, artists, type, release date, number of tracks, cover."""
-    return Album.of(_fetch(spotify, parse_ref(id, "album")))
+    return Album.of(_fetch(spotify, parse_ref(id, "album"), _market(app)))
 
 
-def artist(spotify: Spotify, id: str) -> Artist:
+def artist(spotify: Spotify, id: str, app: App) -> Artist:
     """An artist: name, genres, image."""
-    return Artist.of(_fetch(spotify, parse_ref(id, "artist")))
+    return Artist.of(_fetch(spotify, parse_ref(id, "artist"), _market(app)))
 
 
-def track(spotify: Spotify, id: str) -> Track:
+def track(spotify: Spotify, id: str, app: App) -> Track:
     """A track: name, artists, album, duration."""
-    return Track.of(_fetch(spotify, parse_ref(id, "track")))
+    return Track.of(_fetch(spotify, parse_ref(id, "track"), _market(app)))
 
 
 # -- hooks --------------------------------------------------------------------------------

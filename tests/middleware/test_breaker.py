@@ -59,6 +59,18 @@ def test_it_recovers_after_the_cool_down(sandbox: Sandbox, admin: SandboxAdmin) 
     assert pipeline.spotify.me()["id"] == "sandboxpremium"
 
 
+def test_an_idle_circuit_turns_half_open_when_its_cool_down_is_over(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """Readiness must not report an outage that is over only because no call came since."""
+    pipeline = open_profile_circuit(sandbox, admin)
+    time.sleep(COOLDOWN_S)
+    assert pipeline.breaker.open_circuits() == {}
+    assert state("profile") == 1
+    assert pipeline.spotify.me()["id"] == "sandboxpremium"  # the trial
+    assert state("profile") == 0
+
+
 def test_a_failed_trial_opens_it_again(sandbox: Sandbox, admin: SandboxAdmin) -> None:
     pipeline = open_profile_circuit(sandbox, admin)
     time.sleep(COOLDOWN_S)

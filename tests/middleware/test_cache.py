@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ from obskit import LONG_TTL, cached_session
 from spotipy import SpotifyException
 from stdio_server import StdioServer, run_cli, sandbox_env
 
+from spotify_mcp.auth import RefreshingCredentials
+from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.config import Settings
 from spotify_mcp.middleware.cache.rules import CATALOG, read_group, stale_groups
 from spotify_mcp.middleware.cache.store import ResponseCache
 from spotify_mcp.pipeline import CallNext, ConnectionLost, Request, Response
 from spotify_mcp.sandbox import FREE_USER, PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST, FOLLOWED_PLAYLIST, UNFOLLOWED_PLAYLIST
-from spotify_mcp.session import Spotify
+from spotify_mcp.session import Spotify, build_session
 
 ONLY_CACHE = json.dumps(["metrics", "retry", "breaker", "limiter"])
 
@@ -114,6 +118,34 @@ def test_an_unusable_cache_passes_reads_through_and_fails_its_check(
         cache.probe()
     # ...and does not break the metrics of every other part while it is alive.
     assert metric("spotify_mcp_cache_entries") is not None
+
+
+def test_a_reply_is_kept_only_for_the_login_that_got_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A server started before `auth login` knows no user yet; the disk cache outlives it, so
+    keeping that first reply under "nobody" would serve it to whoever comes next."""
+    token_file = TokenFile(tmp_path / "data" / "token.json")
+
+    def log_in(user: str) -> None:
+        token = sandbox.token(user, expires_in=10**7)
+        scopes = ("user-read-private",)
+        forever = time.time() + 10**7
+        token_file.save(StoredLogin(token, "r", forever, 10**7, scopes, "cid", user, user, 0))
+
+    def server() -> tuple[Spotify, ResponseCache]:
+        cache = ResponseCache(tmp_path / "http", LONG_TTL, size_limit=2**26)
+        credentials = RefreshingCredentials(token_file, Settings())
+        return build_session([cache], credentials, sandbox.api_url), cache
+
+    first, first_cache = server()  # nobody logged in yet
+    log_in(PREMIUM_USER)
+    assert first.me()["id"] == PREMIUM_USER
+    assert first_cache.stats().entries == 0  # asked as nobody, answered for the premium user
+    first_cache.close()
+    token_file.path.unlink()  # `auth logout`
+
+    second, _ = server()
+    log_in(FREE_USER)
+    assert second.me()["id"] == FREE_USER
 
 
 def test_the_readiness_probe_leaves_no_entry(tmp_path: Path) -> None:
@@ -217,6 +249,17 @@ def test_the_read_after_a_mutation_is_fresh(
     assert read(spotify) != before
     assert gets(admin) == reads + 1
     assert cache.stats().process.invalidations >= 1
+
+
+def test_only_a_mutation_that_evicts_something_counts_as_an_invalidation(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    spotify, cache = cached_session(fresh_sandbox, tmp_path)
+    spotify.playlist_change_details(EMPTY_PLAYLIST, description="nothing cached yet")
+    assert (cache.stats().process.invalidations, cache.stats().process.evictions) == (0, 0)
+    _playlist_total(spotify)
+    spotify.playlist_change_details(EMPTY_PLAYLIST, description="one read cached")
+    assert (cache.stats().process.invalidations, cache.stats().process.evictions) == (1, 1)
 
 
 def test_a_mutation_lost_in_transit_still_invalidates(

@@ -4,12 +4,14 @@ a long Retry-After fails fast, and the token bucket paces requests."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from faultkit import SandboxAdmin, build_pipeline, in_threads, metric, wait_until
 from spotipy import SpotifyException
 
 from spotify_mcp.errors import RateLimited
+from spotify_mcp.pipeline import Response
 from spotify_mcp.sandbox import Sandbox
 
 pytestmark = pytest.mark.timeout(30)  # nothing may hang
@@ -103,3 +105,33 @@ def test_a_request_already_waiting_for_a_token_waits_out_the_429_too(
     first = admin.log("/me")[0]
     (waiting,) = admin.log("/me/playlists")
     assert waiting["time"] >= first["time"] + 1
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("5", 5.0),
+        ("-3", 0.0),
+        ("inf", None),
+        ("nan", None),
+        ("soon", None),
+        ("%a, %d %b %Y %H:%M:%S GMT", 10.0),  # IMF-fixdate
+        ("%a %b %d %H:%M:%S %Y", 10.0),  # asctime: no zone written, GMT all the same
+        ("%a, %d %b %Y %H:%M:%S -0000", 10.0),
+    ],
+)
+def test_retry_after_in_every_form_http_allows(
+    header: str, expected: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")  # a date read as local time would be 5 h off
+    time.tzset()
+    try:
+        value = time.strftime(header, time.gmtime(time.time() + 10)) if "%" in header else header
+        got = Response(429, {"Retry-After": value}).retry_after
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    if header.startswith("%"):  # a date: whole seconds, read a moment later
+        assert got is not None and expected is not None and abs(got - expected) <= 1.5
+    else:
+        assert got == expected

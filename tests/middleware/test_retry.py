@@ -9,9 +9,9 @@ from faultkit import SandboxAdmin, build_pipeline, metric, playlist_uris, track_
 from spotipy import SpotifyException
 
 from spotify_mcp.auth import StaticToken
-from spotify_mcp.errors import explain
+from spotify_mcp.errors import RateLimited, explain
 from spotify_mcp.middleware.retry import NotRepeated, Retry, RetrySettings
-from spotify_mcp.pipeline import ConnectError, ConnectionLost, Request
+from spotify_mcp.pipeline import ConnectError, ConnectionLost, Request, RequestTimeout
 from spotify_mcp.sandbox import Sandbox
 from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
 from spotify_mcp.session import build_session
@@ -142,3 +142,28 @@ def test_which_requests_are_safe_to_repeat(
 ) -> None:
     request = Request(method, f"https://api.spotify.com/v1{path}", body=body)
     assert request.idempotent is idempotent
+
+
+def test_an_attempt_held_at_the_rate_limit_gate_still_ends_by_the_deadline(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """The 429's wait spends most of the deadline: the slow next attempt gets only what is
+    left of it, and times out instead of answering after the deadline."""
+    pipeline = build_pipeline(sandbox, without=("breaker",), retry={"deadline_s": 2.0})
+    admin.fault("/me", status=429, retry_after=1, times=1)
+    admin.fault("/me", latency_ms=1800, times=1)
+    with pytest.raises(RequestTimeout):
+        pipeline.spotify.me()
+
+
+def test_a_rate_limit_wait_past_the_deadline_fails_at_once(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(sandbox, without=("breaker",), retry={"deadline_s": 1.0})
+    admin.fault("/me", status=429, retry_after=3, times=1)
+    with pytest.raises(RateLimited, match="Try again in 3 s"):
+        pipeline.spotify.me()
+    # The next call meets the gate that 429 closed: it fails too, instead of waiting 3 s.
+    with pytest.raises(RateLimited, match=r"Try again in [23] s"):
+        pipeline.spotify.current_user_playlists()
+    assert [entry["path"] for entry in admin.log()] == ["/v1/me"]

@@ -44,6 +44,8 @@ def test_legacy_playlist_uri_and_user_ids() -> None:
     assert parse_ref(legacy, "playlist") == Ref("playlist", PLAYLIST_ID)
     assert parse_ref("spotify:user:kestreldj", "user") == Ref("user", "kestreldj")
     assert parse_ref("https://open.spotify.com/user/dj.kestrel_1", "user").id == "dj.kestrel_1"
+    legacy_link = f"https://open.spotify.com/user/someone/playlist/{PLAYLIST_ID}?si=1"
+    assert parse_ref(legacy_link, ("playlist", "user")) == Ref("playlist", PLAYLIST_ID)
 
 
 @pytest.mark.parametrize(
@@ -63,11 +65,14 @@ def test_legacy_playlist_uri_and_user_ids() -> None:
         (f"spotify:track:{TRACK_ID}:extra", "track", "is not a Spotify URI like"),
         ("https://spotify.link/abcdef", "track", "short links must be opened first"),
         (f"https://example.com/track/{TRACK_ID}", "track", "is not an open.spotify.com link"),
+        (f"https://example.com/user/x/playlist/{TRACK_ID}", "playlist", "not an open.spotify"),
         ("https://open.spotify.com/", "track", "is not an open.spotify.com link"),
         ("", "track", "expected a Spotify track reference"),
         ("   ", "track", "expected a Spotify track reference"),
         (None, "track", "expected a Spotify track reference"),
         ("spotify:user:bad user", "user", "is not a valid Spotify user ID"),
+        ("spotify:user:jane@example.com", None, r"user ID \(the name in open.spotify.com/user"),
+        ("https://open.spotify.com/user/someone", "playlist", "is a user, but a playlist"),
     ],
 )
 def test_bad_references_say_what_is_wrong(value: object, expected: object, message: str) -> None:

@@ -4,11 +4,12 @@ with a server without the cache so every read reaches the sandbox."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from stdio_server import StdioServer, text_of
-from toolkit import assert_refused, operations_hit, queries, uri
+from stdio_server import StdioServer, sandbox_env, text_of
+from toolkit import UNCACHED, assert_refused, operations_hit, queries, uri
 
 if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
@@ -64,6 +65,12 @@ def test_search_pages_on_with_offset(uncached: StdioServer, sb: Sandbox, artist:
     assert not {t["uri"] for t in first["items"]} & {t["uri"] for t in second["items"]}
     last = uncached.call_ok("search", query=query, offset=first["total"] - 2)["pages"]["track"]
     assert len(last["items"]) == 2 and "next_offset" not in last
+
+
+def test_search_offers_no_page_past_the_last_it_can_read(uncached: StdioServer) -> None:
+    last = uncached.call_ok("search", query="a", limit=10, offset=1000)["pages"]["track"]
+    assert last["total"] > 1010 and len(last["items"]) == 10
+    assert "next_offset" not in last  # offset 1010 would be refused
 
 
 def test_search_year_and_genre_filters(uncached: StdioServer, cat: Any) -> None:
@@ -338,3 +345,19 @@ def test_errors_are_tool_results_not_crashes(uncached: StdioServer, sb: Sandbox)
     assert result.is_error and "auth login" in text_of(result)
     sb.clear_faults()
     assert uncached.call_ok("search", query="jazz", types=["playlist"])["pages"]["playlist"]
+
+
+def test_the_market_setting_applies_to_every_catalog_read(
+    sb: Sandbox, cat: Any, artist: Any, tmp_path: Path
+) -> None:
+    env = {**sandbox_env(sb), **UNCACHED, "SPOTIFY_MCP_MARKET": "SE"}
+    track_id = next(iter(cat.tracks))
+    with StdioServer(env=env, home=tmp_path) as server:
+        server.call_ok("search", query="a")
+        server.call_ok("search_get_items", refs=[uri("track", track_id)])
+        server.call_ok("search_list_contents", ref=uri("artist", artist.id))
+        server.portal.call(server.client.read_resource, f"spotify://track/{track_id}")
+        assert {q.get("market", [""])[0] for q in queries(sb)} == {"SE"}
+        sb.clear_requests()
+        server.call_ok("search", query="a", market="DE")  # an argument wins
+        assert [q["market"] for q in queries(sb)] == [["DE"]]

@@ -23,7 +23,7 @@ COUNTERS = {
     "hits": "Reads answered without a request of their own (from disk or a coalesced fetch).",
     "misses": "Cacheable reads that were fetched from Spotify.",
     "coalesced": "Reads that waited for an identical read in flight instead of sending their own.",
-    "invalidations": "Mutations that made cached reads stale.",
+    "invalidations": "Mutations that evicted cached reads they made stale.",
     "evictions": "Entries removed before they expired, because a mutation made them stale.",
 }
 

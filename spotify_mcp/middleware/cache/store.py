@@ -92,7 +92,8 @@ class ResponseCache:
         return self._fetch(request, call_next, key, ttl)
 
     def _fetch(self, request: Request, call_next: CallNext, key: str, ttl: float) -> Response:
-        tag = f"{request.account}|{read_group(request)}"
+        account = request.account
+        tag = f"{account}|{read_group(request)}"
         generation = self._generations.get(tag, 0)
         with self._flights_lock:
             flight = self._flights.get((key, generation))
@@ -108,7 +109,8 @@ class ResponseCache:
             self.counters.add("misses")
         try:
             response = call_next(request)
-            if ttl > 0 and response.ok:
+            # Sent as someone else (a new login on the way): not this key's reply to keep.
+            if ttl > 0 and response.ok and request.account == account:
                 self._save(key, response, ttl, tag, generation)
         except BaseException as error:
             flight.reject(error)
@@ -158,8 +160,9 @@ class ResponseCache:
                     logger.error(
                         "cache eviction of {} failed; reads may be stale: {}", group, error
                     )
-        self.counters.add("invalidations")
-        self.counters.add("evictions", n=evicted)
+        if evicted:  # a player command, with nothing of the player stored, invalidates nothing
+            self.counters.add("invalidations")
+            self.counters.add("evictions", n=evicted)
 
     # -- storage, statistics, lifecycle --------------------------------------------------
 
