@@ -121,7 +121,11 @@ class Metrics:
 
 
 def error_kind(error: Exception) -> str:
-    """A label for a request that got no HTTP status: ``ConnectionLost`` -> ``connection_lost``."""
+    """A label for a request that ended in an error: the HTTP status it carries (a 5xx that
+    retry would not repeat), else its kind: ``ConnectionLost`` -> ``connection_lost``."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        return str(status)
     if isinstance(error, TransportError | SpotifyMCPError):
         return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
     return "error"

@@ -72,6 +72,7 @@ class NotRepeated(SpotifyMCPError):
     """A request that is not safe to repeat failed in a way that may have followed its effect."""
 
     def __init__(self, request: Request, status: int) -> None:
+        self.status = status
         super().__init__(
             f"Spotify answered HTTP {status} to {request.method} {request.endpoint}, which is "
             "not sent twice automatically: the change may or may not have been made. Read the "

@@ -18,6 +18,7 @@ from stdio_server import StdioServer, free_port, sandbox_env
 from spotify_mcp.auth import StaticToken
 from spotify_mcp.errors import CircuitOpen, LoginRequired
 from spotify_mcp.middleware.metrics import Metrics, error_kind
+from spotify_mcp.middleware.retry import NotRepeated, Retry, RetrySettings
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
 from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST
@@ -97,6 +98,21 @@ def test_errors_without_a_status_get_a_bounded_label() -> None:
     assert error_kind(CircuitOpen("player", 3)) == "circuit_open"
     assert error_kind(LoginRequired()) == "login_required"
     assert error_kind(ValueError("anything at all")) == "error"
+
+
+def test_a_5xx_that_retry_will_not_repeat_keeps_its_status(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    metrics = Metrics()
+    retry = Retry(RetrySettings(base_delay_s=0.01))
+    credentials = StaticToken(sandbox.token(PREMIUM_USER, expires_in=10**7), PREMIUM_USER)
+    spotify = build_session([metrics, retry], credentials, sandbox.api_url)
+    labels = {"method": "POST", "endpoint": "/me/player/next", "status": "503", "cache": "none"}
+    before = metric(REQUESTS, **labels)
+    admin.fault("/me/player/next", method="POST", status=503, times=1)
+    with pytest.raises(NotRepeated):
+        spotify.next_track()
+    assert metric(REQUESTS, **labels) == before + 1
 
 
 def test_metrics_endpoint_beside_stdio_with_only_metrics(
