@@ -326,6 +326,17 @@ def test_sixteen_identical_concurrent_reads_send_one_request(
     assert (counts.misses, counts.hits) == (2, 15)  # the search and the album were missed
 
 
+def test_uncacheable_reads_share_a_fetch_without_counting_as_hits(
+    sandbox: Sandbox, admin: SandboxAdmin, tmp_path: Path
+) -> None:
+    spotify, cache = cached_session(sandbox, tmp_path, ttl={**LONG_TTL, "player": 0})
+    admin.fault("/me/player/devices", latency_ms=300, times=1)
+    in_threads([spotify.devices] * 8)
+    assert gets(admin, "/me/player/devices") == 1
+    counts = cache.stats().process
+    assert (counts.hits, counts.misses, counts.coalesced) == (0, 0, 7)
+
+
 def test_a_failed_flight_fails_every_waiter(
     sandbox: Sandbox, admin: SandboxAdmin, tmp_path: Path
 ) -> None:

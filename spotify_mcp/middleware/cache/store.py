@@ -102,7 +102,9 @@ class ResponseCache:
                 flight = self._flights[(key, generation)] = _Flight()
         if not leader:
             request.extensions["cache"] = "coalesced"
-            self.counters.add("hits", "coalesced")
+            # Hits and misses are of cacheable reads: an uncacheable one that shared a fetch
+            # (player state) is only coalesced, or it would lift the hit ratio.
+            self.counters.add(*(("hits", "coalesced") if ttl > 0 else ("coalesced",)))
             return flight.result()
         if ttl > 0:
             request.extensions["cache"] = "miss"
