@@ -1,7 +1,8 @@
 """Playlists: create, details, items (get/add/remove/reorder/replace) and cover images.
 
-Only the owner, and followers of a collaborative playlist, may change items (403 otherwise);
-only the owner may change details. Every change gives the playlist a new `snapshot_id`.
+Only the owner, and followers of a collaborative playlist, may read or change items (403
+otherwise); only the owner may change details. Every change gives the playlist a new
+`snapshot_id`.
 """
 
 from __future__ import annotations
@@ -123,11 +124,11 @@ def change_playlist_details(call: Call) -> None:
     playlist.touch()
 
 
-@ops.get("/playlists/{playlist_id}/items")
+@ops.get("/playlists/{playlist_id}/items", scopes="playlist-read-private")
 def get_playlist_items(call: Call) -> Any:
     playlist = _playlist(call)
-    if not playlist.public:
-        call.require_scope("playlist-read-private", "playlist-read-collaborative")
+    if not call.rt.state.can_edit(playlist, call.me):  # since February 2026, per the spec
+        raise forbidden("You can only read the items of playlists you own or collaborate on.")
     page = call.page(
         playlist.entries,
         call.limit(),

@@ -36,8 +36,12 @@ class Runtime:
         self.state = seed_state(self.catalog, clock)
 
     def reset(self) -> None:
-        """Back to the seeded state; faults, request log and rate window cleared, tokens kept."""
+        """Back to the seeded state; faults, request log and rate window cleared, tokens kept.
+        Playlists created afterwards get new IDs: Spotify never reuses one, and clients (and
+        their caches) may still hold the old ones."""
+        created = self.state.created
         self.state = seed_state(self.catalog, self.clock)
+        self.state.created = created
         self.faults.clear()
         self.log.clear()
         self.window.clear()

@@ -77,7 +77,7 @@ class User:
 class State:
     users: dict[str, User]
     playlists: dict[str, Playlist]
-    created: int = 0  # playlists created since seeding; makes new IDs deterministic
+    created: int = 0  # playlists created since the sandbox started: new IDs, deterministic
 
     def new_playlist_id(self, owner: str) -> str:
         self.created += 1

@@ -97,7 +97,7 @@ class Cover(BaseModel):
 
 class PlaylistView(BaseModel):
     playlist: Playlist
-    items: ItemPage
+    items: ItemPage | None = Field(None, description="Absent for a playlist not the user's.")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -134,9 +134,13 @@ def playlists_get_items(
         )
 
     # Entries are never null (their item may be): raw positions follow the page's order.
-    raw = read_pages(
-        fetch, dict, Page[dict], offset=offset, limit=MAX_READ if all else limit, page_size=PAGE
-    )
+    with _not_mine(
+        f"Spotify shows the items only of playlists the user owns or collaborates on, and "
+        f"{playlist.uri} is neither; playlists_get still gives its details."
+    ):
+        raw = read_pages(
+            fetch, dict, Page[dict], offset=offset, limit=MAX_READ if all else limit, page_size=PAGE
+        )
     entries = [_entry(raw.offset + n, entry) for n, entry in enumerate(raw.items)]
     return ItemPage(
         items=[entry for entry in entries if entry],
@@ -341,16 +345,27 @@ def _jpeg_base64(text: str) -> str:
 @contextmanager
 def _editing(playlist: Ref) -> Iterator[None]:
     """Spotify's 403 on someone else's playlist, as a message that says what to do."""
+    with _not_mine(
+        f"Only the owner or collaborators can change {playlist.uri} (the owner alone its "
+        "details and cover). To change a copy: playlists_create, then playlists_add_items."
+    ):
+        yield
+
+
+class NotMine(SpotifyMCPError):
+    """Spotify refused for want of ownership (not of a scope)."""
+
+
+@contextmanager
+def _not_mine(explanation: str) -> Iterator[None]:
+    """A 403 for want of ownership (not of a scope) becomes :class:`NotMine` (explanation)."""
     try:
         yield
     except Exception as error:
         message = str(getattr(error, "msg", "")).lower()
         if getattr(error, "http_status", None) != 403 or "scope" in message:
             raise
-        raise SpotifyMCPError(
-            f"Only the owner or collaborators can change {playlist.uri} (the owner alone its "
-            "details and cover). To change a copy: playlists_create, then playlists_add_items."
-        ) from error
+        raise NotMine(explanation) from error
 
 
 # -- resources ------------------------------------------------------------------------------
@@ -362,11 +377,15 @@ def my_playlists(spotify: Spotify) -> ItemPage:
 
 
 def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
-    """A playlist's details and its first 50 items."""
+    """A playlist's details and, for the user's own and collaborative ones, its first 50
+    items (Spotify shows no one else's)."""
     ref = parse_ref(id, "playlist")
-    return PlaylistView(
-        playlist=playlists_get(spotify, ref), items=playlists_get_items(spotify, ref)
-    )
+    details = playlists_get(spotify, ref)
+    try:
+        items: ItemPage | None = playlists_get_items(spotify, ref)
+    except NotMine:
+        items = None
+    return PlaylistView(playlist=details, items=items)
 
 
 def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:

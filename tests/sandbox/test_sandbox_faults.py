@@ -161,6 +161,8 @@ def test_reset_restores_the_seed_and_keeps_tokens(sb: Sandbox, api: Api) -> None
     assert admin(sb, "GET", "/faults").json() == []
     assert sb.requests()[-1]["path"] == f"/v1/playlists/{created['id']}"
     assert len(sb.requests()) == 1  # the log was cleared by the reset
+    again = api.post("/me/playlists", json={"name": "Temporary"}).json()
+    assert again["id"] != created["id"]  # Spotify never reuses an ID
 
 
 def test_admin_seed_describes_users_and_notable_playlists(sb: Sandbox) -> None:

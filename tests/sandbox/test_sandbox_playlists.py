@@ -7,7 +7,7 @@ import base64
 import pytest
 from sandbox_helpers import Api, Ids
 
-from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox import FREE_USER, Sandbox
 from spotify_mcp.sandbox.seed import (
     COLLAB_PLAYLIST,
     COLLAB_USER,
@@ -94,6 +94,15 @@ def test_only_owners_and_collaborators_edit(sb: Sandbox, api: Api, tracks: list[
     assert owner.put(f"/playlists/{COLLAB_PLAYLIST}", json={"name": "Renamed"}).status_code == 200
     assert api.post(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", json=tracks[:1]).status_code == 201
     assert owner.post(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", json=tracks[:1]).status_code == 403
+
+
+def test_only_owners_and_collaborators_read_items(sb: Sandbox, api: Api) -> None:
+    """Since February 2026 (openapi.yml: GET /playlists/{id}/items), for everyone else: 403."""
+    assert api.get(f"/playlists/{FOLLOWED_PLAYLIST}/items").status_code == 403
+    assert api.get(f"/playlists/{FOLLOWED_PLAYLIST}").status_code == 200  # details stay open
+    assert api.get(f"/playlists/{COLLAB_PLAYLIST}/items").status_code == 200
+    free = Api(sb, sb.token(FREE_USER))
+    assert free.get(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items").status_code == 403
 
 
 def test_private_playlists_need_the_private_scopes(sb: Sandbox, tracks: list[str]) -> None:

@@ -75,6 +75,12 @@ def test_get_shows_details(server: StdioServer) -> None:
     assert details["total"] == 150 and details["snapshot_id"]
 
 
+def test_items_of_someone_elses_playlist_are_not_shown(server: StdioServer) -> None:
+    message = server.call_error("playlists_get_items", playlist=FOLLOWED_PLAYLIST)
+    assert "only of playlists the user owns or collaborates on" in message
+    assert server.call_ok("playlists_get", playlist=FOLLOWED_PLAYLIST)["name"]
+
+
 def test_get_items_pages_with_positions(server: StdioServer) -> None:
     url = f"https://open.spotify.com/playlist/{DEEP_FOCUS_PLAYLIST}?si=abc"
     page = server.call_ok("playlists_get_items", playlist=url, offset=40, limit=20)

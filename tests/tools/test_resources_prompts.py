@@ -90,6 +90,11 @@ def test_a_playlist_resource_that_names_nothing_is_invalid_params(
     assert error.value.error.code == INVALID_PARAMS
 
 
+def test_the_resource_of_someone_elses_playlist_has_no_items(server: StdioServer) -> None:
+    view = read(server, f"spotify://playlist/{FOLLOWED_PLAYLIST}")
+    assert view["playlist"]["name"] and "items" not in view
+
+
 def test_playlist_resource_shows_a_change(server: StdioServer) -> None:
     created = server.call_ok("playlists_create", {"name": "Resource check"})
     playlist_id = created["playlist"].rsplit(":", 1)[-1]
