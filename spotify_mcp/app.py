@@ -74,16 +74,17 @@ class App:
             plugins.register(plugin, name)
         sections = plugins.collect_settings()
         app = cls(load_config(paths, overrides, sections), plugins)
-        app._warn_about_unknown_names()
+        app._warn_about_unknown_names(overrides)
         if sandbox:
             app._start_sandbox()
         app._collect_registrations()
         return app
 
-    def _warn_about_unknown_names(self) -> None:
+    def _warn_about_unknown_names(self, overrides: Mapping[str, Any] | None) -> None:
         """A misspelt setting or plugin name would otherwise be ignored without a word."""
         installed = set(self.plugins.info)
-        for where, key, close in self.config.unread_keys(installed - set(self.plugins.loaded())):
+        unloaded = installed - set(self.plugins.loaded())
+        for where, key, close in self.config.unread_keys(unloaded, overrides):
             hint = f"; did you mean {close!r}?" if close else ""
             logger.warning("{}: no setting {!r}{}", where, key, hint)
         for name in sorted(set(self.config.settings.plugins.disabled) - installed):

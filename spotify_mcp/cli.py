@@ -7,14 +7,24 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from loguru import logger
 
 from spotify_mcp import __version__
-from spotify_mcp.config import ConfigError, Paths, merge, parse_override, read_file, write_file
+from spotify_mcp.config import (
+    LOG_LEVELS,
+    ConfigError,
+    Paths,
+    edit_file,
+    load_config,
+    merge,
+    parse_override,
+)
 from spotify_mcp.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -76,7 +86,12 @@ class _RootGroup(click.Group):
         return dict(extra.commands)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
+        try:
+            plugin_commands = self._plugin_commands(ctx)
+        except click.ClickException as error:  # --help must work even with a broken config
+            logger.warning("plugin commands not listed: {}", error.message)
+            plugin_commands = {}
+        return sorted({*super().list_commands(ctx), *plugin_commands})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
@@ -95,7 +110,7 @@ class _RootGroup(click.Group):
     "settings",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Override a setting, e.g. --set cache.ttl_s=60 (repeatable).",
+    help="Override a setting, e.g. --set cache.ttl_s.catalog=60 (repeatable).",
 )
 @click.pass_context
 def cli(
@@ -117,7 +132,16 @@ def _state(
         raise click.BadParameter(str(error), param_hint="--set") from None
     if log_level:
         overrides["log_level"] = log_level.upper()
-    setup_logging(overrides.get("log_level") or os.environ.get("SPOTIFY_MCP_LOG_LEVEL", "INFO"))
+    level = (overrides.get("log_level") or os.environ.get("SPOTIFY_MCP_LOG_LEVEL", "")).upper()
+    # A bad level in the environment is reported with the rest of the settings, not here.
+    setup_logging(level if level in LOG_LEVELS else "INFO")
+    chosen = config_file or os.environ.get("SPOTIFY_MCP_CONFIG")
+    if chosen and not Path(chosen).expanduser().exists():
+        logger.warning(
+            "config file {} does not exist (yet): settings come from the defaults, the "
+            "environment and --set",
+            chosen,
+        )
     return State(config_file, overrides)
 
 
@@ -166,9 +190,13 @@ def _connect_help(sandbox: bool) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=0, type=int, help="Default: a free port.")
-@click.option("--latency-ms", default=0, type=int, help="Delay added to every API request.")
-@click.option("--rate-limit", type=int, help="Requests per rolling 30 s before 429.")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Default: a free port.")
+@click.option(
+    "--latency-ms", default=0, type=click.IntRange(min=0), help="Delay added to every API request."
+)
+@click.option(
+    "--rate-limit", type=click.IntRange(min=1), help="Requests per rolling 30 s before 429."
+)
 def sandbox(host: str, port: int, latency_ms: int, rate_limit: int | None) -> None:
     """Run the Spotify Web API emulator standalone and print its base URL."""
     from spotify_mcp.sandbox import serve as serve_sandbox
@@ -181,7 +209,10 @@ def sandbox(host: str, port: int, latency_ms: int, rate_limit: int | None) -> No
         )
 
     _startup_over()
-    serve_sandbox(host, port, latency_ms, rate_limit, on_ready=ready)
+    try:
+        serve_sandbox(host, port, latency_ms, rate_limit, on_ready=ready)
+    except OSError as error:  # the port is taken, or the host is not this machine's
+        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
 
 
 # -- plugins ------------------------------------------------------------------------------
@@ -224,6 +255,14 @@ def plugins_list(state: State, as_json: bool) -> None:
 def plugins_enable(state: State, name: str) -> None:
     """Enable plugin NAME (persisted in the config file)."""
     _set_disabled(state.paths(), name, disabled=False)
+    try:
+        still = name in load_config(state.paths(), state.overrides).settings.plugins.disabled
+    except ConfigError:
+        return  # the next command that loads the settings says what is wrong with them
+    if still:
+        logger.warning(
+            "{} stays disabled: SPOTIFY_MCP_PLUGINS__DISABLED or --set disables it too", name
+        )
 
 
 @plugins.command("disable")
@@ -240,16 +279,23 @@ def _set_disabled(paths: Paths, name: str, disabled: bool) -> None:
     from spotify_mcp.plugins import ESSENTIAL, GROUP
 
     known = sorted(entry_points(group=GROUP).names)
-    if name not in known:
-        raise click.ClickException(f"no plugin named {name!r}; known plugins: {', '.join(known)}")
     if disabled and name in ESSENTIAL:
         raise click.ClickException(f"{name!r} is a core part of spotify-mcp and cannot be disabled")
-    data = read_file(paths.config_file)
-    section = data.setdefault("plugins", {})
-    names = set(section.get("disabled", []))
-    names = names | {name} if disabled else names - {name}
-    section["disabled"] = sorted(names)
-    write_file(paths.config_file, data)
+
+    def edit(document: MutableMapping[str, Any]) -> None:
+        section = document.setdefault("plugins", {})
+        names = section.get("disabled", []) if isinstance(section, MutableMapping) else None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"plugins.disabled in {paths.config_file} is not a list of names")
+        # Enabling takes any listed name, so a misspelt one can be taken out again.
+        if name not in known and (disabled or name not in names):
+            raise ConfigError(f"no plugin named {name!r}; known plugins: {', '.join(known)}")
+        section["disabled"] = sorted({*names, name} if disabled else set(names) - {name})
+
+    try:
+        edit_file(paths.config_file, edit)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"{name} {'disabled' if disabled else 'enabled'} in {paths.config_file}")
 
 
@@ -300,7 +346,9 @@ def tools_call(
     try:
         result = anyio.run(build_server(app).call_tool, name, arguments)
     except Exception as error:  # unknown tool or invalid arguments: the SDK raises ToolError
-        raise click.ClickException(str(error)) from None
+        # The SDK's "Error executing tool NAME: " says nothing a terminal user needs.
+        message = str(error).removeprefix(f"Error executing tool {name}: ")
+        raise click.ClickException(message) from None
     finally:
         app.close()
     text = " ".join(c.text for c in result.content if getattr(c, "type", "") == "text")
@@ -340,7 +388,11 @@ def auth() -> None:
 
 @auth.command("login")
 @click.option("--no-browser", is_flag=True, help="Print the URL; paste back where it leads.")
-@click.option("--port", type=int, help="Callback port instead of the redirect URI's (8888).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Callback port instead of the redirect URI's (8888).",
+)
 @click.pass_obj
 def auth_login(state: State, no_browser: bool, port: int | None) -> None:
     """Log in with your Spotify account (authorization code with PKCE)."""
@@ -395,10 +447,10 @@ def config() -> None:
 @click.pass_obj
 def config_show(state: State, as_json: bool) -> None:
     """The effective settings (file < environment < options); secrets are masked."""
-    import tomli_w
+    import tomlkit
 
     data = state.app().config.settings.model_dump(mode="json", exclude_none=True)
-    click.echo(json.dumps(data, indent=2) if as_json else tomli_w.dumps(data))
+    click.echo(json.dumps(data, indent=2) if as_json else tomlkit.dumps(data))
 
 
 @config.command("path")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,8 @@ SPOTIFY_ENV = {
 }
 
 M = TypeVar("M", bound=BaseModel)
+LogLevel = Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[str, ...] = LogLevel.__args__  # type: ignore[attr-defined]
 _PATH_VARIABLES = {f"{ENV_PREFIX}HOME", f"{ENV_PREFIX}CONFIG"}  # where, not what
 
 
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore"
     )
 
-    log_level: Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: LogLevel = "INFO"
     client_id: str | None = Field(None, description="Spotify app client ID (for login).")
     client_secret: SecretStr | None = Field(None, description="Only for confidential apps.")
     redirect_uri: str = "http://127.0.0.1:8888/callback"
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(10.0, gt=0)
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(
@@ -137,12 +144,15 @@ class Config:
         value = getattr(self.settings, name, None)
         return value if isinstance(value, model) else model.model_validate(value or {})
 
-    def unread_keys(self, unloaded_plugins: Collection[str]) -> list[tuple[str, str, str | None]]:
-        """``(where, key, closest known key)`` for each key of the config file and each
-        ``SPOTIFY_MCP_*`` variable that no setting reads: typos, mostly. The sections of
-        installed plugins that are not loaded (disabled) are left alone."""
+    def unread_keys(
+        self, unloaded_plugins: Collection[str], overrides: Mapping[str, Any] | None = None
+    ) -> list[tuple[str, str, str | None]]:
+        """``(where, key, closest known key)`` for each key of the config file, each
+        ``SPOTIFY_MCP_*`` variable and each of ``overrides`` (``--set``) that no setting reads:
+        typos, mostly. The sections of installed plugins not loaded (disabled) are left alone."""
         sources = [(str(self.paths.config_file), read_file(self.paths.config_file))]
         sources += _environment_settings().items()
+        sources.append(("--set", dict(overrides or {})))
         return [
             (where, key, close)
             for where, data in sources
@@ -252,14 +262,33 @@ def read_file(path: Path) -> dict[str, Any]:
 
 
 def write_file(path: Path, data: Mapping[str, Any]) -> None:
-    """Write TOML atomically, readable by the owner only (it may hold a client secret)."""
-    import tomli_w
+    """Write ``data`` as TOML, atomically, readable by the owner only (it may hold a client
+    secret)."""
+    import tomlkit
 
+    _replace(path, tomlkit.dumps(dict(data)))
+
+
+def edit_file(path: Path, edit: Callable[[MutableMapping[str, Any]], None]) -> None:
+    """Apply ``edit`` to the TOML file at ``path`` (empty if absent) and write it back like
+    :func:`write_file`, keeping the user's comments and layout."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8") if path.exists() else "")
+    except ParseError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    edit(document)
+    _replace(path, tomlkit.dumps(document))
+
+
+def _replace(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # created 0600
     try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(dict(data), fh)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -215,6 +215,12 @@ def order_middleware(
     """Sort by ``order`` (config ``overrides`` win), ties broken by name with a warning."""
     overrides = overrides or {}
     ordered = sorted(middleware, key=lambda mw: (effective_order(mw, overrides), mw.name))
+    for name in sorted(set(overrides) - {mw.name for mw in ordered}):
+        logger.warning(
+            "[pipeline.order] names {!r}, which is no middleware in the pipeline ({})",
+            name,
+            ", ".join(mw.name for mw in ordered),
+        )
     for first, second in itertools.pairwise(ordered):
         if effective_order(first, overrides) == effective_order(second, overrides):
             logger.warning(

@@ -66,6 +66,7 @@ class SpotifyMCPServer(MCPServer):
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         started, outcome = time.perf_counter(), "error"
         try:
+            self._reject_hidden_tool(name)
             self._reject_unknown_arguments(name, arguments)
             try:
                 result = await super().call_tool(name, arguments, context)
@@ -103,6 +104,13 @@ class SpotifyMCPServer(MCPServer):
 
     async def run_stdio_async(self) -> None:
         await run_stdio(self._lowlevel_server)
+
+    def _reject_hidden_tool(self, name: str) -> None:
+        """A tool the login hides says why, rather than that there is no such tool."""
+        spec = next((spec for spec in self.app.tools if spec.name == name), None)
+        reason = self.app.hidden_reason(spec) if spec else None
+        if reason:
+            raise ToolError(f"{name} is not offered: {reason}")
 
     def _reject_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         """A misspelt argument would otherwise be dropped silently by validation."""

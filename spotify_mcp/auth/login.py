@@ -174,7 +174,9 @@ def _callback_server(
     server: HTTPServer | None = None
     if loopback:
         try:
-            server = _LoopbackServer(host, parts.port or 80, _handler(path, state, redirects))
+            server = _LoopbackServer(
+                host, 80 if parts.port is None else parts.port, _handler(path, state, redirects)
+            )
         except OSError as error:
             if required:
                 raise LoginFailed(

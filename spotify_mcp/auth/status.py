@@ -35,8 +35,8 @@ def describe(app: App) -> dict[str, Any]:
     report["token_file"] = str(file.path)
     try:
         stored = file.load()
-    except LoginRequired as error:
-        return {**report, "error": str(error)}
+    except LoginRequired as error:  # an unusable file is no login
+        return {**report, "login": "none", "error": str(error)}
     if stored is None:  # removed since we looked
         return {**report, "login": "none", "source": "none"}
     return {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+from pathlib import Path
 
 from stdio_server import run_cli
 
@@ -45,3 +47,61 @@ def test_every_command_has_help() -> None:
         result = run_cli(*command, "--help")
         assert result.returncode == 0, result.stderr
         assert "Usage:" in result.stdout
+
+
+def test_a_broken_config_leaves_help_working_and_errors_clean(isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True)
+    (isolated_home / "config.toml").write_text("client_id = \n")
+    helped = run_cli("--help")
+    assert helped.returncode == 0 and "serve" in helped.stdout
+    for args in (("plugins", "disable", "metrics"), ("tools", "list")):
+        failed = run_cli(*args)
+        assert failed.returncode == 1 and "not valid TOML" in failed.stderr
+        assert "Traceback" not in failed.stderr
+
+
+def test_plugins_disable_keeps_comments_and_refuses_a_malformed_list(isolated_home: Path) -> None:
+    config = isolated_home / "config.toml"
+    isolated_home.mkdir(parents=True)
+    config.write_text('# mine\nclient_id = "abc"  # my app\n')
+    assert run_cli("plugins", "disable", "metrics").returncode == 0
+    text = config.read_text()
+    assert "# mine" in text and "# my app" in text and 'disabled = ["metrics"]' in text
+    config.write_text('[plugins]\ndisabled = "metrics"\n')
+    malformed = run_cli("plugins", "disable", "cache")
+    assert malformed.returncode == 1 and "not a list of names" in malformed.stderr
+    config.write_text('[plugins]\ndisabled = ["Cache"]\n')
+    assert run_cli("plugins", "enable", "Cache").returncode == 0  # a typo can be taken out
+    assert "Cache" not in config.read_text()
+
+
+def test_bad_ports_and_log_levels_are_clean_errors() -> None:
+    assert run_cli("auth", "login", "--no-browser", "--port", "70000").returncode == 2
+    assert run_cli("sandbox", "--port", "70000").returncode == 2
+    assert run_cli("tools", "list", env={"SPOTIFY_MCP_LOG_LEVEL": "debug"}).returncode == 0
+    bogus = run_cli("config", "show", env={"SPOTIFY_MCP_LOG_LEVEL": "bogus"})
+    assert bogus.returncode == 1 and "log_level" in bogus.stderr
+    assert "Traceback" not in bogus.stderr
+
+
+def test_a_busy_port_is_a_clean_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = run_cli("sandbox", "--port", str(taken.getsockname()[1]))
+    assert busy.returncode == 1 and "cannot serve on 127.0.0.1" in busy.stderr
+
+
+def test_auth_status_exits_1_on_an_unreadable_login(isolated_home: Path) -> None:
+    (isolated_home / "data").mkdir(parents=True)
+    (isolated_home / "data" / "token.json").write_text("{not json")
+    status = run_cli("auth", "status", "--json")
+    assert status.returncode == 1
+    assert json.loads(status.stdout)["login"] == "none"
+
+
+def test_a_tool_the_login_hides_says_why() -> None:
+    catalog_mode = {"SPOTIFY_CLIENT_ID": "abc", "SPOTIFY_CLIENT_SECRET": "x"}
+    hidden = run_cli("tools", "call", "library_get_profile", env=catalog_mode)
+    assert hidden.returncode == 1
+    assert "library_get_profile is not offered: catalog mode" in hidden.stderr

@@ -113,3 +113,16 @@ def test_the_section_of_a_disabled_plugin_is_no_typo(isolated_home: Path) -> Non
     assert "no setting" not in run_cli("tools", "list").stderr
     write_file(config_file, {"cache": {"someday": 1}})
     assert "no setting 'cache.someday'" in run_cli("tools", "list").stderr
+
+
+def test_typos_in_set_and_in_the_order_and_a_missing_file_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    listed = run_cli(
+        "--set", "limiter.brust=3", "--set", "pipeline.order.retyr=250", "plugins", "list"
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "--set: no setting 'limiter.brust'; did you mean 'limiter.burst'?" in listed.stderr
+    assert "[pipeline.order] names 'retyr', which is no middleware" in listed.stderr
+    missing = run_cli("--config", str(tmp_path / "nope.toml"), "config", "path")
+    assert missing.returncode == 0 and "does not exist (yet)" in missing.stderr

@@ -9,6 +9,8 @@ Prometheus metrics, and can warm chosen reads in the background at startup.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,7 +83,8 @@ def cache_command() -> None:
 @pass_app
 def cache_stats_command(app: App, as_json: bool) -> None:
     """Entries, size and lifetime hits, misses, invalidations and evictions."""
-    stats = _cli_cache(app).stats()
+    with _for_the_terminal():
+        stats = running_cache(app).stats()
     if as_json:
         click.echo(stats.model_dump_json(indent=2))
         return
@@ -97,13 +100,16 @@ def cache_stats_command(app: App, as_json: bool) -> None:
 @pass_app
 def cache_clear_command(app: App) -> None:
     """Remove every stored reply (and the lifetime statistics)."""
-    cache = _cli_cache(app)
-    click.echo(f"removed {cache.clear()} cached replies from {cache.directory}")
+    with _for_the_terminal():
+        cache = running_cache(app)
+        removed = cache.clear()
+    click.echo(f"removed {removed} cached replies from {cache.directory}")
 
 
-def _cli_cache(app: App) -> ResponseCache:
+@contextmanager
+def _for_the_terminal() -> Iterator[None]:
     try:
-        return running_cache(app)
+        yield
     except SpotifyMCPError as error:
         raise click.ClickException(str(error)) from None
 

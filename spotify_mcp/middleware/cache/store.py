@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from spotify_mcp.errors import SpotifyMCPError
 from spotify_mcp.middleware.cache.rules import cache_key, read_group, stale_groups
 from spotify_mcp.middleware.cache.stats import COUNTERS, CacheStats, Counters, Counts, export
 from spotify_mcp.pipeline import CallNext, Request, Response
@@ -214,9 +216,10 @@ class ResponseCache:
             logger.warning("cache statistics not saved: {}", error)
 
     def stats(self) -> CacheStats:
-        self.flush()
-        entries, size = self.size()
-        lifetime = {name: int(self.totals.get(name, 0, retry=True)) for name in COUNTERS}
+        with self._usable():
+            self.flush()
+            entries, size = self.size()
+            lifetime = {name: int(self.totals.get(name, 0, retry=True)) for name in COUNTERS}
         return CacheStats(
             directory=str(self.directory),
             entries=entries,
@@ -227,8 +230,19 @@ class ResponseCache:
 
     def clear(self) -> int:
         """Remove every stored reply and the lifetime totals; returns how many replies."""
-        self.totals.clear(retry=True)
-        return int(self.entries.clear(retry=True))
+        with self._usable():
+            self.totals.clear(retry=True)
+            return int(self.entries.clear(retry=True))
+
+    @contextmanager
+    def _usable(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:  # reads pass the cache by; these questions need it
+            raise SpotifyMCPError(
+                f"The cache directory {self.directory} cannot be used ({error.strerror or error})."
+                " Set cache.directory to a writable one, or disable the cache plugin."
+            ) from None
 
     def probe(self) -> str:
         """Write and read back a marker: raises when the cache is not writable."""
