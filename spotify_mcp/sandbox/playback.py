@@ -54,6 +54,7 @@ class Player:
     cursor: int = 0  # position in `order` of the current context item
     queue: list[str] = field(default_factory=list)  # added with "add to queue"
     current: str | None = None
+    from_queue: bool = False  # `current` came from the queue, not from order[cursor]
     playing: bool = False
     position: int = 0  # progress in ms at `anchor`
     anchor: float = 0.0
@@ -114,11 +115,13 @@ class Player:
 
     def skip_previous(self) -> None:
         self.sync()
-        restart = self.progress_ms() > RESTART_THRESHOLD_MS or self.cursor == 0 or not self.items
+        first = self.cursor == 0 and not self.from_queue
+        restart = self.progress_ms() > RESTART_THRESHOLD_MS or first or not self.items
         if restart and self.current:
-            self._start(self.current, self.clock(), 0)
+            self._start(self.current, self.clock(), 0, queued=self.from_queue)
         elif not restart:
-            self.cursor -= 1
+            if not self.from_queue:  # from a queued item, back to the context item before it
+                self.cursor -= 1
             self._start(self.items[self.order[self.cursor]], self.clock(), 0)
 
     def seek(self, position_ms: int) -> None:
@@ -155,8 +158,9 @@ class Player:
         random.Random(len(self.items)).shuffle(rest)
         self.order, self.cursor = [current, *rest], 0
 
-    def _start(self, uri: str, at: float, position_ms: int) -> None:
+    def _start(self, uri: str, at: float, position_ms: int, *, queued: bool = False) -> None:
         self.current, self.position, self.anchor = uri, position_ms, at
+        self.from_queue = queued
         item = self.catalog.playable(uri)
         if item is not None and uri.startswith("spotify:track:"):
             self.history.append((int(at * 1000), item, self.context_uri))
@@ -165,7 +169,7 @@ class Player:
         if self.repeat == "track" and not manual and self.current:
             self._start(self.current, at, 0)
         elif self.queue:
-            self._start(self.queue.pop(0), at, 0)
+            self._start(self.queue.pop(0), at, 0, queued=True)
         elif self.cursor + 1 < len(self.order):
             self.cursor += 1
             self._start(self.items[self.order[self.cursor]], at, 0)

@@ -266,8 +266,9 @@ def get_queue(call: Call) -> Any:
 
 @ops.post("/me/player/queue", scopes=MODIFY, status=204)
 def add_to_queue(call: Call) -> None:
+    player = _target(call)  # Premium and a device first, as for every player command
     (item,) = call.playables([call.required("uri")])
-    _target(call).add_to_queue(item.uri)
+    player.add_to_queue(item.uri)
 
 
 def _played_at(ms: int) -> str:

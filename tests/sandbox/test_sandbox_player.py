@@ -50,6 +50,7 @@ def test_free_users_get_premium_required(sb: Sandbox) -> None:
         free.put(f"/me/player/play?device_id={device}", json={}),
         free.put("/me/player/pause"),
         free.post("/me/player/queue?uri=spotify:track:" + Ids.of(sb).track),
+        free.post("/me/player/queue"),  # Premium is checked before the parameters
     ):
         assert response.status_code == 403 and reason(response) == "PREMIUM_REQUIRED"
 
@@ -81,6 +82,8 @@ def test_queue_plays_before_the_rest_of_the_context(sb: Sandbox, api: Api) -> No
     api.post("/me/player/next")
     assert now_playing(api) == episode
     assert api.get("/me/player").json()["currently_playing_type"] == "episode"
+    api.post("/me/player/previous")  # back to the album's track played before the episode
+    assert now_playing(api) == album_uris(sb, ids)[0]
 
 
 def test_play_a_playlist_by_position(sb: Sandbox, api: Api) -> None:
