@@ -19,7 +19,7 @@ from loguru import logger
 from spotify_mcp.auth.accounts import Accounts, TokenGrant
 from spotify_mcp.auth.store import StoredLogin, TokenFile
 from spotify_mcp.config import Settings
-from spotify_mcp.errors import LoginRequired
+from spotify_mcp.errors import LoginRequired, SpotifyMCPError
 
 #: Renew this long before expiry (at most a quarter of the token's lifetime).
 REFRESH_MARGIN_S = 60.0
@@ -49,18 +49,25 @@ def fingerprint(token: str) -> str:
 
 
 class StaticToken:
-    """A token given as is (``SPOTIFY_ACCESS_TOKEN``, the sandbox): never refreshed."""
+    """A token given as is (``SPOTIFY_ACCESS_TOKEN``, the sandbox): never refreshed.
+    ``when_rejected`` is what a call says when Spotify rejects it (default: the usual 401
+    explanation)."""
 
     kind = "user"
 
-    def __init__(self, token: str, account: str | None = None) -> None:
+    def __init__(
+        self, token: str, account: str | None = None, *, when_rejected: str | None = None
+    ) -> None:
         self._token = token
         self.account = account or fingerprint(token)
+        self._when_rejected = when_rejected
 
     def access_token(self) -> str:
         return self._token
 
     def refresh(self, rejected: str) -> str | None:
+        if self._when_rejected:
+            raise SpotifyMCPError(self._when_rejected)
         return None
 
     def __repr__(self) -> str:

@@ -45,7 +45,12 @@ def configured_credentials(config: Config) -> Credentials:
     source = credential_source(config)
     settings = config.settings
     if source == "access_token" and settings.access_token is not None:
-        return StaticToken(settings.access_token.get_secret_value())
+        return StaticToken(
+            settings.access_token.get_secret_value(),
+            when_rejected="Spotify rejected the access token given in SPOTIFY_ACCESS_TOKEN "
+            "(expired or revoked). Give a fresh one, or unset it to use the login stored by "
+            "`spotify-mcp auth login`.",
+        )
     if source == "client_credentials":
         return ClientCredentials(settings)
     # Stored, or not yet: every call then answers how to log in, until `auth login` is run.

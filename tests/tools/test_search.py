@@ -130,7 +130,8 @@ def test_invalid_arguments_are_reported_in_the_schemas_terms(
 
 def test_search_errors_from_spotify(uncached: StdioServer, sb: Sandbox) -> None:
     fault(sb, "/search", 401, message="The access token expired")
-    assert "access token" in uncached.call_error("search", query="x")
+    rejected = uncached.call_error("search", query="x")
+    assert "access token given in SPOTIFY_ACCESS_TOKEN" in rejected  # not "log in": it wins
     sb.clear_faults()
     fault(sb, "/search", 429, retry_after=0)
     assert "rate limit" in uncached.call_error("search", query="x")
