@@ -103,7 +103,7 @@ def tool_called(name: str, outcome: str, duration_s: float) -> None:
     """Observe a finished tool call (metrics, audit logs). Must not raise or block.
 
     :param name: the tool's name.
-    :param outcome: ``"ok"`` or ``"error"``.
+    :param outcome: ``"ok"``, ``"error"`` or ``"cancelled"`` (by the client).
     :param duration_s: wall-clock seconds the call took, arguments validation included.
     """
 

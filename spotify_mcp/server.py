@@ -76,6 +76,9 @@ class SpotifyMCPServer(MCPServer):
                 raise
             outcome = "error" if getattr(result, "is_error", False) else "ok"
             return result
+        except anyio.get_cancelled_exc_class():
+            outcome = "cancelled"  # the client cancelled it (notifications/cancelled)
+            raise
         finally:
             self.app.plugins.notify(
                 "tool_called", name=name, outcome=outcome, duration_s=time.perf_counter() - started

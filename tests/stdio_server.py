@@ -123,9 +123,9 @@ class RawStdio:
         "clientInfo": {"name": "raw", "version": "1"},
     }
 
-    def __init__(self, *, env: dict[str, str] | None = None, home: Path) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "spotify_mcp", "serve"],
+            [sys.executable, "-m", "spotify_mcp", "serve", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stdio_server import RawStdio, StdioServer, sandbox_env
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+from stdio_server import RawStdio, StdioServer, free_port, sandbox_env
 
 from spotify_mcp.sandbox import Sandbox
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST
@@ -73,7 +75,10 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
 ) -> None:
     """What was sent stays added, nothing more is sent, and the server keeps serving."""
     items = (tracks * 4)[:1000]  # 10 requests of 100
-    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+    metrics_port = free_port()
+    with RawStdio(
+        "--metrics-port", str(metrics_port), env=sandbox_env(sandbox), home=tmp_path
+    ) as raw:
         raw.initialize()
         raw.send(call(2, "playlists_create", {"name": "Cancelled"}))
         playlist = raw.receive()["result"]["structuredContent"]["playlist"]
@@ -90,6 +95,14 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
         messages = [raw.receive()]
         while messages[-1].get("id") != 4:
             messages.append(raw.receive())
+        scraped = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+    cancelled = {"tool": "playlists_add_items", "outcome": "cancelled"}
+    assert [
+        sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == "spotify_mcp_tool_calls_total" and sample.labels == cancelled
+    ] == [1.0]
     assert 1 <= sent < 10
     assert messages[-1]["result"]["structuredContent"]["total"] == 100 * sent
     assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
