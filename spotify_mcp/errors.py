@@ -146,11 +146,12 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
         return "This device does not let its volume be set (playback_devices shows which do)."
     if status == 403 and "Restriction violated" in message:
         return (
-            "Spotify refused this player command in the current state (e.g. pausing what is "
-            "paused, skipping with nothing loaded). playback_state shows the state."
+            "Spotify refused this player command in the current state (e.g. resuming or "
+            "skipping with nothing loaded). playback_state shows the state; to start "
+            "something, pass items or context to playback_start."
         )
     if status == 400:
-        return f"Spotify rejected the request as invalid: {message}."
+        return f"Spotify rejected the request as invalid: {message.rstrip('.')}."
     if status == 401:
         return (
             f"Spotify rejected the access token ({message}). "
@@ -162,6 +163,8 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
             "playlist's owner or collaborators can change it), or the login lacks a scope: "
             "`spotify-mcp auth status` shows which."
         )
+    if status == 404 and "device" in message.lower():
+        return f"Not found ({message}). Pass a device ID that playback_devices lists."
     if status == 404:
         return f"Not found ({message}). Check the ID, URI or URL; search can find the right one."
     if status == 429:

@@ -63,6 +63,8 @@ class Track(Item):
 class Album(Item):
     artists: list[Item]
     album_type: str | None = None
+    album_group: str | None = None
+    """In an artist's albums: ``appears_on`` marks someone else's album the artist is on."""
     release_date: str | None = None
     total_tracks: int | None = None
     image: str | None = None
@@ -74,6 +76,7 @@ class Album(Item):
             name=payload["name"],
             artists=_names(payload, "artists"),
             album_type=payload.get("album_type"),
+            album_group=payload.get("album_group"),
             release_date=payload.get("release_date"),
             total_tracks=payload.get("total_tracks"),
             image=_image(payload),

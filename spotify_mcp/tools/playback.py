@@ -170,7 +170,18 @@ def playback_start(
 
 def playback_pause(spotify: Spotify) -> PlayerCommand:
     """Pause (resume with playback_start). Premium."""
-    spotify.pause_playback()
+    from spotipy.exceptions import SpotifyException
+
+    try:
+        spotify.pause_playback()
+    except SpotifyException as error:
+        # Pausing what is paused is refused; the caller wanted it paused, and it is.
+        if error.http_status != 403 or "Restriction violated" not in str(error.msg):
+            raise
+        state = spotify.current_playback()
+        if not state or state.get("is_playing"):
+            raise
+        return PlayerCommand(done="already paused")
     return PlayerCommand(done="paused")
 
 

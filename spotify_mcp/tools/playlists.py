@@ -197,7 +197,7 @@ def playlists_update(
         raise InvalidInput("pass at least one of name, description, public, collaborative")
     if public and collaborative:
         raise InvalidInput("a collaborative playlist must be private (public=false)")
-    with _editing(playlist):
+    with _editing(playlist, owner_only=True):
         spotify.playlist_change_details(playlist.id, **{key: changes[key] for key in changed})
     return Updated(playlist=playlist.uri, changed=changed)
 
@@ -238,7 +238,7 @@ def playlists_remove_items(
     only those, for up to 100 different items."""
     if positions is not None:  # one request: all positions refer to the same version
         occurrences = _occurrences(items, positions)
-        with _editing(playlist):
+        with _editing(playlist), _positions_checked(playlist):
             result = spotify.playlist_remove_specific_occurrences_of_items(
                 playlist.id, occurrences, snapshot_id=snapshot_id
             )
@@ -305,7 +305,7 @@ def playlists_upload_cover(
 ) -> Updated:
     """Replace a playlist's cover with a JPEG of at most 256 KB (as base64)."""
     data = _jpeg_base64(image)
-    with _editing(playlist):
+    with _editing(playlist, owner_only=True):
         spotify.playlist_upload_cover_image(playlist.id, data)
     return Updated(playlist=playlist.uri, changed=["cover"])
 
@@ -343,13 +343,30 @@ def _jpeg_base64(text: str) -> str:
 
 
 @contextmanager
-def _editing(playlist: Ref) -> Iterator[None]:
+def _editing(playlist: Ref, *, owner_only: bool = False) -> Iterator[None]:
     """Spotify's 403 on someone else's playlist, as a message that says what to do."""
+    who = "Only the owner" if owner_only else "Only the owner or collaborators"
+    what = "the details and cover of" if owner_only else "the items of"
     with _not_mine(
-        f"Only the owner or collaborators can change {playlist.uri} (the owner alone its "
-        "details and cover). To change a copy: playlists_create, then playlists_add_items."
+        f"{who} can change {what} {playlist.uri}. To change a copy: playlists_create, then "
+        "playlists_add_items."
     ):
         yield
+
+
+@contextmanager
+def _positions_checked(playlist: Ref) -> Iterator[None]:
+    """Spotify's 400 for positions that do not hold the items, said with the way out."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "http_status", None) != 400:
+            raise
+        raise InvalidInput(
+            f"The positions do not hold those items in {playlist.uri} (it changed since they "
+            "were read, or they were removed already). Read playlists_get_items again, and "
+            "playlists_get for its snapshot_id, then remove by the new positions."
+        ) from error
 
 
 class NotMine(SpotifyMCPError):

@@ -49,7 +49,7 @@ def tidy_library() -> str:
     return """Help me tidy my Spotify library. Propose changes; make none until I confirm.
 
 1. `library_get_profile` for my user name; `playlists_list` (page with offset) for my
-   playlists. Only playlists I own can be changed.
+   playlists. Only playlists I own can be changed (the items of collaborative ones too).
 2. For each of my playlists, `playlists_get_items` with all=true: look for duplicate
    tracks (same URI at several positions) and very long or empty playlists.
 3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.

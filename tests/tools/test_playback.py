@@ -153,10 +153,19 @@ def test_start_on_a_device(server: StdioServer, fresh_sandbox: Sandbox, tracks: 
     assert state(server)["device_id"] == LAPTOP
 
 
+def test_errors_on_the_way_to_playing_say_what_to_do(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    by_name = server.call_error("playback_transfer", device_id="Sandbox Laptop")
+    assert "playback_devices lists" in by_name
+    server.call_ok("playback_transfer", device_id=LAPTOP)
+    assert "pass items or context to playback_start" in server.call_error("playback_start")
+
+
 def test_pause_then_resume(active: StdioServer) -> None:
     assert active.call_ok("playback_pause") == {"done": "paused"}
     assert state(active)["playing"] is False
-    assert "playback_state shows the state" in active.call_error("playback_pause")
+    assert active.call_ok("playback_pause") == {"done": "already paused"}  # idempotent
     assert active.call_ok("playback_start") == {"done": "resumed"}
     assert state(active)["playing"] is True
 

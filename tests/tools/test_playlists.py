@@ -289,7 +289,7 @@ def test_remove_more_than_a_chunk_of_references(
     [
         ({"positions": [0, 1]}, "got 1 items and 2 positions"),
         ({"positions": [-1]}, "greater than or equal to 0"),
-        ({"positions": [3]}, "Spotify rejected"),  # the item is not at that position
+        ({"positions": [3]}, "The positions do not hold those items"),  # nothing there
         ({"items": []}, "at least 1 item"),
     ],
 )
@@ -398,8 +398,24 @@ def test_changing_someone_elses_playlist(
     server: StdioServer, tool: str, args: dict[str, Any]
 ) -> None:
     error = server.call_error(tool, {"playlist": FOLLOWED_PLAYLIST, **args})
-    assert "Only the owner or collaborators can change" in error
+    owner_only = tool in ("playlists_update", "playlists_upload_cover")
+    who = "Only the owner can" if owner_only else "Only the owner or collaborators can"
+    assert error.startswith(f"Error executing tool {tool}: {who} change")
     assert server.call_ok("playlists_get", playlist=FOLLOWED_PLAYLIST)["total"] == 60
+
+
+def test_a_collaborator_is_told_only_the_owner_changes_details(server: StdioServer) -> None:
+    error = server.call_error("playlists_update", {"playlist": COLLAB_PLAYLIST, "name": "Ours"})
+    assert "Only the owner can change the details and cover of" in error
+
+
+def test_stale_positions_say_to_read_them_again(server: StdioServer, tracks: list[str]) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:3])
+    positions = {"items": [tracks[2]], "positions": [2]}
+    server.call_ok("playlists_remove_items", playlist=playlist, **positions)
+    again = server.call_error("playlists_remove_items", playlist=playlist, **positions)
+    assert "Read playlists_get_items again" in again and ".." not in again
 
 
 @pytest.mark.parametrize(

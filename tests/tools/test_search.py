@@ -257,6 +257,9 @@ def test_artist_albums_read_ten_a_request(uncached: StdioServer, sb: Sandbox, ar
     )
     assert len(page["items"]) == page["total"] == 15 and "next_offset" not in page
     assert all(item["uri"].startswith("spotify:album:") for item in page["items"])
+    # Someone else's album the artist appears on says so.
+    appearances = [item for item in page["items"] if item["album_group"] == "appears_on"]
+    assert len(appearances) == len(artist.appears_on) > 0
     assert hit == ["GET /artists/{id}/albums"] * 2
     assert sorted((q["offset"][0], q["limit"][0]) for q in queries(sb)) == [
         ("0", "10"),
