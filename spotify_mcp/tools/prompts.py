@@ -45,7 +45,7 @@ def whats_playing() -> str:
 
 
 def tidy_library() -> str:
-    """Find duplicates, unavailable items and clutter in the user's playlists and library."""
+    """Find duplicates and clutter in the user's playlists and library."""
     return """Help me tidy my Spotify library. Propose changes; make none until I confirm.
 
 1. `library_get_profile` for my user name; `playlists_list` (page with offset) for my
@@ -55,8 +55,7 @@ def tidy_library() -> str:
 3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.
 4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
    (the extra occurrences' items and positions, plus the snapshot_id `playlists_get`
-   gives), move items
-   with `playlists_reorder_items`, and unsave with `library_remove`."""
+   gives), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
 
 
 def explore_artist(artist: str) -> str:
