@@ -205,29 +205,35 @@ def remove_items(call: Call) -> Any:
         raise bad_request("Missing items")
     if len(requested) > MAX_ITEMS:
         raise bad_request(f"You can remove a maximum of {MAX_ITEMS} tracks per request.")
-    drop: set[int] = set()
+    # Positions refer to the snapshot given (default: the current one), and the entries they
+    # name are removed "even if more recent changes have been made" (openapi.yml).
+    snapshot = body.get("snapshot_id")
+    base = playlist.versions.get(snapshot) if snapshot else playlist.entries
+    if base is None:
+        raise bad_request("Invalid snapshot_id")
+    drop: set[int] = set()  # id() of the entries to remove
     for wanted in requested:
         uri = wanted.get("uri") if isinstance(wanted, dict) else None
         if not isinstance(uri, str) or parse_uri(uri) is None:
             raise bad_request(f"Invalid track uri: {uri}")
         positions = wanted.get("positions")
         if positions is None:
-            drop.update(i for i, entry in enumerate(playlist.entries) if entry.item.uri == uri)
+            drop.update(id(entry) for entry in playlist.entries if entry.item.uri == uri)
             continue
         if not isinstance(positions, list) or not all(
-            _holds(playlist, position, uri) for position in positions
+            _holds(base, position, uri) for position in positions
         ):
             raise bad_request("Could not remove tracks, please check parameters.")
-        drop.update(positions)
-    playlist.entries = [e for i, e in enumerate(playlist.entries) if i not in drop]
+        drop.update(id(base[position]) for position in positions)
+    playlist.entries = [e for e in playlist.entries if id(e) not in drop]
     return _snapshot(playlist)
 
 
-def _holds(playlist: Playlist, position: Any, uri: str) -> bool:
+def _holds(entries: list[PlaylistEntry], position: Any, uri: str) -> bool:
     return (
         isinstance(position, int)
-        and 0 <= position < len(playlist.entries)
-        and playlist.entries[position].item.uri == uri
+        and 0 <= position < len(entries)
+        and entries[position].item.uri == uri
     )
 
 

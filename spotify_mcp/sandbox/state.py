@@ -20,6 +20,9 @@ def iso_now(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+KEPT_VERSIONS = 20  # snapshots of a playlist that positions may still refer to
+
+
 @dataclass(slots=True)
 class PlaylistEntry:
     item: Track  # a track or an episode
@@ -39,15 +42,26 @@ class Playlist:
     followers: int = 0
     version: int = 1
     cover: list[JSON] | None = None  # set by an upload; otherwise a mosaic of the items
+    versions: dict[str, list[PlaylistEntry]] = field(default_factory=dict)
+    """The entries of recent snapshots, for positions given against an older one."""
 
     @property
     def snapshot_id(self) -> str:
         raw = f"{self.version}:{make_hex(self.id, self.version, length=32)}"
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
+    def __post_init__(self) -> None:
+        self._keep_version()
+
     def touch(self) -> None:
-        """Every mutation gets a new snapshot_id."""
+        """Every mutation gets a new snapshot_id (whose entries are kept for a while)."""
         self.version += 1
+        self._keep_version()
+
+    def _keep_version(self) -> None:
+        self.versions[self.snapshot_id] = list(self.entries)
+        while len(self.versions) > KEPT_VERSIONS:
+            del self.versions[next(iter(self.versions))]
 
 
 @dataclass(slots=True)

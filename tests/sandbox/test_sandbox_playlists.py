@@ -67,6 +67,20 @@ def test_remove_by_uri_everywhere_or_at_positions(api: Api, tracks: list[str]) -
     assert uris(api) == [a]
 
 
+def test_positions_refer_to_the_snapshot_given(api: Api, tracks: list[str]) -> None:
+    """openapi.yml: the items at those positions in that snapshot are removed, "even if more
+    recent changes have been made to the playlist"."""
+    a, b, c = tracks[:3]
+    api.post(ITEMS, json=[a, b, a])
+    read_at = snapshot(api)
+    api.post(ITEMS, json={"uris": [c], "position": 0})  # now [c, a, b, a]: positions moved
+    removal = {"items": [{"uri": a, "positions": [2]}], "snapshot_id": read_at}
+    assert api.delete(ITEMS, json=removal).status_code == 200
+    assert uris(api) == [c, a, b]  # the second a, as read; not whatever is at 2 now
+    made_up = {"items": [{"uri": a, "positions": [1]}], "snapshot_id": "bm9uc2Vuc2U"}
+    assert api.delete(ITEMS, json=made_up).status_code == 400
+
+
 def test_reorder_moves_a_range(api: Api, tracks: list[str]) -> None:
     api.post(ITEMS, json=tracks[:5])
     api.put(ITEMS, json={"range_start": 1, "range_length": 2, "insert_before": 5})
