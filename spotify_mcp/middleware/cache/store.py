@@ -108,14 +108,20 @@ class ResponseCache:
             # (player state) is only coalesced, or it would lift the hit ratio.
             self.counters.add(*(("hits", "coalesced") if ttl > 0 else ("coalesced",)))
             return flight.result()
-        if ttl > 0:
-            request.extensions["cache"] = "miss"
-            self.counters.add("misses")
         try:
-            response = call_next(request)
-            # Sent as someone else (a new login on the way): not this key's reply to keep.
-            if ttl > 0 and response.ok and request.account == account:
-                self._save(key, response, ttl, tag, generation)
+            # A flight that ended between our first look and now stored its reply: use it.
+            response = self._lookup(key) if ttl > 0 else None
+            if response is not None:
+                request.extensions["cache"] = "hit"
+                self.counters.add("hits")
+            else:
+                if ttl > 0:
+                    request.extensions["cache"] = "miss"
+                    self.counters.add("misses")
+                response = call_next(request)
+                # Sent as someone else (a new login on the way): not this key's reply to keep.
+                if ttl > 0 and response.ok and request.account == account:
+                    self._save(key, response, ttl, tag, generation)
         except BaseException as error:
             flight.reject(error)
             raise
