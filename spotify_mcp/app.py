@@ -94,10 +94,16 @@ class App:
                 ", ".join(sorted(installed)),
             )
 
+    @property
+    def _registries(
+        self,
+    ) -> tuple[ToolRegistry, ResourceRegistry, PromptRegistry, HealthRegistry]:
+        """In the order of ``_REGISTRATION_HOOKS``."""
+        return (self.tools, self.resources, self.prompts, self.health)
+
     def _collect_registrations(self) -> None:
-        registries = (self.tools, self.resources, self.prompts, self.health)
         for name in self.plugins.loaded():
-            views = [registry.scoped(name) for registry in registries]
+            views = [registry.scoped(name) for registry in self._registries]
             try:
                 for hook, view in zip(_REGISTRATION_HOOKS, views, strict=True):
                     impl = self.plugins.impl(name, hook)
@@ -112,7 +118,7 @@ class App:
     def fail_plugin(self, name: str, error: BaseException) -> None:
         """Take plugin ``name`` out after a late failure, with everything it registered."""
         self.plugins.fail(name, error)
-        for registry in (self.tools, self.resources, self.prompts, self.health):
+        for registry in self._registries:
             registry.drop(name)
 
     @functools.cached_property

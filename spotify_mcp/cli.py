@@ -81,9 +81,12 @@ class _RootGroup(click.Group):
         # Commands are resolved before the root callback runs: build the state here too.
         if ctx.obj is None:
             ctx.obj = _state(**ctx.params)
-        extra = click.Group()
-        ctx.obj.app().plugins.notify("register_commands", cli=extra)
-        return dict(extra.commands)
+        if "plugin_commands" not in ctx.meta:  # --help asks once per command: collect once
+            extra = click.Group()
+            ctx.obj.app().plugins.notify("register_commands", cli=extra)
+            ctx.meta["plugin_commands"] = dict(extra.commands)
+        commands: dict[str, click.Command] = ctx.meta["plugin_commands"]
+        return commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         try:
@@ -102,7 +105,7 @@ class _RootGroup(click.Group):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 @click.option(
     "--log-level",
-    type=click.Choice(["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
     help="Log level (stderr). Default: INFO or SPOTIFY_MCP_LOG_LEVEL.",
 )
 @click.option(

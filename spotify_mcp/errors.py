@@ -18,6 +18,7 @@ from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+_RESTRICTED = "Restriction violated"  # Spotify's 403 message for a refused player command
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
@@ -108,6 +109,13 @@ def explain(error: BaseException) -> str:
     return f"Unexpected error: {type(error).__name__}"
 
 
+def refused_in_state(error: BaseException) -> bool:
+    """Spotify's 403 for a player command the current state does not allow (pausing what is
+    paused, resuming with nothing loaded)."""
+    status = getattr(error, "http_status", None)
+    return status == 403 and _RESTRICTED in _spotify_message(error)
+
+
 def explain_arguments(tool: str, error: ValidationError) -> str:
     """Bad tool arguments, one clause per argument in the input schema's terms: no pydantic
     class names, Python types or documentation links, which only distract a model."""
@@ -144,7 +152,7 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
         return "This needs Spotify Premium: the logged-in user has a free account."
     if reason == "VOLUME_CONTROL_DISALLOW":
         return "This device does not let its volume be set (playback_devices shows which do)."
-    if status == 403 and "Restriction violated" in message:
+    if status == 403 and _RESTRICTED in message:
         return (
             "Spotify refused this player command in the current state (e.g. resuming or "
             "skipping with nothing loaded). playback_state shows the state; to start "

@@ -1,8 +1,9 @@
-"""Concurrent reads over the shared Spotify session.
+"""Many requests for one tool call: concurrent reads, and changes sent in order.
 
 Spotify removed its batch lookups for development-mode apps, so many items (or many pages)
 mean many requests. The session is thread-safe and the limiter middleware bounds the rate,
-so tools fan those requests out over a small thread pool.
+so tools fan reads out over a small thread pool. Changes go one chunk after another
+(:func:`send_in_chunks`), so a failure can say exactly what was already done.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from spotify_mcp.errors import partly_done
 from spotify_mcp.models import Page, Payload
 from spotify_mcp.progress import Progress
 
@@ -68,3 +70,18 @@ def read_pages(
         offset=offset,
         next_offset=read_to if read_to < total and raw else None,
     )
+
+
+def send_in_chunks(
+    items: list[T], size: int, send: Callable[[int, list[T]], R], done: Callable[[int], str]
+) -> R:
+    """``send(start, chunk)`` for each ``size`` items in order (at least once: an empty list
+    is one request), with progress; returns the last answer. When a chunk fails after others
+    went through, the error starts with ``done(items already sent)``."""
+    progress = Progress(len(items), "items")
+    for start in range(0, len(items) or 1, size):
+        chunk = items[start : start + size]
+        with partly_done(done(start), start > 0):
+            answer = send(start, chunk)
+        progress.advance(len(chunk))
+    return answer

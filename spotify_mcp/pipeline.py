@@ -44,7 +44,17 @@ _ID_PARENTS = frozenset(
     }
 )
 _PLAYER_PREFIX = "/me/player"
-_LIBRARY_PREFIXES = ("/me/tracks", "/me/albums", "/me/shows", "/me/episodes", "/me/audiobooks")
+#: The user's library: /me/library (saving any kind), then the saved lists, follows and top.
+LIBRARY_PATHS = (
+    "/me/library",
+    "/me/tracks",
+    "/me/albums",
+    "/me/shows",
+    "/me/episodes",
+    "/me/audiobooks",
+    "/me/following",
+    "/me/top",
+)
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 # PUT/DELETE whose repetition is not harmless: moving items (range_start) or removing them
 # by position moves or removes other items the second time, since positions shift.
@@ -103,7 +113,7 @@ class Request:
     @cached_property
     def family(self) -> str:
         """``player``, ``library``, ``playlists``, ``profile`` or ``catalog``."""
-        return endpoint_family(self.path)
+        return endpoint_family(self.path, self.endpoint)
 
     @property
     def idempotent(self) -> bool:
@@ -193,14 +203,13 @@ def endpoint_template(path: str) -> str:
     return "/" + "/".join(parts)
 
 
-def endpoint_family(path: str) -> str:
+def endpoint_family(path: str, template: str) -> str:
+    """The family of ``path``, whose :func:`endpoint_template` is ``template``."""
     if path.startswith(_PLAYER_PREFIX):
         return "player"
-    if path.startswith(_LIBRARY_PREFIXES) or path.startswith(
-        ("/me/library", "/me/following", "/me/top")
-    ):
+    if path.startswith(LIBRARY_PATHS):
         return "library"
-    if path.startswith(("/playlists", "/me/playlists")) or endpoint_template(path).startswith(
+    if path.startswith(("/playlists", "/me/playlists")) or template.startswith(
         "/users/{id}/playlists"
     ):
         return "playlists"

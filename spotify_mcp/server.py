@@ -31,7 +31,6 @@ from mcp_types import (
     INVALID_PARAMS,
     CallToolResult,
     Completion,
-    PromptReference,
     ResourceTemplateReference,
     TextContent,
     ToolAnnotations,
@@ -54,6 +53,11 @@ INSTRUCTIONS = (
 F = TypeVar("F", bound=Callable[..., Any])
 _INJECTED: dict[str, Callable[[App], Any]] = {"spotify": App.spotify, "app": lambda app: app}
 _CONTEXT = "mcp_context"
+
+
+def _injections(app: App, names: list[str]) -> dict[str, Any]:
+    """The values of a tool's or resource's injected parameters (``spotify``, ``app``)."""
+    return {name: _INJECTED[name](app) for name in names}
 
 
 class SpotifyMCPServer(MCPServer):
@@ -110,7 +114,7 @@ class SpotifyMCPServer(MCPServer):
 
     def _reject_hidden_tool(self, name: str) -> None:
         """A tool the login hides says why, rather than that there is no such tool."""
-        spec = next((spec for spec in self.app.tools if spec.name == name), None)
+        spec = self.app.tools.get(name)
         reason = self.app.hidden_reason(spec) if spec else None
         if reason:
             raise ToolError(f"{name} is not offered: {reason}")
@@ -202,7 +206,7 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     def call(**kwargs: Any) -> CallToolResult:
         send = _progress_sender(kwargs.pop(_CONTEXT))
         with progress.reporting(send, anyio.from_thread.check_cancelled), explained(ToolError):
-            result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
+            result = spec.fn(**kwargs, **_injections(app, injected))
         return to_result(result)
 
     # The SDK passes the request's context to the parameter typed Context (not in the schema).
@@ -321,7 +325,7 @@ def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
 
     def read(**kwargs: Any) -> str:
         with explained(ResourceError, unknown=ResourceNotFoundError):
-            result = spec.fn(**kwargs, **{name: _INJECTED[name](app) for name in injected})
+            result = spec.fn(**kwargs, **_injections(app, injected))
         if isinstance(result, BaseModel):
             return result.model_dump_json(by_alias=True, exclude_none=True)
         return result if isinstance(result, str) else json.dumps(result)
@@ -335,7 +339,7 @@ def _add_completions(server: MCPServer, app: App) -> None:
 
     @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
-        if isinstance(ref, PromptReference) or not isinstance(ref, ResourceTemplateReference):
+        if not isinstance(ref, ResourceTemplateReference):  # prompts take no completions
             return None
         spec = templates.get(ref.uri)
         completer = spec.complete.get(argument.name) if spec else None

@@ -162,7 +162,6 @@ def startup(app: App) -> None:
 
     # Build the pipeline now, so every middleware's metrics are on /metrics from the start.
     pipeline = [mw.name for mw in app.middleware]
-    _instruments()
     try:
         server, thread = start_http_server(settings.port, addr=settings.host)
     except OSError as error:

@@ -55,7 +55,6 @@ class Album:
     album_type: str
     year: int
     artist_ids: list[str]
-    genres: list[str]
     upc: str
     simple: JSON
     full: JSON
@@ -258,7 +257,6 @@ def _build_album(
         album_type,
         year,
         [artist.id],
-        artist.genres,
         upc,
         simple,
         full,

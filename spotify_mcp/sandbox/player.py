@@ -37,17 +37,25 @@ def _player(call: Call) -> Player:
     return player
 
 
-def _target(call: Call) -> Player:
-    """The player a command acts on, after the Premium and active-device checks."""
+def _premium_player(call: Call) -> Player:
     if call.me.product != "premium":
         raise premium_required()
-    player = _player(call)
+    return _player(call)
+
+
+def _activate(player: Player, device_id: str) -> None:
+    device = player.device(device_id)
+    if device is None:
+        raise not_found("Device not found")
+    player.active = device
+
+
+def _target(call: Call) -> Player:
+    """The player a command acts on, after the Premium and active-device checks."""
+    player = _premium_player(call)
     device_id = call.query.get("device_id")
     if device_id:
-        device = player.device(device_id)
-        if device is None:
-            raise not_found("Device not found")
-        player.active = device
+        _activate(player, device_id)
     elif player.active is None:
         raise no_active_device()
     return player
@@ -126,17 +134,12 @@ def get_devices(call: Call) -> Any:
 
 @ops.put("/me/player", scopes=MODIFY, status=204)
 def transfer_playback(call: Call) -> None:
-    if call.me.product != "premium":
-        raise premium_required()
+    player = _premium_player(call)
     body = call.json()
     ids = body.get("device_ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or len(ids) != 1 or not isinstance(ids[0], str):
         raise bad_request("device_ids must hold exactly one device id")
-    player = _player(call)
-    device = player.device(ids[0])
-    if device is None:
-        raise not_found("Device not found")
-    player.active = device
+    _activate(player, ids[0])
     if body.get("play") is True and player.item is not None and not player.playing:
         player.resume()
 

@@ -73,9 +73,13 @@ def _object_body(call: Call) -> dict[str, Any]:
 
 
 def _items(call: Call, uris: Any, verb: str) -> list[Track]:
-    if isinstance(uris, list) and len(uris) > MAX_ITEMS:
-        raise bad_request(f"You can {verb} a maximum of {MAX_ITEMS} tracks per request.")
+    _check_count(uris, verb)
     return call.playables(uris)
+
+
+def _check_count(items: Any, verb: str) -> None:
+    if isinstance(items, list) and len(items) > MAX_ITEMS:
+        raise bad_request(f"You can {verb} a maximum of {MAX_ITEMS} tracks per request.")
 
 
 def _query_uris(call: Call) -> list[str] | None:
@@ -203,8 +207,7 @@ def remove_items(call: Call) -> Any:
     requested = body.get("items", body.get("tracks"))  # `tracks` is the older key
     if not isinstance(requested, list) or not requested:
         raise bad_request("Missing items")
-    if len(requested) > MAX_ITEMS:
-        raise bad_request(f"You can remove a maximum of {MAX_ITEMS} tracks per request.")
+    _check_count(requested, "remove")
     # Positions refer to the snapshot given (default: the current one), and the entries they
     # name are removed "even if more recent changes have been made" (openapi.yml).
     snapshot = body.get("snapshot_id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .objects import EMBEDDED_PAGE
+from .objects import EMBEDDED_PAGE, base
 from .paging import paging_object
 from .state import Playlist, PlaylistEntry, User
 
@@ -50,14 +50,13 @@ def playlist_images(playlist: Playlist) -> list[JSON]:
 
 def playlist_simple(rt: Runtime, playlist: Playlist) -> JSON:
     """A SimplifiedPlaylistObject."""
-    href = f"{rt.catalog.api}/playlists/{playlist.id}"
+    common = base(rt.catalog.api, "playlist", playlist.id)
+    href = common["href"]
     total = len(playlist.entries)
     return {
+        **common,
         "collaborative": playlist.collaborative,
         "description": playlist.description,
-        "external_urls": {"spotify": f"https://open.spotify.com/playlist/{playlist.id}"},
-        "href": href,
-        "id": playlist.id,
         "images": playlist_images(playlist),
         "items": {"href": f"{href}/items", "total": total},
         "name": playlist.name,
@@ -65,8 +64,6 @@ def playlist_simple(rt: Runtime, playlist: Playlist) -> JSON:
         "public": playlist.public,
         "snapshot_id": playlist.snapshot_id,
         "tracks": {"href": f"{href}/tracks", "total": total},
-        "type": "playlist",
-        "uri": f"spotify:playlist:{playlist.id}",
     }
 
 

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import partly_done
-from spotify_mcp.fanout import fan_out, read_pages
+from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
 from spotify_mcp.models import ItemPage, Payload, any_item
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, ref_type
@@ -157,13 +156,12 @@ def _chunks(uris: list[str]) -> list[list[str]]:
 def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChange:
     """Send the chunks in order; a failure says how many went through before it."""
     uris = _unique(refs)
-    progress = Progress(len(uris), "items")
-    for number, chunk in enumerate(_chunks(uris)):
-        sent = number * _URIS_PER_REQUEST
-        report = f"The first {sent} of {len(uris)} items were {done}, the rest were not"
-        with partly_done(report, sent > 0):
-            send("me/library", uris=",".join(chunk))
-        progress.advance(len(chunk))
+    send_in_chunks(
+        uris,
+        _URIS_PER_REQUEST,
+        lambda _, chunk: send("me/library", uris=",".join(chunk)),
+        lambda sent: f"The first {sent} of {len(uris)} items were {done}, the rest were not",
+    )
     return LibraryChange(count=len(uris), uris=uris)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, partly_done
+from spotify_mcp.errors import InvalidInput, partly_done, refused_in_state
 from spotify_mcp.models import AnyItem, Chapter, Episode, Item, Payload, Track, any_item
 from spotify_mcp.refs import ref_type
 
@@ -176,7 +176,7 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
         spotify.pause_playback()
     except SpotifyException as error:
         # Pausing what is paused is refused; the caller wanted it paused, and it is.
-        if error.http_status != 403 or "Restriction violated" not in str(error.msg):
+        if not refused_in_state(error):
             raise
         state = spotify.current_playback()
         if not state or state.get("is_playing"):

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, SpotifyMCPError, partly_done
-from spotify_mcp.fanout import read_pages
+from spotify_mcp.errors import InvalidInput, SpotifyMCPError
+from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
-from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
@@ -56,11 +55,14 @@ class PlaylistEpisode(_Entry, Episode):
     pass
 
 
+_ENTRY_SHAPES: dict[type[Item], type[Item]] = {Track: PlaylistTrack, Episode: PlaylistEpisode}
+
+
 def _entry(position: int, entry: Payload) -> Item | None:
     """The entry's track or episode with its position; None when no longer available."""
     payload = entry.get("item") or entry.get("track")
     item = any_item(payload) if payload else None
-    shape = {Track: PlaylistTrack, Episode: PlaylistEpisode}.get(type(item))
+    shape = _ENTRY_SHAPES.get(type(item))
     if item is None or shape is None:
         return None
     return shape(**item.model_dump(), position=position, added_at=entry.get("added_at"))
@@ -211,17 +213,16 @@ def playlists_add_items(
     """Add tracks/episodes in the given order, any number (sent 100 a request). Not
     idempotent: adding again duplicates them."""
     uris = [item.uri for item in items]
-    snapshot = None
-    progress = Progress(len(uris), "items")
+
+    def add(start: int, chunk: list[str]) -> Any:
+        at = None if position is None else position + start
+        return spotify.playlist_add_items(playlist.id, chunk, at)
+
     with _editing(playlist):
-        for start in range(0, len(uris), CHUNK):
-            at = None if position is None else position + start
-            chunk = uris[start : start + CHUNK]
-            with partly_done(f"Added the first {start} of {len(uris)} items", start > 0):
-                result = spotify.playlist_add_items(playlist.id, chunk, at)
-            snapshot = result.get("snapshot_id")
-            progress.advance(len(chunk))
-    return Added(playlist=playlist.uri, snapshot_id=snapshot, added=len(uris))
+        result = send_in_chunks(
+            uris, CHUNK, add, lambda sent: f"Added the first {sent} of {len(uris)} items"
+        )
+    return Added(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
 
 
 def playlists_remove_items(
@@ -246,16 +247,15 @@ def playlists_remove_items(
             playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(positions)
         )
     uris = list(dict.fromkeys(item.uri for item in items))
-    progress = Progress(len(uris), "items")
     with _editing(playlist):
-        for start in range(0, len(uris), CHUNK):
-            done = f"Removed every occurrence of the first {start} of {len(uris)} items"
-            chunk = uris[start : start + CHUNK]
-            with partly_done(done, start > 0):
-                result = spotify.playlist_remove_all_occurrences_of_items(
-                    playlist.id, chunk, snapshot_id=snapshot_id
-                )
-            progress.advance(len(chunk))
+        result = send_in_chunks(
+            uris,
+            CHUNK,
+            lambda _, chunk: spotify.playlist_remove_all_occurrences_of_items(
+                playlist.id, chunk, snapshot_id=snapshot_id
+            ),
+            lambda sent: f"Removed every occurrence of the first {sent} of {len(uris)} items",
+        )
     return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(uris))
 
 
@@ -284,17 +284,19 @@ def playlists_replace_items(
     """Set the playlist's items to exactly these, in order; [] empties it. Every item not
     listed is removed."""
     uris = [item.uri for item in items]
-    progress = Progress(len(uris), "items")
+
+    def replace_then_add(start: int, chunk: list[str]) -> Any:
+        if start == 0:
+            return spotify.playlist_replace_items(playlist.id, chunk)
+        return spotify.playlist_add_items(playlist.id, chunk)
+
     with _editing(playlist):
-        result = spotify.playlist_replace_items(playlist.id, uris[:CHUNK])
-        progress.advance(len(uris[:CHUNK]))
-        for start in range(CHUNK, len(uris), CHUNK):
-            chunk = uris[start : start + CHUNK]
-            with partly_done(
-                f"The playlist holds the first {start} of {len(uris)} items", start > 0
-            ):
-                result = spotify.playlist_add_items(playlist.id, chunk)
-            progress.advance(len(chunk))
+        result = send_in_chunks(
+            uris,
+            CHUNK,
+            replace_then_add,
+            lambda sent: f"The playlist holds the first {sent} of {len(uris)} items",
+        )
     return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
 
 

@@ -11,21 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from spotify_mcp.pipeline import Request
+from spotify_mcp.pipeline import LIBRARY_PATHS, Request
 
 CATALOG = "catalog"
 """The group of every read no table entry matches: shared music data no mutation of ours changes."""
-
-_LIBRARY_LISTS = (
-    "/me/library",
-    "/me/tracks",
-    "/me/albums",
-    "/me/shows",
-    "/me/episodes",
-    "/me/audiobooks",
-    "/me/following",
-    "/me/top",
-)
 
 READ_GROUPS: dict[str, str] = {
     "/me": "profile",
@@ -36,7 +25,7 @@ READ_GROUPS: dict[str, str] = {
     # "Does the user follow this playlist" is library state, not the playlist's content.
     "/playlists/{id}/followers": "library",
     "/me/player": "player",
-    **dict.fromkeys(_LIBRARY_LISTS, "library"),
+    **dict.fromkeys(LIBRARY_PATHS, "library"),
 }
 
 INVALIDATES: dict[str, tuple[str, ...]] = {
@@ -47,7 +36,7 @@ INVALIDATES: dict[str, tuple[str, ...]] = {
     "/users/{id}/playlists": ("playlist-lists",),
     # /me/library saves any kind of item, playlists included (they then appear in my playlists).
     "/me/library": ("library", "playlist-lists"),
-    **dict.fromkeys(_LIBRARY_LISTS[1:], ("library",)),
+    **dict.fromkeys(LIBRARY_PATHS[1:], ("library",)),
     "/me/player": ("player",),
 }
 
