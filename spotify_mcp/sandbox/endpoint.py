@@ -201,10 +201,13 @@ class Call:
         limit: int,
         offset: int,
         shape: Callable[[Any], Any] | None = None,
+        max_offset: int | None = None,
     ) -> dict[str, Any]:
         """A paging object whose links repeat this request's other query parameters."""
         params = [(k, v) for k, v in self.query.multi_items() if k not in ("offset", "limit")]
-        return paging_object(self.url, items, offset, limit, shape=shape, params=params)
+        return paging_object(
+            self.url, items, offset, limit, shape=shape, params=params, max_offset=max_offset
+        )
 
 
 def lookup(table: Mapping[str, Any], ident: str) -> Any:

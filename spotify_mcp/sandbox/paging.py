@@ -28,17 +28,19 @@ def paging_object(
     *,
     shape: Callable[[Any], Any] | None = None,
     params: Sequence[tuple[str, str]] = (),
+    max_offset: int | None = None,
 ) -> JSON:
-    """A Spotify paging object over `items[offset:offset+limit]`, `shape` applied to each."""
+    """A Spotify paging object over `items[offset:offset+limit]`, `shape` applied to each;
+    no `next` past `max_offset`, the largest offset the endpoint accepts."""
     total = len(items)
     window = items[offset : offset + limit]
+    following = offset + limit
+    has_next = following < total and (max_offset is None or following <= max_offset)
     return {
         "href": page_url(href_base, offset, limit, params),
         "items": [shape(item) for item in window] if shape else list(window),
         "limit": limit,
-        "next": page_url(href_base, offset + limit, limit, params)
-        if offset + limit < total
-        else None,
+        "next": page_url(href_base, following, limit, params) if has_next else None,
         "offset": offset,
         "previous": page_url(href_base, max(offset - limit, 0), limit, params)
         if offset > 0

@@ -301,6 +301,8 @@ def get_recently_played(call: Call) -> Any:
     body: dict[str, Any] = {"cursors": {}, "href": call.full_url, "items": items, "limit": limit}
     if window:
         body["cursors"] = {"after": str(window[0][0]), "before": str(window[-1][0])}
-        if window[-1] is not history[-1]:  # older plays remain
-            body["next"] = with_query(call.url, [("before", window[-1][0]), ("limit", limit)])
+        # `next` pages the way the caller does: with `after` forward in time, else back.
+        edge, cursor = (0, "after") if after else (-1, "before")
+        if window[edge] is not history[edge]:  # plays remain that way
+            body["next"] = with_query(call.url, [(cursor, window[edge][0]), ("limit", limit)])
     return body

@@ -93,6 +93,19 @@ def _entries(call: Call, items: list[Track]) -> list[PlaylistEntry]:
     return [PlaylistEntry(item, now, call.me.id) for item in items]
 
 
+def _version(playlist: Playlist, body: dict[str, Any]) -> list[PlaylistEntry]:
+    """The entries of the body's `snapshot_id` (default: the current ones), which positions
+    refer to: the entries they name there are changed "even if more recent changes have been
+    made" (openapi.yml). An unknown snapshot is 400."""
+    snapshot = body.get("snapshot_id")
+    if not snapshot:
+        return playlist.entries
+    base = playlist.versions.get(snapshot) if isinstance(snapshot, str) else None
+    if base is None:
+        raise bad_request("Invalid snapshot_id")
+    return base
+
+
 def _snapshot(playlist: Playlist) -> dict[str, str]:
     playlist.touch()
     return {"snapshot_id": playlist.snapshot_id}
@@ -179,23 +192,36 @@ def reorder_or_replace_items(call: Call) -> Any:
     if "range_start" not in body or "insert_before" not in body:
         raise bad_request("Either uris or range_start and insert_before are required")
     _reorder(
-        playlist, body.get("range_start"), body.get("insert_before"), body.get("range_length", 1)
+        playlist,
+        _version(playlist, body),
+        body.get("range_start"),
+        body.get("insert_before"),
+        body.get("range_length", 1),
     )
     return _snapshot(playlist)
 
 
-def _reorder(playlist: Playlist, start: Any, insert_before: Any, length: Any) -> None:
-    size = len(playlist.entries)
+def _reorder(
+    playlist: Playlist, base: list[PlaylistEntry], start: Any, insert_before: Any, length: Any
+) -> None:
+    """Move the entries `base[start:start+length]` to before `base[insert_before]`.
+
+    Positions are read in `base` and applied to the entries they name, as for removal: those
+    removed since stay removed, and the block goes before the next entry of `base` still
+    there (the end if none).
+    """
+    size = len(base)
     values = (start, insert_before, length)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         raise bad_request("Invalid range")
     if start < 0 or length < 1 or start + length > size or not 0 <= insert_before <= size:
         raise bad_request("Invalid range")
-    if start <= insert_before <= start + length:
-        return  # the block already sits there
-    block = playlist.entries[start : start + length]
-    rest = playlist.entries[:start] + playlist.entries[start + length :]
-    target = insert_before if insert_before < start else insert_before - length
+    moving = {id(entry) for entry in base[start : start + length]}
+    block = [entry for entry in playlist.entries if id(entry) in moving]
+    rest = [entry for entry in playlist.entries if id(entry) not in moving]
+    index = {id(entry): i for i, entry in enumerate(rest)}
+    later = (index[id(entry)] for entry in base[insert_before:] if id(entry) in index)
+    target = next(later, len(rest))
     rest[target:target] = block
     playlist.entries = rest
 
@@ -208,12 +234,7 @@ def remove_items(call: Call) -> Any:
     if not isinstance(requested, list) or not requested:
         raise bad_request("Missing items")
     _check_count(requested, "remove")
-    # Positions refer to the snapshot given (default: the current one), and the entries they
-    # name are removed "even if more recent changes have been made" (openapi.yml).
-    snapshot = body.get("snapshot_id")
-    base = playlist.versions.get(snapshot) if snapshot else playlist.entries
-    if base is None:
-        raise bad_request("Invalid snapshot_id")
+    base = _version(playlist, body)
     drop: set[int] = set()  # id() of the entries to remove
     for wanted in requested:
         uri = wanted.get("uri") if isinstance(wanted, dict) else None

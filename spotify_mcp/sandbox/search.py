@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 ops = Operations()
 
 TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
+MAX_OFFSET = 1000  # openapi.yml: /search pages no further
 _TOKEN_RE = re.compile(r'(\w+):"([^"]*)"|(\w+):(\S+)|"([^"]*)"|(\S+)')
 _YEAR_RE = re.compile(r"(\d{4})(?:-(\d{4}))?")
 
@@ -166,7 +167,7 @@ def search(call: Call) -> Any:
     if not types or any(t not in TYPES for t in types):
         raise bad_request("Bad search type field")
     limit = call.limit(default=5, maximum=10)
-    offset = call.offset(maximum=1000)
+    offset = call.offset(maximum=MAX_OFFSET)
     query = Query.parse(q)
     exact = " ".join(query.words)
     result = {}
@@ -181,5 +182,5 @@ def search(call: Call) -> Any:
             if kind == "playlist"
             else (lambda entry: entry.obj)
         )
-        result[f"{kind}s"] = call.page(hits, limit, offset, shape)
+        result[f"{kind}s"] = call.page(hits, limit, offset, shape, max_offset=MAX_OFFSET)
     return result

@@ -146,6 +146,23 @@ def test_recently_played_cursor_pages_cover_the_history_once(sb: Sandbox, api: A
     assert api.get(f"/me/player/recently-played?after={newest}").json()["items"] == []
 
 
+def test_recently_played_pages_forward_with_after(api: Api) -> None:
+    """With `after`, `next` keeps going forward in time (after the page's newest play, its
+    `cursors.after`), as spotipy's `next()` follows it: every newer play once, none older."""
+    url = "/me/player/recently-played"
+    history = api.get(f"{url}?limit=50").json()
+    played = [item["played_at"] for item in history["items"]]  # newest first
+    page = api.get(f"{url}?after={history['cursors']['before']}&limit=7").json()
+    seen: list[str] = []
+    while True:
+        seen += [item["played_at"] for item in page["items"]]
+        if "next" not in page:
+            break
+        assert f"after={page['cursors']['after']}" in page["next"]
+        page = api.get(page["next"]).json()
+    assert sorted(seen, reverse=True) == played[:-1] and len(set(seen)) == len(seen)
+
+
 # -- progress over time, with a fake clock ------------------------------------------------------
 
 

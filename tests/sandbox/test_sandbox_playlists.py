@@ -89,6 +89,39 @@ def test_reorder_moves_a_range(api: Api, tracks: list[str]) -> None:
     assert uris(api) == [tracks[2], tracks[0], tracks[3], tracks[4], tracks[1]]
 
 
+def test_reorder_positions_refer_to_the_snapshot_given(api: Api, tracks: list[str]) -> None:
+    """As for removal: the range and insert_before are read in the snapshot given, and the
+    entries they name there are moved even if the playlist changed since."""
+    a, b, c, d, x = tracks[:5]
+    api.post(ITEMS, json=[a, b, c, d])
+    read_at = snapshot(api)
+    api.post(ITEMS, json={"uris": [x], "position": 0})  # now [x, a, b, c, d]: positions moved
+    move = {"range_start": 0, "insert_before": 3, "snapshot_id": read_at}  # a, before d
+    assert api.put(ITEMS, json=move).status_code == 200
+    assert uris(api) == [x, b, c, a, d]
+    past_the_end = {"range_start": 4, "insert_before": 0, "snapshot_id": read_at}
+    assert api.put(ITEMS, json=past_the_end).status_code == 400  # it had 4 items then
+    read_at = snapshot(api)
+    api.delete(ITEMS, json={"items": [{"uri": a}]})  # now [x, b, c, d]
+    move = {"range_start": 2, "range_length": 2, "insert_before": 0, "snapshot_id": read_at}
+    assert api.put(ITEMS, json=move).status_code == 200  # c and a, of which a is gone
+    assert uris(api) == [c, x, b, d]
+    move = {"range_start": 0, "insert_before": 3, "snapshot_id": read_at}  # x, before a
+    assert api.put(ITEMS, json=move).status_code == 200
+    assert uris(api) == [c, b, x, d]  # a is gone: before d, the next one of that snapshot
+
+
+def test_reorder_and_removal_refuse_an_unknown_snapshot(api: Api, tracks: list[str]) -> None:
+    api.post(ITEMS, json=tracks[:3])
+    for made_up in ("bm9uc2Vuc2U", ["not", "a", "string"]):
+        move = {"range_start": 0, "insert_before": 3, "snapshot_id": made_up}
+        removal = {"items": [{"uri": tracks[0], "positions": [0]}], "snapshot_id": made_up}
+        for refused in (api.put(ITEMS, json=move), api.delete(ITEMS, json=removal)):
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["error"]["message"] == "Invalid snapshot_id"
+    assert uris(api) == tracks[:3]
+
+
 def test_at_most_100_items_a_request(api: Api, tracks: list[str]) -> None:
     assert api.post(ITEMS, json=[tracks[0]] * 100).status_code == 201
     too_many = api.post(ITEMS, json=[tracks[0]] * 101)

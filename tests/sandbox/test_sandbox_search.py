@@ -46,6 +46,15 @@ def test_limit_defaults_to_five_and_pages_follow(api: Api) -> None:
     assert {i["id"] for i in page["items"]}.isdisjoint(i["id"] for i in second["items"])
 
 
+def test_no_next_page_past_the_offset_limit(api: Api) -> None:
+    """openapi.yml caps `offset` at 1000: no `next` link may start past it."""
+    near_the_end = search(api, "e", offset=990, limit=10)
+    assert near_the_end["total"] > 1010
+    assert api.get(near_the_end["next"]).json()["tracks"]["offset"] == 1000
+    assert search(api, "e", offset=1000, limit=10)["next"] is None
+    assert search(api, "e", offset=995, limit=10)["next"] is None  # 1005 would be refused
+
+
 def test_exact_name_matches_come_first(sb: Sandbox, api: Api) -> None:
     artist = list(sb.runtime.catalog.artists.values())[-1]
     assert search(api, artist.name, "artist")["items"][0]["id"] == artist.id
