@@ -158,15 +158,38 @@ def _echo_json(data: Any) -> None:
 @cli.command()
 @click.option("--sandbox", is_flag=True, help="Run against the built-in Spotify emulator.")
 @click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on 127.0.0.1:PORT.")
+@click.option("--http", "over_http", is_flag=True, help="Serve MCP over Streamable HTTP.")
+@click.option("--host", help="With --http: address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="With --http [default: 8000].")
 @click.pass_obj
-def serve(state: State, sandbox: bool, metrics_port: int | None) -> None:
-    """Run the MCP server over stdio (what MCP clients launch)."""
+def serve(
+    state: State,
+    sandbox: bool,
+    metrics_port: int | None,
+    over_http: bool,
+    host: str | None,
+    port: int | None,
+) -> None:
+    """Run the MCP server over stdio (what MCP clients launch), or over HTTP (--http)."""
     import anyio
-
-    from spotify_mcp.server import serve_stdio
 
     if metrics_port is not None:
         state.overrides = merge(state.overrides, {"metrics": {"port": metrics_port}})
+    listen = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    if listen and not over_http:
+        raise click.UsageError("--host and --port are for --http")
+    if over_http:
+        from spotify_mcp.http_server import HttpSetupError, serve_http
+
+        state.overrides = merge(state.overrides, {"http": listen})
+        app = state.app(sandbox=sandbox)
+        try:
+            anyio.run(serve_http, app, app.config.settings.http)
+        except HttpSetupError as error:
+            raise click.UsageError(str(error)) from None
+        return
+    from spotify_mcp.server import serve_stdio
+
     if sys.stdin.isatty():
         _connect_help(sandbox)
     app = state.app(sandbox=sandbox)

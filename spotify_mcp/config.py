@@ -57,6 +57,17 @@ class PipelineSettings(BaseModel):
     )
 
 
+class HttpSettings(BaseModel):
+    """``serve --http``: MCP over Streamable HTTP."""
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port to listen on.")
+    path: str = Field(default="/mcp", pattern="^/", description="Where MCP is served.")
+    bearer_token: SecretStr | None = Field(
+        default=None, description="Clients must send `Authorization: Bearer <this>`."
+    )
+
+
 class Settings(BaseSettings):
     """The core's settings. Plugin sections are added as fields by :func:`load_config`."""
 
@@ -75,6 +86,7 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(10.0, gt=0)
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
     from pydantic import BaseModel
+    from starlette.routing import BaseRoute
 
     from spotify_mcp.app import App
     from spotify_mcp.config import Config
@@ -142,6 +143,21 @@ def register_commands(cli: click.Group) -> None:
     Called when the CLI looks up a command it does not define itself.
 
     :param cli: the root click group; add with ``cli.add_command(...)``.
+    """
+
+
+@hookspec
+def http_routes(app: App) -> list[BaseRoute]:  # type: ignore[empty-body]
+    """Return Starlette routes to serve beside MCP when the server runs over HTTP.
+
+    Called once by ``spotify-mcp serve --http``, after ``startup``; never over stdio. The
+    routes share MCP's host and port but not its bearer token: they are for probes and
+    scrapers (``/healthz``, ``/metrics``), so they must not reveal or change user data. A
+    path another plugin or MCP already serves is a startup error.
+
+    :param app: the running application.
+    :return: e.g. ``[Route("/healthz", endpoint)]``; handlers are async and must not block
+        the event loop (run blocking work with ``anyio.to_thread.run_sync``).
     """
 
 

@@ -51,5 +51,6 @@ def setup_logging(level: str = "INFO") -> None:
     logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
     # spotipy logs each HTTP error itself; we explain errors once, per tool call.
     logging.getLogger("spotipy").setLevel(logging.CRITICAL)
-    for noisy in ("urllib3", "httpx2", "httpcore2", "uvicorn.access"):
+    # mcp.server.streamable_http logs each stateless request ending, at INFO.
+    for noisy in ("urllib3", "httpx2", "httpcore2", "uvicorn.access", "mcp.server.streamable_http"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

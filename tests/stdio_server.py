@@ -25,33 +25,25 @@ if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
 
 
-class StdioServer:
-    """``with StdioServer(env=..., home=tmp_path) as server: server.call_ok("server_info")``"""
+class ServerProcess:
+    """A ``spotify-mcp serve`` subprocess and an mcp client connected to it; the calls."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
+    def __init__(self, home: Path) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.home = home
         self.log_path = home / "server.log"
-        self.params = StdioServerParameters(
-            command=sys.executable,
-            args=["-m", "spotify_mcp", "serve", *args],
-            env={"SPOTIFY_MCP_HOME": str(home), **(env or {})},
-        )
         self._stack = ExitStack()
         self.portal: BlockingPortal
         self.client: Client
 
-    def __enter__(self) -> StdioServer:
-        try:
-            log = self._stack.enter_context(self.log_path.open("a"))
+    def enter_async(self, manager: Any) -> Any:
+        """Enter an async context manager on the portal (started on first use) until exit."""
+        if not hasattr(self, "portal"):
             self.portal = self._stack.enter_context(start_blocking_portal())
-            # A transport rather than the parameters, to send the server's stderr to a file.
-            client = Client(stdio_client(self.params, errlog=log), read_timeout_seconds=60)
-            self.client = self._stack.enter_context(self.portal.wrap_async_context_manager(client))
-        except BaseException:
-            self._stack.close()
-            raise
-        return self
+        return self._stack.enter_context(self.portal.wrap_async_context_manager(manager))
+
+    def connect(self, transport: Any) -> None:
+        self.client = self.enter_async(Client(transport, read_timeout_seconds=60))
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
@@ -111,6 +103,95 @@ class StdioServer:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class StdioServer(ServerProcess):
+    """``with StdioServer(env=..., home=tmp_path) as server: server.call_ok("server_info")``"""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
+        super().__init__(home)
+        self.params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "spotify_mcp", "serve", *args],
+            env={"SPOTIFY_MCP_HOME": str(home), **(env or {})},
+        )
+
+    def __enter__(self) -> StdioServer:
+        try:
+            log = self._stack.enter_context(self.log_path.open("a"))
+            # A transport rather than the parameters, to send the server's stderr to a file.
+            self.connect(stdio_client(self.params, errlog=log))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+
+class HttpServer(ServerProcess):
+    """``spotify-mcp serve --http`` on a free port, with a bearer token; the client sends it.
+    ``url(path)`` for plain requests. Stopped with SIGTERM; ``returncode`` says how it ended."""
+
+    TOKEN = "test-bearer-token"
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
+        super().__init__(home)
+        self.port = free_port()
+        self.command = [sys.executable, "-m", "spotify_mcp", "serve", "--http", *args]
+        self.command += ["--port", str(self.port)]
+        self.env = {
+            **os.environ,
+            "SPOTIFY_MCP_HOME": str(home),
+            "SPOTIFY_MCP_HTTP__BEARER_TOKEN": self.TOKEN,
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[bytes]
+        self.returncode: int | None = None
+
+    def url(self, path: str = "/mcp") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> HttpServer:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        log = self._stack.enter_context(self.log_path.open("a"))
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=log)
+        self._stack.callback(self._stop)
+        try:
+            self._wait_until_listening()
+            auth = {"Authorization": f"Bearer {self.TOKEN}"}
+            http = self.enter_async(httpx2.AsyncClient(headers=auth, timeout=60))
+            self.connect(streamable_http_client(self.url(), http_client=http))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def _wait_until_listening(self) -> None:
+        import time
+
+        import requests
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the server exited {self.process.returncode}: {self.log_text()}"
+                )
+            try:
+                requests.get(self.url("/healthz"), timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the server did not listen within 60 s: {self.log_text()}")
+
+    def _stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.returncode = self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.returncode = self.process.wait()
 
 
 class RawStdio:

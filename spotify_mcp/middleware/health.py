@@ -2,7 +2,8 @@
 
 Liveness: the process works. Readiness: it can serve tool calls now (a token, Spotify
 reachable, no circuit open, the cache writable...). Checks run concurrently, each within a
-timeout. Adds the ``health`` tool and ``spotify-mcp health [--json]`` (exit 1 when not ready).
+timeout. Adds the ``health`` tool, ``spotify-mcp health [--json]`` (exit 1 when not ready)
+and, over HTTP, the probes ``/healthz`` (liveness) and ``/readyz`` (readiness): 200 or 503.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Literal
 
+import anyio
 import click
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from spotify_mcp import hookimpl
 from spotify_mcp.cli import pass_app
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from spotify_mcp.app import App
     from spotify_mcp.registry import HealthCheck, HealthRegistry, ToolRegistry
 
+Kind = Literal["liveness", "readiness"]
 _STARTED = time.monotonic()
 
 
@@ -32,7 +38,7 @@ class HealthSettings(BaseModel):
 
 class CheckResult(BaseModel):
     name: str
-    kind: Literal["liveness", "readiness"]
+    kind: Kind
     ok: bool
     detail: str = Field(description="What was found, or what is wrong.")
     plugin: str
@@ -45,10 +51,11 @@ class HealthReport(BaseModel):
     checks: list[CheckResult]
 
 
-def run_checks(app: App) -> HealthReport:
-    """Run every registered check concurrently; one that does not finish in time fails."""
+def run_checks(app: App, kind: Kind | None = None) -> HealthReport:
+    """Run every registered check (of ``kind``, when given) concurrently; one that does not
+    finish in time fails."""
     timeout = app.config.section("health", HealthSettings).timeout_s
-    checks = list(app.health)
+    checks = [check for check in app.health if kind in (None, check.kind)]
     results: dict[str, CheckResult] = {}
     threads = [
         threading.Thread(target=_run, args=(app, check, results), daemon=True) for check in checks
@@ -153,6 +160,21 @@ def health_command(app: App, as_json: bool) -> None:
         sys.exit(1)
 
 
+def probes(app: App) -> list[Route]:
+    """``/healthz`` runs only the liveness checks (restart when failing); ``/readyz`` runs all
+    (send no traffic while failing)."""
+
+    async def healthz(request: Request) -> JSONResponse:
+        report = await anyio.to_thread.run_sync(run_checks, app, "liveness")
+        return JSONResponse(report.model_dump(exclude={"ready"}), 200 if report.live else 503)
+
+    async def readyz(request: Request) -> JSONResponse:
+        report = await anyio.to_thread.run_sync(run_checks, app)
+        return JSONResponse(report.model_dump(), 200 if report.ready else 503)
+
+    return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
 # -- hooks ------------------------------------------------------------------------------
 
 
@@ -176,3 +198,8 @@ def register_tools(registry: ToolRegistry) -> None:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     cli.add_command(health_command)
+
+
+@hookimpl
+def http_routes(app: App) -> list[Route]:
+    return probes(app)

@@ -3,7 +3,7 @@
 The outermost middleware (order 100): it times each request as the tool sees it, cache hits
 included, labelled by endpoint template (IDs never become labels). With ``serve
 --metrics-port N`` it serves the default registry, so every plugin's metrics, on
-127.0.0.1:N beside the stdio server.
+127.0.0.1:N beside the stdio server; with ``serve --http``, also at /metrics beside MCP.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import anyio
 from loguru import logger
 from pydantic import BaseModel, Field
+from starlette.requests import Request as HttpRequest
+from starlette.responses import Response as HttpResponse
+from starlette.routing import Route
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import SpotifyMCPError
@@ -174,6 +178,18 @@ def startup(app: App) -> None:
         server.server_port,
         " -> ".join(pipeline),
     )
+
+
+@hookimpl
+def http_routes(app: App) -> list[Route]:
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    async def scrape(request: HttpRequest) -> HttpResponse:
+        body = await anyio.to_thread.run_sync(generate_latest)  # collectors may read disk
+        return HttpResponse(body, media_type=CONTENT_TYPE_LATEST)
+
+    app.middleware  # noqa: B018  (builds the pipeline: every middleware's metrics from the start)
+    return [Route("/metrics", scrape)]
 
 
 @hookimpl

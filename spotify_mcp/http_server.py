@@ -1,0 +1,136 @@
+"""MCP over Streamable HTTP (``spotify-mcp serve --http``), for running it as a service.
+
+Stateless: every POST is answered on its own (its progress notifications stream back in the
+same response), so replicas behind a load balancer need no sticky sessions. MCP is behind a
+bearer token when one is set, and one must be set to listen beyond loopback: whoever reaches
+the server acts as the logged-in Spotify user. Plugins add open routes beside it (probes,
+/metrics) through the ``http_routes`` hook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import signal
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from loguru import logger
+from starlette.responses import JSONResponse
+
+from spotify_mcp.config import HttpSettings
+from spotify_mcp.server import build_server
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from spotify_mcp.app import App
+
+_GRACE_S = 5  # open response streams get this long to finish on SIGTERM
+
+
+class HttpSetupError(Exception):
+    """The HTTP settings cannot be served safely; the message says what to set."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def check_settings(settings: HttpSettings) -> None:
+    if settings.bearer_token is None and not is_loopback(settings.host):
+        raise HttpSetupError(
+            f"listening on {settings.host} without a bearer token would let anyone who reaches "
+            "it use your Spotify account: set SPOTIFY_MCP_HTTP__BEARER_TOKEN (or http."
+            "bearer_token in config.toml), or listen on 127.0.0.1"
+        )
+
+
+class BearerToken:
+    """ASGI middleware: requests under ``path`` must carry ``Authorization: Bearer <token>``."""
+
+    def __init__(self, app: ASGIApp, token: str, path: str) -> None:
+        self.app, self.path = app, path.rstrip("/")
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._guarded(scope["path"]):
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                refusal = JSONResponse(
+                    {"error": "unauthorized: send the server's token as Authorization: Bearer"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _guarded(self, path: str) -> bool:
+        return path == self.path or path.startswith(self.path + "/")
+
+
+def http_app(app: App, settings: HttpSettings) -> ASGIApp:
+    """The ASGI application: MCP at ``settings.path``, plugins' routes beside it."""
+    # Routes first: a plugin that fails here is left out of the MCP server too.
+    answers = app.plugins.answers("http_routes", app.fail_plugin, app=app)
+    starlette: Starlette = build_server(app).streamable_http_app(
+        streamable_http_path=settings.path, stateless_http=True, host=settings.host
+    )
+    served = {getattr(route, "path", None) for route in starlette.routes}
+    for plugin, routes in answers.items():
+        for route in routes:
+            path = getattr(route, "path", None)
+            if path in served:
+                logger.error("plugin {}: {} is already served; not adding it again", plugin, path)
+                continue
+            served.add(path)
+            starlette.routes.append(route)
+    if settings.bearer_token is None:
+        return starlette
+    return BearerToken(starlette, settings.bearer_token.get_secret_value(), settings.path)
+
+
+async def serve_http(app: App, settings: HttpSettings) -> None:
+    """Serve until SIGINT or SIGTERM (uvicorn's handlers), then stop the plugins."""
+    import uvicorn
+
+    check_settings(settings)
+    app.start()
+    try:
+        config = uvicorn.Config(
+            http_app(app, settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,  # uvicorn's records go through our stderr logging
+            timeout_graceful_shutdown=_GRACE_S,
+        )
+        server = uvicorn.Server(config)
+        logger.info("MCP over HTTP at http://{}:{}{}", settings.host, settings.port, settings.path)
+        with _sigterm_after_shutdown_ignored():
+            await server.serve()
+    finally:
+        app.close()
+        logger.info("stopped")
+
+
+@contextlib.contextmanager
+def _sigterm_after_shutdown_ignored() -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGTERM, then raises it again to end the process: the
+    shutdown hooks would never run. Ignoring that second one ends the process normally."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

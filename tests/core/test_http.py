@@ -1,0 +1,174 @@
+"""`spotify-mcp serve --http`: MCP over Streamable HTTP behind a bearer token, with the
+health plugin's probes and the metrics plugin's /metrics beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from stdio_server import HttpServer, run_cli, sandbox_env
+
+from spotify_mcp import hookimpl
+from spotify_mcp.app import App
+from spotify_mcp.config import HttpSettings
+from spotify_mcp.http_server import http_app
+from spotify_mcp.registry import ToolRegistry
+from spotify_mcp.sandbox import Sandbox
+from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+LIST_TOOLS = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+
+
+@pytest.fixture(scope="module")
+def http_server(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    with HttpServer(env=sandbox_env(sandbox), home=tmp_path_factory.mktemp("http")) as server:
+        yield server
+    assert server.returncode == 0, server.log_text()  # SIGTERM: a clean stop,
+    assert server.log_text().rstrip().endswith("stopped")  # after the plugins' shutdown hooks
+
+
+def test_tools_work_over_http(http_server: HttpServer) -> None:
+    names = {tool.name for tool in http_server.list_tools()}
+    assert {"search", "playback_state", "playlists_add_items", "health"} <= names
+    assert http_server.call_ok("library_get_profile")["name"]
+
+
+def test_progress_streams_back_in_the_response(
+    fresh_sandbox: Sandbox, http_server: HttpServer
+) -> None:
+    tracks = sorted(fresh_sandbox.runtime.catalog.tracks)[:50]
+    items = [f"spotify:track:{track}" for track in tracks] * 5
+    result, progress = http_server.call_with_progress(
+        "playlists_add_items", {"playlist": EMPTY_PLAYLIST, "items": items}
+    )
+    assert not result.is_error
+    assert result.structured_content["added"] == 250
+    assert [done for done, _, _ in progress] == [100, 200, 250]
+
+
+def test_concurrent_clients_calls(http_server: HttpServer) -> None:
+    results = http_server.gather([("playback_devices", {}), ("library_get_profile", {})] * 4)
+    assert len(results) == 8 and not any(result.is_error for result in results)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "test-bearer-token"])
+def test_mcp_refuses_a_missing_or_wrong_token(http_server: HttpServer, authorization: str) -> None:
+    headers = {**MCP_HEADERS, **({"Authorization": authorization} if authorization else {})}
+    reply = requests.post(http_server.url(), json=LIST_TOOLS, headers=headers, timeout=10)
+    assert reply.status_code == 401
+    assert reply.headers["WWW-Authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in reply.json()["error"]
+
+
+def test_a_malformed_message_gets_a_protocol_error(http_server: HttpServer) -> None:
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {HttpServer.TOKEN}"}
+    reply = requests.post(http_server.url(), data='{"jsonrpc":', headers=headers, timeout=10)
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == -32700
+    assert http_server.call_ok("server_info")["tools"] > 0  # still serving
+
+
+def test_probes_are_open_and_say_live_and_ready(sandbox: Sandbox, http_server: HttpServer) -> None:
+    live = requests.get(http_server.url("/healthz"), timeout=30)
+    assert live.status_code == 200
+    assert live.json()["live"] is True
+    assert {check["kind"] for check in live.json()["checks"]} == {"liveness"}
+    ready = requests.get(http_server.url("/readyz"), timeout=30)
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+
+    sandbox.add_fault(method="GET", path="/v1/me", status=503)
+    try:
+        not_ready = requests.get(http_server.url("/readyz"), timeout=30)
+        still_live = requests.get(http_server.url("/healthz"), timeout=30)
+    finally:
+        sandbox.clear_faults()
+    assert not_ready.status_code == 503 and not_ready.json()["ready"] is False
+    assert still_live.status_code == 200  # Spotify down is no reason to restart
+
+
+def test_metrics_are_served_beside_mcp(http_server: HttpServer) -> None:
+    http_server.call_ok("playback_devices")
+    reply = requests.get(http_server.url("/metrics"), timeout=30)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith("text/plain")
+    assert 'spotify_mcp_tool_calls_total{outcome="ok",tool="playback_devices"}' in reply.text
+    assert "spotify_mcp_breaker_state" in reply.text  # the pipeline's own metrics, too
+
+
+def test_no_token_off_loopback_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        "serve", "--http", "--host", "0.0.0.0", env={"SPOTIFY_MCP_HOME": str(tmp_path)}
+    )
+    assert result.returncode == 2
+    assert "SPOTIFY_MCP_HTTP__BEARER_TOKEN" in result.stderr
+
+
+def test_host_and_port_belong_to_http(tmp_path: Path) -> None:
+    result = run_cli("serve", "--port", "8000", env={"SPOTIFY_MCP_HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert "--host and --port are for --http" in result.stderr
+
+
+class RoutesPlugin:
+    """Serves ``routes`` over HTTP, or raises ``error`` when asked for them; one tool."""
+
+    def __init__(self, routes: list[Route], error: Exception | None = None) -> None:
+        self.routes, self.error = routes, error
+
+    @hookimpl
+    def http_routes(self, app: App) -> list[Route]:
+        if self.error is not None:
+            raise self.error
+        return self.routes
+
+    @hookimpl
+    def register_tools(self, registry: ToolRegistry) -> None:
+        registry.add(routes_plugin_tool, title="Ping", read_only=True, open_world=False)
+
+
+class Pong(BaseModel):
+    text: str
+
+
+def routes_plugin_tool() -> Pong:
+    """Answer pong."""
+    return Pong(text="pong")
+
+
+async def hello(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("hello")
+
+
+def served(plugins: list[tuple[str, object]]) -> tuple[App, dict[str, Any]]:
+    """The app and its HTTP routes by path (no token: the Starlette app itself)."""
+    app = App.create(inline_plugins=plugins)
+    http = http_app(app, HttpSettings())
+    assert isinstance(http, Starlette)
+    return app, {getattr(route, "path", None): route for route in http.routes}
+
+
+def test_a_plugin_serves_its_routes_beside_mcp() -> None:
+    _, routes = served([("hello", RoutesPlugin([Route("/hello", hello)]))])
+    assert {"/mcp", "/hello", "/healthz", "/readyz", "/metrics"} <= set(routes)
+
+
+def test_a_path_already_served_is_not_taken_over() -> None:
+    _, routes = served([("greedy", RoutesPlugin([Route("/mcp", hello), Route("/metrics", hello)]))])
+    assert routes["/metrics"].endpoint is not hello
+    assert routes["/mcp"].endpoint is not hello
+
+
+def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:
+    app, routes = served([("flaky", RoutesPlugin([], error=RuntimeError("no routes today")))])
+    assert "no routes today" in (app.plugins.info["flaky"].error or "")
+    assert "routes_plugin_tool" not in {spec.name for spec in app.tools}
+    assert "/healthz" in routes  # the others are served
