@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from loguru import logger
@@ -29,6 +29,8 @@ from spotify_mcp.logs import setup_logging
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,7 +67,7 @@ def pass_app(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _or_exit(build: Callable[[], App]) -> App:
+def _or_exit(build: Callable[[], T]) -> T:
     from spotify_mcp.registry import DuplicateNameError
 
     try:
@@ -453,11 +455,11 @@ def auth_status(state: State, as_json: bool) -> None:
 @auth.command("logout")
 @click.pass_obj
 def auth_logout(state: State) -> None:
-    """Remove the stored login (the token file)."""
-    from spotify_mcp.auth import TokenFile
+    """Remove the stored login (the token file, or the login shared in Redis)."""
+    from spotify_mcp.auth import login_store
 
-    file = TokenFile.of(state.paths())
-    click.echo(f"Logged out: removed {file.path}." if file.delete() else "Not logged in.")
+    store = login_store(_or_exit(lambda: load_config(state.paths(), state.overrides)))
+    click.echo(f"Logged out: removed {store.where}." if store.delete() else "Not logged in.")
 
 
 # -- config -------------------------------------------------------------------------------

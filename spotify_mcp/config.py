@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     access_token: SecretStr | None = Field(None, description="Used as is, never refreshed.")
     market: str | None = Field(None, description="ISO 3166-1 country code for catalog lookups.")
     request_timeout_s: float = Field(10.0, gt=0)
+    redis_url: SecretStr | None = Field(
+        None, description="Redis that replicas share the login and the cache through."
+    )
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)

@@ -3,7 +3,8 @@
 - :mod:`.credentials`: the :class:`Credentials` the transport asks for tokens (static,
   stored login with refresh, client credentials).
 - :mod:`.source`: which of them the server uses.
-- :mod:`.store`: the token file (mode 0600, written atomically).
+- :mod:`.store`: the token file (mode 0600, written atomically); :mod:`.redis_store`: the
+  login replicas share in Redis.
 - :mod:`.accounts`: Spotify's accounts service (authorize URL, token endpoint, PKCE).
 - :mod:`.login` and :mod:`.status`: ``spotify-mcp auth login`` / ``status`` / ``logout``.
 """
@@ -16,11 +17,12 @@ from spotify_mcp.auth.credentials import (
     fingerprint,
 )
 from spotify_mcp.auth.source import configured_credentials, credential_source, login_kind
-from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.auth.store import LoginStore, StoredLogin, TokenFile, login_store
 
 __all__ = [
     "ClientCredentials",
     "Credentials",
+    "LoginStore",
     "RefreshingCredentials",
     "StaticToken",
     "StoredLogin",
@@ -29,4 +31,5 @@ __all__ = [
     "credential_source",
     "fingerprint",
     "login_kind",
+    "login_store",
 ]

@@ -17,7 +17,7 @@ from typing import Protocol
 from loguru import logger
 
 from spotify_mcp.auth.accounts import Accounts, TokenGrant
-from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.auth.store import LoginStore, StoredLogin
 from spotify_mcp.config import Settings
 from spotify_mcp.errors import LoginRequired, SpotifyMCPError
 
@@ -123,7 +123,7 @@ class RefreshingCredentials(_Renewing):
     one would log the user out.
     """
 
-    def __init__(self, file: TokenFile, settings: Settings) -> None:
+    def __init__(self, file: LoginStore, settings: Settings) -> None:
         super().__init__()
         self._file = file
         self._settings = settings
@@ -178,7 +178,7 @@ class RefreshingCredentials(_Renewing):
                 "could not store the renewed Spotify login in {} ({}); keeping it in memory "
                 "and trying again at the next renewal. If this server stops first, run "
                 "`spotify-mcp auth login` again.",
-                self._file.path,
+                self._file.where,
                 error,
             )
             # What the file holds: the login renewed from, unless that one was unstored too.

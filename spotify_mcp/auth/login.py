@@ -26,7 +26,7 @@ import click
 from loguru import logger
 
 from spotify_mcp.auth.accounts import Accounts, pkce_pair
-from spotify_mcp.auth.store import StoredLogin, TokenFile
+from spotify_mcp.auth.store import StoredLogin, login_store
 from spotify_mcp.errors import SpotifyMCPError
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
         display_name=display_name,
         authorized_at=time.time(),
     )
-    TokenFile.of(app.config.paths).save(stored)
+    login_store(app.config).save(stored)
     return stored
 
 

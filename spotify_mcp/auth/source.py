@@ -12,7 +12,7 @@ from spotify_mcp.auth.credentials import (
     RefreshingCredentials,
     StaticToken,
 )
-from spotify_mcp.auth.store import TokenFile
+from spotify_mcp.auth.store import login_store
 from spotify_mcp.config import Config
 
 Source = Literal["access_token", "stored", "client_credentials", "none"]
@@ -25,11 +25,12 @@ KINDS: dict[Source, str] = {
 
 
 def credential_source(config: Config) -> Source:
-    """Decided from the settings and whether the token file exists: no network, no parsing."""
+    """Decided from the settings and whether a login is stored: no parsing, no network but
+    to a Redis sharing the login."""
     settings = config.settings
     if settings.access_token is not None:
         return "access_token"
-    if TokenFile.of(config.paths).exists():
+    if login_store(config).exists():
         return "stored"
     if settings.client_id and settings.client_secret is not None:
         return "client_credentials"
@@ -54,4 +55,4 @@ def configured_credentials(config: Config) -> Credentials:
     if source == "client_credentials":
         return ClientCredentials(settings)
     # Stored, or not yet: every call then answers how to log in, until `auth login` is run.
-    return RefreshingCredentials(TokenFile.of(config.paths), settings)
+    return RefreshingCredentials(login_store(config), settings)

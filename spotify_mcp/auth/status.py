@@ -1,7 +1,7 @@
 """``spotify-mcp auth status``: which login the server would use, for whom, with which scopes.
 
-Read from the settings and the token file only (no network): it works offline and never
-refreshes anything.
+Read from the settings and the stored login only (no network, but to a Redis sharing the
+login): it works offline and never refreshes anything.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from spotify_mcp.auth.login import required_scopes
 from spotify_mcp.auth.source import KINDS, credential_source
-from spotify_mcp.auth.store import TokenFile
+from spotify_mcp.auth.store import login_store
 from spotify_mcp.errors import LoginRequired
 
 if TYPE_CHECKING:
@@ -31,10 +31,10 @@ def describe(app: App) -> dict[str, Any]:
         report["client_id"] = config.settings.client_id
     if source != "stored":
         return report
-    file = TokenFile.of(config.paths)
-    report["token_file"] = str(file.path)
+    store = login_store(config)
+    report["stored_in"] = store.where
     try:
-        stored = file.load()
+        stored = store.load()
     except LoginRequired as error:  # an unusable file is no login
         return {**report, "login": "none", "error": str(error)}
     if stored is None:  # removed since we looked
@@ -49,7 +49,7 @@ def describe(app: App) -> dict[str, Any]:
         "expired": stored.expires_at <= time.time(),
         "authorized_at": _iso(stored.authorized_at),
         "login_ends_around": _iso(stored.authorized_at + REFRESH_TOKEN_LIFETIME_S),
-        "token_file_private": not file.readable_by_others(),
+        "stored_privately": not store.readable_by_others(),
     }
 
 
@@ -78,7 +78,7 @@ def render(report: dict[str, Any]) -> list[str]:
     who = f"{user['display_name']} ({user['id']})" if user["id"] else "an unknown user"
     lines = [
         f"Logged in as {who} with the app {report['client_id']}.",
-        f"Token file: {report['token_file']}",
+        f"Stored in: {report['stored_in']}",
         f"Scopes: {', '.join(report['scopes']) or '(none)'}",
         f"Access token: {'expired' if report['expired'] else 'valid until'} "
         f"{report['expires_at']}; it is refreshed automatically.",
@@ -90,8 +90,8 @@ def render(report: dict[str, Any]) -> list[str]:
             "warning: the login lacks scopes that enabled plugins need: "
             f"{', '.join(report['missing_scopes'])}. Run `spotify-mcp auth login` again."
         )
-    if not report["token_file_private"]:
-        lines.append(f"warning: others can read {report['token_file']}: chmod 600 it.")
+    if not report["stored_privately"]:
+        lines.append(f"warning: others can read {report['stored_in']}: chmod 600 it.")
     return lines
 
 

@@ -1,4 +1,5 @@
-"""The stored login: one JSON file in the data dir, readable and writable by its owner only.
+"""The stored login: one JSON file in the data dir, readable and writable by its owner only
+(or, with ``redis_url``, one Redis key that replicas share: :mod:`.redis_store`).
 
 The file is written to a temporary file created with mode 0600 (``O_EXCL``: never an
 existing file, never a moment of wider permissions), then renamed over the old one, so a
@@ -8,6 +9,7 @@ file beside it, shared by every process using the login (see :meth:`TokenFile.re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -16,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from spotify_mcp.config import Paths
+from spotify_mcp.config import Config, Paths
 from spotify_mcp.errors import LoginRequired, RetryLater
 
 TOKEN_FILE = "token.json"
@@ -44,12 +46,47 @@ class StoredLogin:
     def from_json(cls, data: dict[str, Any]) -> StoredLogin:
         return cls(**{**data, "scopes": tuple(data["scopes"])})
 
+    @classmethod
+    def parse(cls, text: str | bytes, where: str) -> StoredLogin:
+        """The login in ``text``; :class:`LoginRequired` naming ``where`` (never the content)
+        when it is not one."""
+        try:
+            return cls.from_json(json.loads(text))
+        except (ValueError, TypeError, KeyError):
+            raise LoginRequired(f"The stored Spotify login ({where}) is unreadable.") from None
+
+
+class LoginStore(Protocol):
+    """Where the login lives; :class:`TokenFile` says what each method does."""
+
+    @property
+    def where(self) -> str: ...
+    def exists(self) -> bool: ...
+    def load(self) -> StoredLogin | None: ...
+    def save(self, login: StoredLogin) -> None: ...
+    def renewing(self, wait_s: float) -> contextlib.AbstractContextManager[None]: ...
+    def delete(self) -> bool: ...
+    def readable_by_others(self) -> bool: ...
+
+
+def login_store(config: Config) -> LoginStore:
+    """The shared Redis key when ``redis_url`` is set, else the token file."""
+    if config.settings.redis_url is not None:
+        from spotify_mcp.auth.redis_store import RedisLogin
+
+        return RedisLogin.of(config.settings)
+    return TokenFile.of(config.paths)
+
 
 class TokenFile:
     """Where the login lives: ``<data dir>/token.json``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
     @classmethod
     def of(cls, paths: Paths) -> TokenFile:
@@ -65,12 +102,10 @@ class TokenFile:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        try:
-            return StoredLogin.from_json(json.loads(text))
-        except (ValueError, TypeError, KeyError):
-            raise LoginRequired(f"The stored Spotify login ({self.path}) is unreadable.") from None
+        return StoredLogin.parse(text, self.where)
 
     def save(self, login: StoredLogin) -> None:
+        """Store ``login``; raises OSError when it cannot be stored."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}")
         fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

@@ -31,7 +31,7 @@ def test_login_status_call_refresh_logout(setup: Setup) -> None:
     assert status["login"] == "user" and status["source"] == "stored"
     assert status["user"]["id"] == PREMIUM_USER
     assert status["missing_scopes"] == [] and not status["expired"]
-    assert status["token_file_private"]
+    assert status["stored_privately"]
 
     called = setup.cli("tools", "call", "probe_me")
     assert json.loads(called.stdout) == {"id": PREMIUM_USER}

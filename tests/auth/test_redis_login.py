@@ -1,0 +1,89 @@
+"""The login shared in Redis (``redis_url``): replicas that share no disk log in once,
+renew once between them, log out together; Redis down is "try again", never a lost login."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import redis
+from authkit import Setup
+from stdio_server import StdioServer, free_port, text_of
+
+from spotify_mcp.auth.redis_store import LOGIN_KEY, RedisLogin
+from spotify_mcp.config import Settings
+from spotify_mcp.sandbox import PREMIUM_USER
+
+REPLICAS = 3
+
+
+@pytest.fixture
+def shared(setup: Setup, redis_url: str) -> Setup:
+    """``setup`` with ``redis_url``, after ``auth login``."""
+    setup.env["SPOTIFY_MCP_REDIS_URL"] = redis_url
+    assert setup.login().returncode == 0
+    return setup
+
+
+def stored(redis_url: str) -> dict[str, object]:
+    with redis.Redis.from_url(redis_url) as client:
+        return json.loads(client.get(LOGIN_KEY) or "null")
+
+
+def test_login_is_stored_in_redis_not_on_disk(shared: Setup, redis_url: str) -> None:
+    assert not shared.token_file.exists()
+    assert stored(redis_url)["refresh_token"]
+    status = json.loads(shared.cli("auth", "status", "--json").stdout)
+    assert status["login"] == "user"
+    assert status["stored_in"] == f"{LOGIN_KEY} in {redis_url}"
+
+
+def test_replicas_on_separate_machines_renew_the_login_once(
+    shared: Setup, redis_url: str, tmp_path: Path
+) -> None:
+    aged = {**stored(redis_url), "expires_at": 0}
+    with redis.Redis.from_url(redis_url) as client:
+        client.set(LOGIN_KEY, json.dumps(aged))
+    # A slow accounts service, so that every replica's renewal would overlap the others'.
+    shared.sandbox.add_fault(method="POST", path="/api/token", latency_ms=400, times=REPLICAS)
+    shared.sandbox.clear_requests()
+    with ExitStack() as stack:
+        replicas = [  # each with a home of its own: nothing shared but Redis
+            stack.enter_context(StdioServer(env=shared.env, home=tmp_path / f"replica-{n}"))
+            for n in range(REPLICAS)
+        ]
+        with ThreadPoolExecutor(REPLICAS) as pool:
+            results = list(pool.map(lambda replica: replica.call("probe_me"), replicas))
+    shared.sandbox.clear_faults()
+    assert [r.structured_content for r in results] == [{"id": PREMIUM_USER}] * REPLICAS, [
+        text_of(r) for r in results
+    ]
+    assert len(shared.token_requests()) == 1
+    assert stored(redis_url)["access_token"] != aged["access_token"]
+
+
+def test_logout_removes_the_shared_login(shared: Setup, redis_url: str) -> None:
+    assert (
+        "Logged out: removed spotify-mcp:login in redis://" in shared.cli("auth", "logout").stdout
+    )
+    assert stored(redis_url) is None
+    assert shared.cli("auth", "status", check=False).returncode == 1
+
+
+def test_redis_down_is_try_again_and_the_server_keeps_serving(setup: Setup) -> None:
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    env = {**setup.env, "SPOTIFY_MCP_REDIS_URL": down, "SPOTIFY_MCP_REQUEST_TIMEOUT_S": "2"}
+    with StdioServer(env=env, home=setup.home) as server:
+        for _ in range(2):  # the second call too: nothing broke for good
+            error = server.call_error("probe_me")
+            assert f"Redis at {down.removesuffix('/0')}/0" in error and "unreachable" in error
+            assert "Try again in 5 s" in error
+
+
+def test_the_password_in_redis_url_is_never_shown() -> None:
+    settings = Settings(redis_url="redis://:hunter2@127.0.0.1:6390/2")
+    where = RedisLogin.of(settings).where
+    assert where == f"{LOGIN_KEY} in redis://127.0.0.1:6390/2" and "hunter2" not in where
