@@ -11,6 +11,8 @@ Against the sandbox, run in its own process (so it does not share our GIL), in o
 3. A cached read tool call over stdio: ``spotify-mcp serve`` driven by the mcp client, calling
    ``library_get_profile`` repeatedly; the second and later calls are cache hits.
    Target: median round trip <= 2 ms.
+4. The same over HTTP (``serve --http``, stateless: each call is a POST of its own), then
+   cached calls from 8 clients at once: calls per second.
 
     python benchmarks/pipeline.py [--requests 2000] [--calls 300]
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -104,23 +107,57 @@ def per_request(app: App, count: int) -> None:
     print(f"2. whole pipeline, stub transport     {ms(stub_times)}")
 
 
-async def tool_round_trips(env: dict[str, str], calls: int) -> tuple[float, list[float]]:
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "spotify_mcp", "serve"], env=env
-    )
-    with open(os.devnull, "w") as devnull:
-        async with Client(stdio_client(params, errlog=devnull), read_timeout_seconds=60) as client:
+async def tool_round_trips(server: Any, calls: int) -> tuple[float, list[float]]:
+    """``server``: what ``mcp.Client`` connects to (a transport, or an HTTP URL)."""
+    async with Client(server, read_timeout_seconds=60) as client:
+        started = time.perf_counter()
+        first = await client.call_tool("library_get_profile", {})
+        first_s = time.perf_counter() - started
+        assert not first.is_error, first.content
+        times = []
+        for _ in range(calls):
             started = time.perf_counter()
-            first = await client.call_tool("library_get_profile", {})
-            first_s = time.perf_counter() - started
-            assert not first.is_error, first.content
-            times = []
-            for _ in range(calls):
-                started = time.perf_counter()
-                result = await client.call_tool("library_get_profile", {})
-                times.append(time.perf_counter() - started)
-                assert not result.is_error, result.content
+            result = await client.call_tool("library_get_profile", {})
+            times.append(time.perf_counter() - started)
+            assert not result.is_error, result.content
     return first_s, times
+
+
+async def calls_per_second(url: str, clients: int, calls_each: int) -> float:
+    async def one_client() -> None:
+        async with Client(url, read_timeout_seconds=60) as client:
+            for _ in range(calls_each):
+                assert not (await client.call_tool("library_get_profile", {})).is_error
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for _ in range(clients):
+            group.start_soon(one_client)
+    return clients * calls_each / (time.perf_counter() - started)
+
+
+@contextmanager
+def http_server(env: dict[str, str]) -> Iterator[str]:
+    """``spotify-mcp serve --http`` on a free port; yields the MCP URL once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "spotify_mcp", "serve", "--http", "--port", str(port)]
+    process = subprocess.Popen(command, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def main() -> None:
@@ -144,9 +181,21 @@ def main() -> None:
             "SPOTIFY_ACCOUNTS_BASE_URL": base_url,
             "SPOTIFY_ACCESS_TOKEN": token,
         }
-        first, times = anyio.run(tool_round_trips, env, args.calls)
+        params = StdioServerParameters(
+            command=sys.executable, args=["-m", "spotify_mcp", "serve"], env=env
+        )
+        with open(os.devnull, "w") as devnull:
+            stdio = stdio_client(params, errlog=devnull)
+            first, times = anyio.run(tool_round_trips, stdio, args.calls)
         print(f"3. library_get_profile over stdio, first call (miss): {first * 1000:.1f} ms")
         print(f"   cached calls (2nd and later)      {ms(times)}  (target median <= 2 ms)")
+        env["SPOTIFY_MCP_HOME"] = os.path.join(home, "http-server")
+        with http_server(env) as url:
+            first, times = anyio.run(tool_round_trips, url, args.calls)
+            rate = anyio.run(calls_per_second, url, 8, args.calls // 8)
+        print(f"4. library_get_profile over HTTP, first call (miss): {first * 1000:.1f} ms")
+        print(f"   cached calls (2nd and later)      {ms(times)}")
+        print(f"   8 clients at once                 {rate:.0f} calls/s")
 
 
 if __name__ == "__main__":
