@@ -49,8 +49,8 @@ class RetryLater(SpotifyMCPError):
 
     def __init__(self, message: str, retry_after: float) -> None:
         self.retry_after = retry_after
-        # Rounded up: "0 s" would invite an immediate retry that fails again.
-        super().__init__(f"{message} Try again in {math.ceil(retry_after)} s.")
+        # Rounded up, and at least 1: "0 s" would invite an immediate retry that fails again.
+        super().__init__(f"{message} Try again in {max(1, math.ceil(retry_after))} s.")
 
 
 class RateLimited(RetryLater):
@@ -157,6 +157,11 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
             "Spotify refused this player command in the current state (e.g. resuming or "
             "skipping with nothing loaded). playback_state shows the state; to start "
             "something, pass items or context to playback_start."
+        )
+    if status == 400 and "non-existing id" in message.lower():  # an unknown item in the body
+        return (
+            f"An item given does not exist ({message.rstrip('.')}). Check each ID, URI or URL; "
+            "search can find the right one."
         )
     if status == 400:
         return f"Spotify rejected the request as invalid: {message.rstrip('.')}."
