@@ -27,6 +27,16 @@ def redis_client(settings: Settings) -> Redis | None:
     return _client(settings.redis_url.get_secret_value(), settings.request_timeout_s)
 
 
+def location_of(client: Redis) -> str:
+    """``redis://host:port/db`` (or ``unix://path?db=N``) of ``client``, without the password:
+    for logs and messages."""
+    kwargs = client.connection_pool.connection_kwargs
+    db = kwargs.get("db", 0)
+    if "path" in kwargs:
+        return f"unix://{kwargs['path']}?db={db}"
+    return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{db}"
+
+
 @functools.cache
 def _client(url: str, timeout_s: float) -> Redis:
     try:

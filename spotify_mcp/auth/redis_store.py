@@ -18,7 +18,7 @@ from loguru import logger
 
 from spotify_mcp.auth.store import StoredLogin
 from spotify_mcp.errors import RetryLater
-from spotify_mcp.shared_state import KEY_PREFIX, redis_client
+from spotify_mcp.shared_state import KEY_PREFIX, location_of, redis_client
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -40,9 +40,7 @@ class RedisLogin:
     def of(cls, settings: Settings) -> RedisLogin:
         client = redis_client(settings)
         assert client is not None, "redis_url is not set"
-        kwargs = client.connection_pool.connection_kwargs  # the URL's parts, password left out
-        where = f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
-        return cls(client, where)
+        return cls(client, location_of(client))
 
     @property
     def where(self) -> str:

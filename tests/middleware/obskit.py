@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,11 +14,13 @@ import requests
 
 from spotify_mcp.auth import StaticToken
 from spotify_mcp.middleware.cache.store import ResponseCache
-from spotify_mcp.pipeline import Middleware
+from spotify_mcp.pipeline import CallNext, Middleware, Request, Response
 from spotify_mcp.sandbox import PREMIUM_USER
 from spotify_mcp.session import Spotify, build_session
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from spotify_mcp.sandbox import Sandbox
 
 #: Long enough that nothing expires during a test: freshness comes from invalidation only.
@@ -37,11 +40,35 @@ def cached_session(
     ttl: dict[str, float] = LONG_TTL,
     inner: Sequence[Middleware] = (),
     outer: Sequence[Middleware] = (),
+    redis: Redis | None = None,
+    size_limit: int = 2**28,
 ) -> tuple[Spotify, ResponseCache]:
-    """A session for ``user`` whose chain is ``outer`` -> the cache -> ``inner``."""
-    cache = ResponseCache(directory, ttl, size_limit=2**28)
+    """A session for ``user`` whose chain is ``outer`` -> the cache -> ``inner``; the cache
+    keeps replies in ``directory``, or in Redis through ``redis``."""
+    cache = ResponseCache(directory, ttl, size_limit=size_limit, redis=redis)
     credentials = StaticToken(sb.token(user, expires_in=10**7), user)
     return build_session([*outer, cache, *inner], credentials, sb.api_url), cache
+
+
+class HoldReplies:
+    """Inside the cache: holds GET replies of ``path`` until released, to let a mutation
+    happen between Spotify answering a read and the cache seeing the answer."""
+
+    name, order = "hold", 250
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.held = 0  # replies held so far
+
+    def __call__(self, request: Request, call_next: CallNext) -> Response:
+        response = call_next(request)
+        if request.method == "GET" and request.path == self.path:
+            self.held += 1
+            self.holding.set()
+            assert self.release.wait(30)
+        return response
 
 
 def scrape(port: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from faultkit import SandboxAdmin, in_threads, metric, wait_until
-from obskit import LONG_TTL, cached_session
+from obskit import LONG_TTL, HoldReplies, cached_session
 from spotipy import SpotifyException
 from stdio_server import StdioServer, run_cli, sandbox_env
 
@@ -23,7 +23,7 @@ from spotify_mcp.auth.store import StoredLogin, TokenFile
 from spotify_mcp.config import Settings
 from spotify_mcp.middleware.cache.rules import CATALOG, read_group, stale_groups
 from spotify_mcp.middleware.cache.store import ResponseCache
-from spotify_mcp.pipeline import CallNext, ConnectionLost, Request, Response
+from spotify_mcp.pipeline import ConnectionLost, Request
 from spotify_mcp.sandbox import FREE_USER, PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST, FOLLOWED_PLAYLIST, UNFOLLOWED_PLAYLIST
 from spotify_mcp.session import Spotify, build_session
@@ -272,25 +272,6 @@ def test_a_mutation_lost_in_transit_still_invalidates(
     with pytest.raises(ConnectionLost):
         spotify.playlist_add_items(EMPTY_PLAYLIST, [track])
     assert _playlist_total(spotify) == 1
-
-
-class HoldReplies:
-    """Inside the cache: holds GET replies of ``path`` until released, to let a mutation
-    happen between Spotify answering a read and the cache seeing the answer."""
-
-    name, order = "hold", 250
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.holding = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(self, request: Request, call_next: CallNext) -> Response:
-        response = call_next(request)
-        if request.method == "GET" and request.path == self.path:
-            self.holding.set()
-            assert self.release.wait(30)
-        return response
 
 
 def test_a_read_answered_before_a_mutation_is_not_stored(

@@ -642,16 +642,7 @@ SEARCH_AFTER_CREATE = (
     "case",
     [
         *(pytest.param(case, id=name) for name, case in CHANGES.items()),
-        pytest.param(
-            SEARCH_AFTER_CREATE,
-            id="playlists_create (public) -> search",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="search replies are cached as catalog (24 h) and no playlist change "
-                "invalidates them: a search read before a public playlist is created keeps "
-                "answering without it (the sandbox finds it at once)",
-            ),
-        ),
+        pytest.param(SEARCH_AFTER_CREATE, id="playlists_create (public) -> search"),
     ],
 )
 def test_a_read_after_a_change_shows_it_with_the_cache_on(

@@ -242,7 +242,7 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     error = server.call_error(
         "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
     )
-    assert "Added the first 100 of 101 items; then: Spotify rejected" in error
+    assert "Added the first 100 of 101 items; then: An item given does not exist" in error
     assert item_uris(server, playlist) == tracks[:100]
 
 

@@ -1,5 +1,6 @@
-"""The ``cache`` plugin: Spotify replies kept on disk per account, fresh after our own changes.
+"""The ``cache`` plugin: Spotify replies kept per account, fresh after our own changes.
 
+Kept on disk, or in Redis when ``redis_url`` is set (replicas on several machines share it).
 Only successful GETs are stored, for a time that depends on the endpoint family; mutations
 evict the reads they make stale (rules.py); identical concurrent reads share one request.
 Adds the ``cache_stats`` tool, ``spotify-mcp cache stats|clear``, a readiness check and
@@ -23,6 +24,7 @@ from spotify_mcp.cli import pass_app
 from spotify_mcp.errors import SpotifyMCPError, explain
 from spotify_mcp.middleware.cache.stats import CacheStats
 from spotify_mcp.middleware.cache.store import ResponseCache
+from spotify_mcp.shared_state import redis_client
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -42,8 +44,14 @@ class TtlSettings(BaseModel):
 
 class CacheSettings(BaseModel):
     ttl_s: TtlSettings = Field(default_factory=TtlSettings)
-    size_limit_mb: int = Field(256, gt=0, description="Oldest replies are culled beyond this.")
-    directory: str | None = Field(None, description="Default: <cache dir>/http.")
+    size_limit_mb: int = Field(
+        256,
+        gt=0,
+        description="Oldest replies (in Redis: closest to expiry) are culled beyond this.",
+    )
+    directory: str | None = Field(
+        None, description="Default: <cache dir>/http. Unused with redis_url."
+    )
     warm: list[str] = Field(
         default_factory=list,
         description="API paths read in the background at startup, with the query the tools "
@@ -88,7 +96,7 @@ def cache_stats_command(app: App, as_json: bool) -> None:
     if as_json:
         click.echo(stats.model_dump_json(indent=2))
         return
-    click.echo(f"directory      {stats.directory}")
+    click.echo(f"location       {stats.directory}")
     click.echo(f"entries        {stats.entries}")
     click.echo(f"bytes          {stats.bytes}")
     for name, value in stats.lifetime.model_dump().items():
@@ -103,7 +111,7 @@ def cache_clear_command(app: App) -> None:
     with _for_the_terminal():
         cache = running_cache(app)
         removed = cache.clear()
-    click.echo(f"removed {removed} cached replies from {cache.directory}")
+    click.echo(f"removed {removed} cached replies from {cache.location}")
 
 
 @contextmanager
@@ -131,7 +139,10 @@ def request_middleware(config: Config) -> ResponseCache:
         else config.paths.cache_dir / "http"
     )
     return ResponseCache(
-        directory, settings.ttl_s.model_dump(), size_limit=settings.size_limit_mb * 2**20
+        directory,
+        settings.ttl_s.model_dump(),
+        size_limit=settings.size_limit_mb * 2**20,
+        redis=redis_client(config.settings),
     )
 
 

@@ -25,15 +25,18 @@ READ_GROUPS: dict[str, str] = {
     # "Does the user follow this playlist" is library state, not the playlist's content.
     "/playlists/{id}/followers": "library",
     "/me/player": "player",
+    # Search finds playlists by name: creating or renaming one changes its results.
+    "/search": "search",
     **dict.fromkeys(LIBRARY_PATHS, "library"),
 }
 
 INVALIDATES: dict[str, tuple[str, ...]] = {
-    # Details, items, cover: the playlist's reads, and my playlists (they show names, counts).
-    "/playlists/{id}": ("playlist:{id}", "playlist-lists"),
+    # Details, items, cover: the playlist's reads, and my playlists (they show names, counts),
+    # and search (it finds playlists by name and shows their details).
+    "/playlists/{id}": ("playlist:{id}", "playlist-lists", "search"),
     "/playlists/{id}/followers": ("playlist:{id}", "playlist-lists", "library"),
-    "/me/playlists": ("playlist-lists",),
-    "/users/{id}/playlists": ("playlist-lists",),
+    "/me/playlists": ("playlist-lists", "search"),
+    "/users/{id}/playlists": ("playlist-lists", "search"),
     # /me/library saves any kind of item, playlists included (they then appear in my playlists).
     "/me/library": ("library", "playlist-lists"),
     **dict.fromkeys(LIBRARY_PATHS[1:], ("library",)),

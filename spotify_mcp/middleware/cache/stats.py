@@ -1,8 +1,8 @@
 """Cache statistics: this process's counters, lifetime totals, and their Prometheus collector.
 
 Counting happens in memory (a hit must stay cheap); the cache adds the counts to totals on
-disk every few seconds and on shutdown, so ``spotify-mcp cache stats`` in another process
-sees them too.
+disk (or in Redis) every few seconds and on shutdown, so ``spotify-mcp cache stats`` in
+another process sees them too.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ import functools
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from loguru import logger
 from pydantic import BaseModel, Field
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 COUNTERS = {
     "hits": "Reads answered without a request of their own (from disk or a coalesced fetch).",
@@ -69,19 +66,22 @@ class Counts(BaseModel):
 
 
 class CacheStats(BaseModel):
-    directory: str
+    directory: str = Field(description="The cache directory, or redis://host:port/db.")
     entries: int = Field(description="Stored replies (expired ones count until culled).")
-    bytes: int = Field(description="Disk space the cache uses.")
+    bytes: int = Field(
+        description="Disk space the cache uses; in Redis, the bytes of the stored replies."
+    )
     process: Counts = Field(description="Since this server started.")
     lifetime: Counts = Field(
-        description="Every process that used this cache directory (added every few seconds)."
+        description="Every process that used this cache directory or Redis (added every few "
+        "seconds)."
     )
 
 
 class Measured(Protocol):
     """What the collector reads from a live cache."""
 
-    directory: Path
+    location: str
     counters: Counters
 
     def size(self) -> tuple[int, int]:
@@ -105,16 +105,16 @@ class PrometheusCollector:
         for cache in caches:
             for name, value in cache.counters.snapshot().items():
                 counts[name] += value
-        sizes = [_size(cache) for cache in {c.directory: c for c in caches}.values()]
+        sizes = [_size(cache) for cache in {c.location: c for c in caches}.values()]
         return _families(counts, sum(e for e, _ in sizes), sum(b for _, b in sizes))
 
 
 def _size(cache: Measured) -> tuple[int, int]:
-    # One unusable cache directory must not fail the whole scrape; its health check says why.
+    # One unusable cache must not fail the whole scrape; its health check says why.
     try:
         return cache.size()
     except Exception as error:
-        logger.warning("cache size of {} unknown: {}", cache.directory, error)
+        logger.warning("cache size of {} unknown: {}", cache.location, error)
         return 0, 0
 
 
@@ -124,7 +124,9 @@ def _families(counts: Mapping[str, int], entries: int, size: int) -> Iterator[An
     for name, value in counts.items():
         yield CounterMetricFamily(f"spotify_mcp_cache_{name}", COUNTERS[name], value=value)
     yield GaugeMetricFamily("spotify_mcp_cache_entries", "Stored replies.", value=entries)
-    yield GaugeMetricFamily("spotify_mcp_cache_size_bytes", "Disk space used.", value=size)
+    yield GaugeMetricFamily(
+        "spotify_mcp_cache_size_bytes", "Disk space used (in Redis: bytes of replies).", value=size
+    )
 
 
 @functools.cache

@@ -1,19 +1,22 @@
-"""The cache middleware: fresh successful GETs from disk, single flight, eviction on mutation.
+"""The cache middleware: fresh successful GETs, single flight, eviction on mutation.
 
-Replies are kept in a diskcache (SQLite; safe for several processes sharing the directory)
-as (status, content type, body bytes), tagged with ``account|group``. A mutation bumps the
-in-process generation of each group it makes stale and evicts the group's tag, so a read
-still in flight across a mutation is neither stored nor joined by later reads.
+Replies are kept as (status, content type, body bytes), tagged with ``account|group``: on disk
+in a diskcache (disk.py; SQLite, safe for several processes sharing the directory), or in
+Redis with ``redis_url`` (redis_store.py; for replicas on several machines). A mutation bumps
+the generation of each group it makes stale, in this process and (Redis) for every server,
+and evicts the group's tag, so a read still in flight across a mutation is neither stored
+nor joined by later reads.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
 
@@ -23,11 +26,46 @@ from spotify_mcp.middleware.cache.stats import COUNTERS, CacheStats, Counters, C
 from spotify_mcp.pipeline import CallNext, Request, Response
 
 if TYPE_CHECKING:
-    import diskcache
+    from redis import Redis
 
 _FLUSH_EVERY_S = 10.0
-_MAX_IN_DATABASE = 2**20  # replies up to 1 MiB stay in SQLite: a hit reads no extra file
-_PROBE_KEY = "|health-probe"
+_PROBE_KEY = "|health-probe|"  # + a random suffix: replicas probe the same store
+_UNKNOWN = -1  # a generation Redis could not tell: matches none, so the reply is not stored
+
+Generation = tuple[int, int | None]
+"""Evictions of a tag so far: by this process, and by every server sharing Redis (else None)."""
+
+
+class Entries(Protocol):
+    """The replies: DiskEntries (disk.py) or RedisEntries (redis_store.py)."""
+
+    def generation(self, tag: str) -> int | None: ...
+    def get(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
+    def set(
+        self,
+        key: str,
+        value: Any,
+        *,
+        expire: float,
+        tag: str | None = None,
+        retry: bool = False,
+        generation: int | None = None,
+    ) -> bool: ...
+    def evict(self, tag: str, *, retry: bool = False) -> int: ...
+    def pop(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
+    def __len__(self) -> int: ...
+    def volume(self) -> int: ...
+    def clear(self, *, retry: bool = False) -> int: ...
+    def close(self) -> None: ...
+
+
+class Totals(Protocol):
+    """The lifetime counters: a diskcache.Cache or RedisTotals (redis_store.py)."""
+
+    def incr(self, key: str, delta: int = 1, default: int = 0, *, retry: bool = False) -> int: ...
+    def get(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
+    def clear(self, *, retry: bool = False) -> int: ...
+    def close(self) -> None: ...
 
 
 class _Flight:
@@ -55,20 +93,33 @@ class _Flight:
 
 
 class ResponseCache:
-    """The ``cache`` middleware (see the module docstring). Opens its files on first use."""
+    """The ``cache`` middleware (see the module docstring). Opens its store on first use."""
 
     name = "cache"
     order = 200
 
-    def __init__(self, directory: Path, ttl_s: Mapping[str, float], size_limit: int) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        ttl_s: Mapping[str, float],
+        size_limit: int,
+        redis: Redis | None = None,
+    ) -> None:
+        """Keeps replies in ``directory``, or in Redis through ``redis`` when given."""
         self.directory = directory
         self.ttl_s = dict(ttl_s)
         self.size_limit = size_limit
+        self.redis = redis
+        self.location = str(directory)
+        if redis is not None:
+            from spotify_mcp.shared_state import location_of
+
+            self.location = location_of(redis)
         self.counters = Counters()
-        self._entries: diskcache.Cache | None = None
-        self._totals: diskcache.Cache | None = None
+        self._entries: Entries | None = None
+        self._totals: Totals | None = None
         self._open_lock = threading.Lock()
-        self._flights: dict[tuple[str, int], _Flight] = {}
+        self._flights: dict[tuple[str, Generation], _Flight] = {}
         self._flights_lock = threading.Lock()
         self._generations: dict[str, int] = {}
         self._write_lock = threading.Lock()  # orders a store against an eviction of its group
@@ -96,7 +147,7 @@ class ResponseCache:
     def _fetch(self, request: Request, call_next: CallNext, key: str, ttl: float) -> Response:
         account = request.account
         tag = f"{account}|{read_group(request)}"
-        generation = self._generations.get(tag, 0)
+        generation = self._generation(tag, stored=ttl > 0)
         with self._flights_lock:
             flight = self._flights.get((key, generation))
             leader = flight is None
@@ -130,8 +181,21 @@ class ResponseCache:
         finally:
             with self._flights_lock:
                 del self._flights[(key, generation)]
-            self._flush_now_and_then()
+            if time.monotonic() - self._flushed_at >= _FLUSH_EVERY_S:
+                self._try_flush()
         return response
+
+    def _generation(self, tag: str, stored: bool) -> Generation:
+        """Read before a fetch: the reply is stored only if ``tag`` is not evicted meanwhile,
+        here or (Redis) by any server; a read of another generation does not join its flight."""
+        local = self._generations.get(tag, 0)
+        if not stored:
+            return local, None
+        try:
+            return local, self.entries.generation(tag)
+        except Exception as error:  # the look into the cache just before has warned
+            logger.debug("cache generation unknown, the reply will not be stored: {}", error)
+            return local, _UNKNOWN
 
     def _lookup(self, key: str) -> Response | None:
         try:
@@ -144,13 +208,17 @@ class ResponseCache:
         status, content_type, body = value
         return Response(status, {"Content-Type": content_type} if content_type else {}, body)
 
-    def _save(self, key: str, response: Response, ttl: float, tag: str, generation: int) -> None:
+    def _save(
+        self, key: str, response: Response, ttl: float, tag: str, generation: Generation
+    ) -> None:
         value = (response.status, response.header("Content-Type"), response.body)
+        local, shared = generation
         with self._write_lock:
-            if self._generations.get(tag, 0) != generation:
+            if self._generations.get(tag, 0) != local:
                 return  # a mutation made this reply stale while it was in flight
             try:
-                self.entries.set(key, value, expire=ttl, tag=tag, retry=True)
+                # With Redis, stored only if no server evicted the tag meanwhile either.
+                self.entries.set(key, value, expire=ttl, tag=tag, retry=True, generation=shared)
             except Exception as error:
                 logger.warning("cache write failed: {}", error)
 
@@ -177,31 +245,30 @@ class ResponseCache:
     # -- storage, statistics, lifecycle --------------------------------------------------
 
     @property
-    def entries(self) -> diskcache.Cache:
+    def entries(self) -> Entries:
         """The replies (opened on first use)."""
         return self._open()[0]
 
     @property
-    def totals(self) -> diskcache.Cache:
-        """Lifetime counters shared by every process using the directory."""
+    def totals(self) -> Totals:
+        """Lifetime counters shared by every process using the directory (or the Redis)."""
         return self._open()[1]
 
-    def _open(self) -> tuple[diskcache.Cache, diskcache.Cache]:
+    def _open(self) -> tuple[Entries, Totals]:
         if self._entries is None or self._totals is None:
             with self._open_lock:
                 if self._entries is None or self._totals is None:
-                    import diskcache
-
-                    self._totals = diskcache.Cache(
-                        str(self.directory / "totals"), eviction_policy="none"
-                    )
-                    self._entries = diskcache.Cache(
-                        str(self.directory / "entries"),
-                        size_limit=self.size_limit,
-                        tag_index=True,
-                        disk_min_file_size=_MAX_IN_DATABASE,
-                    )
+                    self._entries, self._totals = self._stores()
         return self._entries, self._totals
+
+    def _stores(self) -> tuple[Entries, Totals]:
+        if self.redis is not None:
+            from spotify_mcp.middleware.cache.redis_store import open_redis
+
+            return open_redis(self.redis, self.size_limit)
+        from spotify_mcp.middleware.cache.disk import open_disk
+
+        return open_disk(self.directory, self.size_limit)
 
     def size(self) -> tuple[int, int]:
         return len(self.entries), self.entries.volume()
@@ -213,12 +280,10 @@ class ResponseCache:
                 self.totals.incr(name, n, retry=True)
         self._flushed_at = time.monotonic()
 
-    def _flush_now_and_then(self) -> None:
-        if time.monotonic() - self._flushed_at < _FLUSH_EVERY_S:
-            return
+    def _try_flush(self) -> None:
         try:
             self.flush()
-        except Exception as error:
+        except Exception as error:  # kept in memory: added to the totals next time
             logger.warning("cache statistics not saved: {}", error)
 
     def stats(self) -> CacheStats:
@@ -227,7 +292,7 @@ class ResponseCache:
             entries, size = self.size()
             lifetime = {name: int(self.totals.get(name, 0, retry=True)) for name in COUNTERS}
         return CacheStats(
-            directory=str(self.directory),
+            directory=self.location,
             entries=entries,
             bytes=size,
             process=Counts.of(self.counters.snapshot()),
@@ -245,25 +310,28 @@ class ResponseCache:
         try:
             yield
         except OSError as error:  # reads pass the cache by; these questions need it
+            where, remedy = (
+                ("in Redis", "Check that Redis is up and redis_url points to it")
+                if self.redis is not None
+                else (f"directory {self.directory}", "Set cache.directory to a writable one")
+            )
             raise SpotifyMCPError(
-                f"The cache directory {self.directory} cannot be used ({error.strerror or error})."
-                " Set cache.directory to a writable one, or disable the cache plugin."
+                f"The cache {where} cannot be used ({error.strerror or error}). "
+                f"{remedy}, or disable the cache plugin."
             ) from None
 
     def probe(self) -> str:
         """Write and read back a marker: raises when the cache is not writable."""
-        marker = str(time.time())
-        self.entries.set(_PROBE_KEY, marker, expire=60, retry=True)
-        kept = self.entries.pop(_PROBE_KEY, retry=True)
+        key, marker = _PROBE_KEY + secrets.token_hex(8), (0, None, str(time.time()).encode())
+        self.entries.set(key, marker, expire=60, retry=True)
+        kept = self.entries.pop(key, retry=True)
         if kept != marker:
-            raise RuntimeError(f"cache at {self.directory} did not keep what was written")
-        return f"writable: {self.directory}"
+            raise RuntimeError(f"cache at {self.location} did not keep what was written")
+        return f"writable: {self.location}"
 
     def close(self) -> None:
         if self._entries is None or self._totals is None:
             return
-        try:
-            self.flush()
-        finally:
-            self._entries.close()
-            self._totals.close()
+        self._try_flush()
+        self._entries.close()
+        self._totals.close()
