@@ -1,5 +1,6 @@
-"""State that several servers share through Redis when ``redis_url`` is set: the login and
-the cache. Replicas on different machines cannot share files; Redis is what they share.
+"""State that several servers share through Redis when ``redis_url`` is set: the login, the
+cache and the rate limit. Replicas on different machines cannot share files; Redis is what
+they share.
 
 Every key starts with :data:`KEY_PREFIX`, so one Redis database can also hold other data.
 The client comes from the optional ``redis`` extra: ``pip install "spotify-mcp[redis]"``.
@@ -8,6 +9,9 @@ The client comes from the optional ``redis`` extra: ``pip install "spotify-mcp[r
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from spotify_mcp.errors import SpotifyMCPError
@@ -18,13 +22,46 @@ if TYPE_CHECKING:
     from spotify_mcp.config import Settings
 
 KEY_PREFIX = "spotify-mcp:"
+_RETRY_AFTER_S = 5.0  # after a failed connection, commands fail at once for this long
 
 
-def redis_client(settings: Settings) -> Redis | None:
-    """The shared client for ``settings.redis_url``, or None when it is not set."""
+class RedisUnavailable(OSError):
+    """Redis could not be used: the caller does without it (and says why)."""
+
+
+class RedisLink:
+    """A client, left alone for a few seconds after it could not connect: a Redis that is down
+    (or unreachable, each command waiting for its timeout) then costs one failed command now
+    and then, not several per request."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+        self.location = location_of(client)
+        self._down_until = 0.0
+        self._why = ""
+
+    @contextmanager
+    def use(self) -> Iterator[Redis]:
+        import redis
+
+        if time.monotonic() < self._down_until:
+            raise RedisUnavailable(f"Redis at {self.location} is unreachable ({self._why})")
+        try:
+            yield self.client
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self._down_until, self._why = time.monotonic() + _RETRY_AFTER_S, str(error)
+            raise RedisUnavailable(f"Redis at {self.location} is unreachable ({error})") from None
+        except redis.RedisError as error:
+            raise RedisUnavailable(f"Redis at {self.location} failed: {error}") from None
+
+
+def redis_client(settings: Settings, timeout_s: float | None = None) -> Redis | None:
+    """The shared client for ``settings.redis_url``, or None when it is not set. Commands wait
+    ``timeout_s`` (default ``request_timeout_s``) for Redis; each timeout has its own pool."""
     if settings.redis_url is None:
         return None
-    return _client(settings.redis_url.get_secret_value(), settings.request_timeout_s)
+    timeout = settings.request_timeout_s if timeout_s is None else timeout_s
+    return _client(settings.redis_url.get_secret_value(), timeout)
 
 
 def location_of(client: Redis) -> str:

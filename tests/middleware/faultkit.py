@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from prometheus_client import REGISTRY
@@ -20,16 +20,20 @@ from spotify_mcp.pipeline import Middleware, order_middleware
 from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.session import Spotify, build_session
 
+if TYPE_CHECKING:
+    from redis import Redis
+
 #: Test settings: short delays keep the suite fast; a generous bucket never throttles.
 FAST: dict[str, dict[str, Any]] = {
     "retry": {"base_delay_s": 0.01, "max_delay_s": 0.05},
     "breaker": {"failure_threshold": 5, "cooldown_s": 0.5},
     "limiter": {"rate_per_s": 1000.0, "burst": 100},
 }
-_BUILDERS: dict[str, Callable[[dict[str, Any]], Middleware]] = {
-    "retry": lambda s: Retry(RetrySettings(**s)),
-    "breaker": lambda s: Breaker(BreakerSettings(**s)),
-    "limiter": lambda s: Limiter(LimiterSettings(**s)),
+#: plugin -> (its settings, the Redis replicas share or None) -> the middleware
+_BUILDERS: dict[str, Callable[[dict[str, Any], Redis | None], Middleware]] = {
+    "retry": lambda s, _: Retry(RetrySettings(**s)),
+    "breaker": lambda s, _: Breaker(BreakerSettings(**s)),
+    "limiter": lambda s, redis: Limiter(LimiterSettings(**s), redis),
 }
 
 
@@ -85,12 +89,18 @@ class Pipeline:
 
 
 def build_pipeline(
-    sb: Sandbox, *, without: tuple[str, ...] = (), timeout: float = 10.0, **settings: Any
+    sb: Sandbox,
+    *,
+    without: tuple[str, ...] = (),
+    timeout: float = 10.0,
+    redis: Redis | None = None,
+    **settings: Any,
 ) -> Pipeline:
     """retry, breaker and limiter (minus ``without``) with :data:`FAST` settings updated by
-    ``settings`` (``retry={"max_attempts": 1}``), as the premium user."""
+    ``settings`` (``retry={"max_attempts": 1}``), as the premium user; the limiter keeps its
+    budget in ``redis`` when given (a replica)."""
     middleware = {
-        name: build({**FAST[name], **settings.get(name, {})})
+        name: build({**FAST[name], **settings.get(name, {})}, redis)
         for name, build in _BUILDERS.items()
         if name not in without
     }
@@ -133,12 +143,12 @@ def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``condition`` until it holds; fail the test instead of hanging."""
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0, every: float = 0.005) -> None:
+    """Poll ``condition`` every ``every`` seconds until it holds; fail instead of hanging."""
     give_up = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < give_up, "condition not reached in time"
-        time.sleep(0.005)
+        time.sleep(every)
 
 
 def in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
@@ -160,3 +170,24 @@ def in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
         thread.join(timeout=60)
         assert not thread.is_alive(), "a call hung"
     return results
+
+
+#: Two slots a second, one at a time: a second request waits 0.5 s for its slot.
+SLOW_LIMITER = {"rate_per_s": 2.0, "burst": 1}
+
+
+def assert_a_429_holds_a_request_already_waiting(
+    admin: SandboxAdmin, hit: Pipeline, waiting: Pipeline
+) -> None:
+    """``hit`` meets a 429 (Retry-After 1 s) that leaves the sandbox 0.3 s after its request
+    arrived: time for a request of ``waiting`` (limiter :data:`SLOW_LIMITER`) to take the next
+    slot and sleep for it before the gate closes. That request must wait out the 429 too."""
+    admin.fault("/me", status=429, retry_after=1, latency_ms=300)
+    limited = threading.Thread(target=hit.spotify.me)
+    limited.start()
+    wait_until(lambda: bool(admin.log("/me")))
+    waiting.spotify.current_user_playlists(limit=1)
+    limited.join(timeout=20)
+    first = admin.log("/me")[0]
+    (sent,) = admin.log("/me/playlists")
+    assert sent["time"] >= first["time"] + 1

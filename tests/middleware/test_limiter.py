@@ -7,7 +7,15 @@ import threading
 import time
 
 import pytest
-from faultkit import SandboxAdmin, build_pipeline, in_threads, metric, wait_until
+from faultkit import (
+    SLOW_LIMITER,
+    SandboxAdmin,
+    assert_a_429_holds_a_request_already_waiting,
+    build_pipeline,
+    in_threads,
+    metric,
+    wait_until,
+)
 from spotipy import SpotifyException
 
 from spotify_mcp.errors import RateLimited
@@ -93,18 +101,8 @@ def test_the_token_bucket_paces_requests(sandbox: Sandbox, admin: SandboxAdmin) 
 def test_a_request_already_waiting_for_a_token_waits_out_the_429_too(
     sandbox: Sandbox, admin: SandboxAdmin
 ) -> None:
-    pipeline = build_pipeline(sandbox, limiter={"rate_per_s": 2.0, "burst": 1})
-    # The 429 leaves the sandbox 0.3 s after its request arrived: time for the second
-    # request to start waiting for its token (0.5 s at 2 per second) before the gate closes.
-    admin.fault("/me", status=429, retry_after=1, latency_ms=300)
-    limited = threading.Thread(target=pipeline.spotify.me)
-    limited.start()
-    wait_until(lambda: bool(admin.log("/me")))
-    pipeline.spotify.current_user_playlists(limit=1)
-    limited.join(timeout=20)
-    first = admin.log("/me")[0]
-    (waiting,) = admin.log("/me/playlists")
-    assert waiting["time"] >= first["time"] + 1
+    pipeline = build_pipeline(sandbox, limiter=SLOW_LIMITER)
+    assert_a_429_holds_a_request_already_waiting(admin, pipeline, pipeline)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from spotify_mcp.sandbox.seed import (
     DEEP_FOCUS_PLAYLIST,
     EMPTY_PLAYLIST,
     FOLLOWED_PLAYLIST,
+    playlist_id,
 )
 
 UNKNOWN_PLAYLIST = "spotify:playlist:0000000000000000000000"
@@ -99,10 +100,10 @@ def test_get_items_all_reads_every_page_in_three_requests(
     assert len(requests_to(sandbox, DEEP_FOCUS_PLAYLIST, "GET")) == 3
 
 
-def test_get_items_includes_episodes(server: StdioServer) -> None:
-    mine = server.call_ok("playlists_list", limit=10)["items"]
-    commute = next(p["uri"] for p in mine if p["name"] == "Morning Commute")
-    items = server.call_ok("playlists_get_items", playlist=commute, all=True)["items"]
+def test_get_items_includes_episodes(sb: Sandbox, uncached: StdioServer) -> None:
+    # The seeded playlist by ID: playlists other tests create push it down playlists_list.
+    commute = playlist_id("morning-commute")
+    items = uncached.call_ok("playlists_get_items", playlist=commute, all=True)["items"]
     kinds = {i["uri"].split(":")[1] for i in items}
     assert kinds == {"track", "episode"} and len(items) == 40
 

@@ -13,13 +13,11 @@ reach keys they derive.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from spotify_mcp.middleware.cache.redis_scripts import EVICT, POP, SET, SIZE
-from spotify_mcp.shared_state import KEY_PREFIX, location_of
+from spotify_mcp.shared_state import KEY_PREFIX, RedisLink
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -29,41 +27,10 @@ _ENTRY, _TAG, _GENERATION = f"{PREFIX}entry:", f"{PREFIX}tag:", f"{PREFIX}genera
 _INDEX, _SIZES, _BYTES, _TOTALS = (PREFIX + name for name in ("index", "sizes", "bytes", "totals"))
 _FIELDS = ("status", "type", "body")
 _GENERATION_TTL_S = 86400  # far longer than a read stays in flight, not forever
-_RETRY_AFTER_S = 5.0  # after a failed connection, commands fail at once for this long
 _PRUNE_PER_WRITE, _PRUNE_PER_COUNT = 100, 1000
 
 Stored = tuple[int, str | None, bytes]
 """A reply as the cache keeps it: status, content type, body."""
-
-
-class RedisUnavailable(OSError):
-    """Redis could not be used: reads pass the cache by, its statistics and probe say why."""
-
-
-class RedisLink:
-    """The shared client, left alone for a few seconds after it could not connect: a Redis that
-    is down (or unreachable, each command waiting for its timeout) then costs one failed
-    command now and then, not several per read."""
-
-    def __init__(self, client: Redis) -> None:
-        self.client = client
-        self.location = location_of(client)
-        self._down_until = 0.0
-        self._why = ""
-
-    @contextmanager
-    def use(self) -> Iterator[Redis]:
-        import redis
-
-        if time.monotonic() < self._down_until:
-            raise RedisUnavailable(f"Redis at {self.location} is unreachable ({self._why})")
-        try:
-            yield self.client
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            self._down_until, self._why = time.monotonic() + _RETRY_AFTER_S, str(error)
-            raise RedisUnavailable(f"Redis at {self.location} is unreachable ({error})") from None
-        except redis.RedisError as error:
-            raise RedisUnavailable(f"Redis at {self.location} failed: {error}") from None
 
 
 class RedisEntries:

@@ -3,8 +3,10 @@
 A token bucket (``rate_per_s``, ``burst``) paces requests before Spotify has to complain;
 waiting for a token blocks only the calling worker thread. When Spotify answers 429, a gate
 shared by every thread closes for ``Retry-After`` seconds: no request is sent before it opens.
-A wait longer than ``max_wait_s`` fails fast with :class:`~spotify_mcp.errors.RateLimited`
-instead of hanging (urllib3 would sleep for up to six hours).
+A wait at the gate longer than ``max_wait_s``, or any wait past the request's retry deadline,
+fails fast with :class:`~spotify_mcp.errors.RateLimited` instead of hanging (urllib3 would
+sleep for up to six hours). With ``redis_url`` the bucket and the gate are in Redis, shared
+by every replica (redis_budget.py); otherwise in this process (budget.py).
 
 The limiter counts and waits each 429 once: it returns the 429 marked with
 ``extensions["rate_limit_gate"]`` and the retry middleware (outer) re-attempts, which waits
@@ -14,7 +16,7 @@ here at the gate.
 from __future__ import annotations
 
 import functools
-import threading
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -22,10 +24,14 @@ from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import RateLimited
+from spotify_mcp.middleware.limiter.budget import Budget, LocalBudget
+from spotify_mcp.middleware.limiter.redis_budget import RedisBudget
 from spotify_mcp.pipeline import CallNext, Request, Response
+from spotify_mcp.shared_state import redis_client
 
 if TYPE_CHECKING:
     from prometheus_client import Counter, Histogram
+    from redis import Redis
 
     from spotify_mcp.config import Config
 
@@ -56,57 +62,34 @@ class LimiterSettings(BaseModel):
     default_retry_after_s: float = Field(
         1.0, ge=0, description="Wait after a 429 that carries no Retry-After header."
     )
-
-
-class TokenBucket:
-    """Reserve-then-sleep token bucket: the balance may go negative, and each caller sleeps
-    until its own token has accrued, so waiting callers are served in arrival order."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._refilled_at = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> float:
-        """Take a token, sleeping until it is there; returns the seconds slept."""
-        with self._lock:
-            now = time.monotonic()
-            if now > self._refilled_at:
-                elapsed = now - self._refilled_at
-                self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
-                self._refilled_at = now
-            self._tokens -= 1
-            wait = self._refilled_at - now + max(0.0, -self._tokens) / self.rate
-        if wait > 0:
-            time.sleep(wait)
-        return max(0.0, wait)
-
-    def pause_until(self, moment: float) -> None:
-        """Empty the bucket and refill it only from ``moment``: no burst right after a 429."""
-        with self._lock:
-            self._tokens = min(self._tokens, 0.0)
-            self._refilled_at = max(self._refilled_at, moment)
+    # Short: a request waits this long for Redis at worst, then paces itself for a few seconds.
+    redis_timeout_s: float = Field(
+        0.5, gt=0, description="With redis_url: longest wait for Redis before pacing alone."
+    )
 
 
 class Limiter:
-    """Token bucket plus the shared 429 gate; see the module docstring."""
+    """The budget plus the 429 gate; see the module docstring."""
 
     name = "limiter"
     order = 500
 
-    def __init__(self, settings: LimiterSettings) -> None:
+    def __init__(self, settings: LimiterSettings, redis: Redis | None = None) -> None:
+        """Keeps the budget in this process, or in Redis through ``redis`` when given."""
         self.settings = settings
-        self.bucket = TokenBucket(settings.rate_per_s, settings.burst)
-        self._gate_opens_at = 0.0  # monotonic time before which nothing is sent
-        self._lock = threading.Lock()
+        rate, burst = settings.rate_per_s, settings.burst
+        self.budget: Budget = (
+            LocalBudget(rate, burst) if redis is None else RedisBudget(redis, rate, burst)
+        )
         self._wait_seconds, self._rate_limited = _metrics()
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
-        waited = self._wait_at_gate(request)
-        waited += self.bucket.take()
-        waited += self._wait_at_gate(request)  # a 429 may have closed it during the token wait
+        wait = self.budget.reserve(*self._limits(request))
+        waited = 0.0
+        while wait > 0:
+            time.sleep(wait)
+            waited += wait
+            wait = self._gate_wait(request)  # a 429 (on any replica) may have closed it since
         self._wait_seconds.observe(waited)
         response = call_next(request)
         if response.status == 429:
@@ -115,31 +98,30 @@ class Limiter:
 
     def gate_wait(self) -> float:
         """Seconds until the gate opens (0 when open)."""
-        with self._lock:
-            return max(0.0, self._gate_opens_at - time.monotonic())
+        return self.budget.gate_wait()
 
-    def _wait_at_gate(self, request: Request) -> float:
-        waited = 0.0
-        while (wait := self.gate_wait()) > 0:
-            past_deadline = request.deadline and time.monotonic() + wait > request.deadline
-            if wait > self.settings.max_wait_s or past_deadline:
-                raise RateLimited(wait)
-            time.sleep(wait)
-            waited += wait
-        return waited
+    def _gate_wait(self, request: Request) -> float:
+        wait = self.gate_wait()
+        if wait > self._limits(request)[0]:
+            raise RateLimited(wait)
+        return wait
+
+    def _limits(self, request: Request) -> tuple[float, float]:
+        """The longest wait at the gate (``max_wait_s``) and in all: neither may pass the
+        request's deadline (a request that needs no wait goes, even past it)."""
+        left = math.inf if request.deadline is None else request.deadline - time.monotonic()
+        left = max(0.0, left)
+        return min(self.settings.max_wait_s, left), left
 
     def _close_gate(self, request: Request, response: Response) -> None:
         self._rate_limited.inc()
         retry_after = response.retry_after
         if retry_after is None:
             retry_after = self.settings.default_retry_after_s
-        opens_at = time.monotonic() + retry_after
-        with self._lock:
-            self._gate_opens_at = max(self._gate_opens_at, opens_at)
+        self.budget.close_gate(retry_after)
         request.extensions["rate_limit_gate"] = True
         if retry_after > self.settings.max_wait_s:
             raise RateLimited(retry_after)
-        self.bucket.pause_until(opens_at)
 
 
 @hookimpl
@@ -149,4 +131,5 @@ def plugin_settings() -> type[BaseModel]:
 
 @hookimpl
 def request_middleware(config: Config) -> Limiter:
-    return Limiter(config.section("limiter", LimiterSettings))
+    settings = config.section("limiter", LimiterSettings)
+    return Limiter(settings, redis_client(config.settings, timeout_s=settings.redis_timeout_s))
