@@ -459,7 +459,11 @@ def auth_logout(state: State) -> None:
     from spotify_mcp.auth import login_store
 
     store = login_store(_or_exit(lambda: load_config(state.paths(), state.overrides)))
-    click.echo(f"Logged out: removed {store.where}." if store.delete() else "Not logged in.")
+    try:
+        deleted = store.delete()
+    except OSError as error:
+        raise click.ClickException(f"Not logged out: {error}") from None
+    click.echo(f"Logged out: removed {store.where}." if deleted else "Not logged in.")
 
 
 # -- config -------------------------------------------------------------------------------

@@ -152,8 +152,8 @@ def http_routes(app: App) -> list[BaseRoute]:  # type: ignore[empty-body]
 
     Called once by ``spotify-mcp serve --http``, after ``startup``; never over stdio. The
     routes share MCP's host and port but not its bearer token: they are for probes and
-    scrapers (``/healthz``, ``/metrics``), so they must not reveal or change user data. A
-    path another plugin or MCP already serves is a startup error.
+    scrapers (``/healthz``, ``/metrics``), so they must not change user data. A path
+    another plugin or MCP already serves is not added again (an error in the log).
 
     :param app: the running application.
     :return: e.g. ``[Route("/healthz", endpoint)]``; handlers are async and must not block

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import ipaddress
 import signal
 import threading
 from collections.abc import Iterator
@@ -36,17 +35,20 @@ class HttpSetupError(Exception):
     """The HTTP settings cannot be served safely; the message says what to set."""
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
+# The hosts for which the SDK checks Host and Origin (DNS rebinding): other loopback
+# addresses (127.0.0.2) get no such check, so they need the token too.
+_GUARDED_BY_THE_SDK = ("127.0.0.1", "localhost", "::1")
+_MIN_TOKEN_CHARS = 16
 
 
 def check_settings(settings: HttpSettings) -> None:
-    if settings.bearer_token is None and not is_loopback(settings.host):
+    token = settings.bearer_token
+    if token is not None and len(token.get_secret_value().strip()) < _MIN_TOKEN_CHARS:
+        raise HttpSetupError(
+            f"http.bearer_token must be at least {_MIN_TOKEN_CHARS} characters "
+            "(e.g. openssl rand -hex 32): a blank or short one guards nothing"
+        )
+    if token is None and settings.host not in _GUARDED_BY_THE_SDK:
         raise HttpSetupError(
             f"listening on {settings.host} without a bearer token would let anyone who reaches "
             "it use your Spotify account: set SPOTIFY_MCP_HTTP__BEARER_TOKEN (or http."

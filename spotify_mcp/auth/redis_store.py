@@ -102,7 +102,12 @@ class RedisLogin:
                 logger.warning("could not release the login lock in Redis: {}", error)
 
     def delete(self) -> bool:
-        return bool(self.client.delete(LOGIN_KEY))
+        from redis import RedisError
+
+        try:
+            return bool(self.client.delete(LOGIN_KEY))
+        except RedisError as error:
+            raise OSError(f"Redis at {self.location}: {error}") from None
 
     def readable_by_others(self) -> bool:
         return False  # who may read Redis is Redis's configuration (requirepass, ACLs)

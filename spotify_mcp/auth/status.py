@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from spotify_mcp.auth.login import required_scopes
 from spotify_mcp.auth.source import KINDS, credential_source
 from spotify_mcp.auth.store import login_store
-from spotify_mcp.errors import LoginRequired
+from spotify_mcp.errors import SpotifyMCPError
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -35,7 +35,7 @@ def describe(app: App) -> dict[str, Any]:
     report["stored_in"] = store.where
     try:
         stored = store.load()
-    except LoginRequired as error:  # an unusable file is no login
+    except SpotifyMCPError as error:  # an unusable file, or Redis down: no login to use
         return {**report, "login": "none", "error": str(error)}
     if stored is None:  # removed since we looked
         return {**report, "login": "none", "source": "none"}

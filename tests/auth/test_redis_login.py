@@ -4,9 +4,12 @@ renew once between them, log out together; Redis down is "try again", never a lo
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -18,6 +21,8 @@ from spotify_mcp.config import Settings
 from spotify_mcp.sandbox import PREMIUM_USER
 
 REPLICAS = 3
+SPOTIFY_MCP = [sys.executable, "-m", "spotify_mcp"]
+CAPTURE: dict[str, Any] = {"capture_output": True, "text": True, "timeout": 60}
 
 
 @pytest.fixture
@@ -87,3 +92,12 @@ def test_the_password_in_redis_url_is_never_shown() -> None:
     settings = Settings(redis_url="redis://:hunter2@127.0.0.1:6390/2")
     where = RedisLogin.of(settings).where
     assert where == f"{LOGIN_KEY} in redis://127.0.0.1:6390/2" and "hunter2" not in where
+
+
+def test_auth_commands_with_redis_down_say_so_without_a_traceback(setup: Setup) -> None:
+    down = {**setup.env, "SPOTIFY_MCP_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    status = subprocess.run([*SPOTIFY_MCP, "auth", "status"], env=down, **CAPTURE)
+    logout = subprocess.run([*SPOTIFY_MCP, "auth", "logout"], env=down, **CAPTURE)
+    assert status.returncode == 1 and "unreachable" in status.stdout
+    assert logout.returncode == 1 and "Not logged out: Redis at" in logout.stderr
+    assert "Traceback" not in status.stderr + logout.stderr

@@ -104,12 +104,19 @@ def test_metrics_are_served_beside_mcp(http_server: HttpServer) -> None:
     assert "spotify_mcp_breaker_state" in reply.text  # the pipeline's own metrics, too
 
 
-def test_no_token_off_loopback_is_refused(tmp_path: Path) -> None:
-    result = run_cli(
-        "serve", "--http", "--host", "0.0.0.0", env={"SPOTIFY_MCP_HOME": str(tmp_path)}
-    )
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.2"])  # .2: no DNS-rebinding check
+def test_no_token_off_the_guarded_loopback_is_refused(tmp_path: Path, host: str) -> None:
+    result = run_cli("serve", "--http", "--host", host, env={"SPOTIFY_MCP_HOME": str(tmp_path)})
     assert result.returncode == 2
     assert "SPOTIFY_MCP_HTTP__BEARER_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize("token", ["", "   ", "short"])
+def test_a_blank_or_short_token_is_refused(tmp_path: Path, token: str) -> None:
+    env = {"SPOTIFY_MCP_HOME": str(tmp_path), "SPOTIFY_MCP_HTTP__BEARER_TOKEN": token}
+    result = run_cli("serve", "--http", "--host", "0.0.0.0", env=env)
+    assert result.returncode == 2
+    assert "at least 16 characters" in result.stderr
 
 
 def test_host_and_port_belong_to_http(tmp_path: Path) -> None:
