@@ -22,6 +22,7 @@ from spotify_mcp.errors import SpotifyMCPError
 from spotify_mcp.middleware.cache.redis_store import PREFIX
 from spotify_mcp.middleware.cache.stats import Counts
 from spotify_mcp.middleware.cache.store import ResponseCache
+from spotify_mcp.pipeline import Request, Response
 from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
 from spotify_mcp.session import Spotify
@@ -273,3 +274,20 @@ def test_two_servers_share_the_cache_through_redis(
     assert (shown["lifetime"]["hits"], shown["lifetime"]["misses"]) == (1, 2)
     cleared = run_cli("cache", "clear", env=cli_env)
     assert f"removed 1 cached replies from {redis_url}" in cleared.stdout, cleared.stderr
+
+
+def test_counts_a_failed_flush_could_not_save_are_saved_by_the_next(
+    tmp_path: Path, redis_url: str, db: redis.Redis
+) -> None:
+    cache = ResponseCache(tmp_path, {"catalog": 3600}, 2**28, redis=redis.Redis.from_url(redis_url))
+    reply = Response(200, {"Content-Type": "application/json"}, b"{}")
+    for _ in range(5):  # 1 miss, 4 hits
+        cache(Request("GET", "https://api.spotify.com/v1/tracks/T1", account="a"), lambda r: reply)
+    db.config_set("maxmemory-policy", "noeviction")
+    db.config_set("maxmemory", "1")  # Redis refuses writes
+    try:
+        cache._try_flush()
+    finally:
+        db.config_set("maxmemory", "0")
+    lifetime = cache.stats().lifetime
+    assert (lifetime.hits, lifetime.misses) == (4, 1)

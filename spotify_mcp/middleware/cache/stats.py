@@ -48,6 +48,12 @@ class Counters:
             taken, self._unflushed = self._unflushed, dict.fromkeys(COUNTERS, 0)
         return taken
 
+    def give_back(self, unflushed: dict[str, int]) -> None:
+        """Counts a failed flush did not save: saved by the next one."""
+        with self._lock:
+            for name, n in unflushed.items():
+                self._unflushed[name] += n
+
 
 class Counts(BaseModel):
     hits: int

@@ -275,9 +275,14 @@ class ResponseCache:
 
     def flush(self) -> None:
         """Add this process's new counts to the lifetime totals."""
-        for name, n in self.counters.take_unflushed().items():
-            if n:
-                self.totals.incr(name, n, retry=True)
+        unsaved = self.counters.take_unflushed()
+        try:
+            for name, n in list(unsaved.items()):
+                if n:
+                    self.totals.incr(name, n, retry=True)
+                unsaved[name] = 0
+        finally:
+            self.counters.give_back(unsaved)
         self._flushed_at = time.monotonic()
 
     def _try_flush(self) -> None:
