@@ -123,8 +123,8 @@ class App:
 
     @functools.cached_property
     def login_kind(self) -> str:
-        """``user``, ``app`` (catalog only) or ``none``, decided at startup without any network
-        call (it decides which tools are offered)."""
+        """``user``, ``app`` (catalog only) or ``none``, decided once at startup (it decides
+        which tools are offered): no network call, but one EXISTS when the login is in Redis."""
         from spotify_mcp.auth import login_kind
 
         return "user" if self.sandbox is not None else login_kind(self.config)
