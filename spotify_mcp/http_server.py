@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from spotify_mcp.app import App
 
-_GRACE_S = 5  # open response streams get this long to finish on SIGTERM
+# Calls in flight get this long to finish on SIGTERM (Kubernetes waits 30 s by default).
+_GRACE_S = 20
 
 
 class HttpSetupError(Exception):
@@ -104,8 +105,12 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
 async def serve_http(app: App, settings: HttpSettings) -> None:
     """Serve until SIGINT or SIGTERM (uvicorn's handlers), then stop the plugins."""
     import uvicorn
+    from sse_starlette.sse import AppStatus
 
     check_settings(settings)
+    # sse-starlette would end every event stream at SIGTERM, cutting the calls in flight off
+    # their answers; uvicorn's graceful shutdown waits for them instead (up to _GRACE_S).
+    AppStatus.enable_automatic_graceful_drain = False  # what disable_...() does, typed
     app.start()
     try:
         config = uvicorn.Config(

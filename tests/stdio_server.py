@@ -133,8 +133,11 @@ class HttpServer(ServerProcess):
 
     TOKEN = "test-bearer-token"
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, home: Path, connect: bool = True
+    ) -> None:
         super().__init__(home)
+        self.with_client = connect  # False: plain HTTP only (a test that stops the server)
         self.port = free_port()
         self.command = [sys.executable, "-m", "spotify_mcp", "serve", "--http", *args]
         self.command += ["--port", str(self.port)]
@@ -159,6 +162,8 @@ class HttpServer(ServerProcess):
         self._stack.callback(self._stop)
         try:
             self._wait_until_listening()
+            if not self.with_client:
+                return self
             auth = {"Authorization": f"Bearer {self.TOKEN}"}
             http = self.enter_async(httpx2.AsyncClient(headers=auth, timeout=60))
             self.connect(streamable_http_client(self.url(), http_client=http))

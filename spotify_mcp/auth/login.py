@@ -26,8 +26,8 @@ import click
 from loguru import logger
 
 from spotify_mcp.auth.accounts import Accounts, pkce_pair
-from spotify_mcp.auth.store import StoredLogin, login_store
-from spotify_mcp.errors import SpotifyMCPError
+from spotify_mcp.auth.store import LoginStore, StoredLogin, login_store
+from spotify_mcp.errors import LoginRequired, SpotifyMCPError
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -59,6 +59,8 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
     redirect_uri = _redirect_uri(settings.redirect_uri, port)
     if not settings.client_id:
         raise LoginFailed(NO_CLIENT_ID.format(redirect=redirect_uri))
+    store = login_store(app.config)
+    _check_reachable(store)  # before the browser: a login that cannot be stored is lost
     accounts = Accounts.of(settings)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
@@ -93,8 +95,25 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
         display_name=display_name,
         authorized_at=time.time(),
     )
-    login_store(app.config).save(stored)
+    try:
+        store.save(stored)
+    except OSError as error:
+        raise LoginFailed(
+            f"Logged in, but the login could not be stored in {store.where} ({error}): fix "
+            "that, then run `spotify-mcp auth login` again."
+        ) from None
     return stored
+
+
+def _check_reachable(store: LoginStore) -> None:
+    """Raise when the store cannot be read (Redis down, the data dir not a directory); an
+    unreadable login is fine, the new one replaces it."""
+    try:
+        store.load()
+    except LoginRequired:
+        pass
+    except OSError as error:
+        raise LoginFailed(f"Cannot read {store.where}, where the login goes ({error}).") from None
 
 
 def _redirect_uri(configured: str, port: int | None) -> str:

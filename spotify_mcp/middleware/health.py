@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 Kind = Literal["liveness", "readiness"]
 _STARTED = time.monotonic()
+#: Probes closer together than this share one run: each run sends ``GET /me`` to Spotify.
+PROBE_REUSE_S = 5.0
 
 
 class HealthSettings(BaseModel):
@@ -160,19 +162,50 @@ def health_command(app: App, as_json: bool) -> None:
         sys.exit(1)
 
 
+class RecentReports:
+    """The last report of each kind, reused for :data:`PROBE_REUSE_S`; concurrent probes wait
+    for one run."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._reports: dict[Kind | None, tuple[float, HealthReport]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: Kind | None) -> HealthReport:
+        with self._lock:
+            ran_at, report = self._reports.get(kind, (-PROBE_REUSE_S, None))
+            if report is None or time.monotonic() - ran_at >= PROBE_REUSE_S:
+                report = run_checks(self.app, kind)
+                self._reports[kind] = (time.monotonic(), report)
+            return report
+
+
 def probes(app: App) -> list[Route]:
     """``/healthz`` runs only the liveness checks (restart when failing); ``/readyz`` runs all
-    (send no traffic while failing)."""
+    (send no traffic while failing). They are open to whoever reaches the port, so they say
+    what is wrong but not what is fine (the account, local paths): the ``health`` tool and
+    command say it all."""
+    recent = RecentReports(app)
 
     async def healthz(request: Request) -> JSONResponse:
-        report = await anyio.to_thread.run_sync(run_checks, app, "liveness")
-        return JSONResponse(report.model_dump(exclude={"ready"}), 200 if report.live else 503)
+        report = await anyio.to_thread.run_sync(recent.get, "liveness")
+        return JSONResponse(_public(report, exclude={"ready"}), 200 if report.live else 503)
 
     async def readyz(request: Request) -> JSONResponse:
-        report = await anyio.to_thread.run_sync(run_checks, app)
-        return JSONResponse(report.model_dump(), 200 if report.ready else 503)
+        report = await anyio.to_thread.run_sync(recent.get, None)
+        return JSONResponse(_public(report), 200 if report.ready else 503)
 
     return [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+def _public(report: HealthReport, exclude: set[str] | None = None) -> dict[str, object]:
+    """The report without the details of the checks that passed."""
+    body = report.model_dump(exclude=exclude)
+    body["checks"] = [
+        {key: value for key, value in check.items() if key != "detail" or not check["ok"]}
+        for check in body["checks"]
+    ]
+    return body
 
 
 # -- hooks ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import redis
-from authkit import Setup
+from authkit import Setup, via_callback
 from stdio_server import StdioServer, free_port, text_of
 
 from spotify_mcp.auth.redis_store import LOGIN_KEY, RedisLogin
@@ -101,3 +101,30 @@ def test_auth_commands_with_redis_down_say_so_without_a_traceback(setup: Setup) 
     assert status.returncode == 1 and "unreachable" in status.stdout
     assert logout.returncode == 1 and "Not logged out: Redis at" in logout.stderr
     assert "Traceback" not in status.stderr + logout.stderr
+
+
+def test_login_with_redis_down_stops_before_the_browser(setup: Setup) -> None:
+    down = {**setup.env, "SPOTIFY_MCP_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    login = [*SPOTIFY_MCP, "auth", "login", "--no-browser"]
+    done = subprocess.run(login, env=down, input="", **CAPTURE)
+    assert done.returncode == 1 and "unreachable" in done.stderr, done.stderr
+    assert "accounts" not in done.stdout  # no authorize URL: the user was not sent to log in
+    assert "Traceback" not in done.stderr
+
+
+def test_a_login_redis_refuses_to_store_is_a_clear_error(setup: Setup, redis_url: str) -> None:
+    setup.env["SPOTIFY_MCP_REDIS_URL"] = redis_url
+
+    def refuse_writes_then_approve(url: str) -> str:
+        client.config_set("maxmemory", 1)  # after the check, before the login is stored
+        return via_callback(url)
+
+    with redis.Redis.from_url(redis_url) as client:
+        try:
+            done = setup.login(respond=refuse_writes_then_approve)
+        finally:
+            client.config_set("maxmemory", 0)
+    assert done.returncode == 1, done.stderr
+    assert f"Logged in, but the login could not be stored in {LOGIN_KEY} in" in done.stderr
+    assert "run `spotify-mcp auth login` again" in done.stderr
+    assert "Traceback" not in done.stderr and stored(redis_url) is None

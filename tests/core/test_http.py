@@ -3,7 +3,10 @@ health plugin's probes and the metrics plugin's /metrics beside it."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,15 +87,36 @@ def test_probes_are_open_and_say_live_and_ready(sandbox: Sandbox, http_server: H
     assert {check["kind"] for check in live.json()["checks"]} == {"liveness"}
     ready = requests.get(http_server.url("/readyz"), timeout=30)
     assert ready.status_code == 200 and ready.json()["ready"] is True
+    # Open to anyone: what passed is not described (the account, local paths).
+    assert all("detail" not in check for check in ready.json()["checks"]), ready.json()
 
     sandbox.add_fault(method="GET", path="/v1/me", status=503)
     try:
-        not_ready = requests.get(http_server.url("/readyz"), timeout=30)
+        give_up = time.monotonic() + 30  # an earlier probe's report is reused for a while
+        while (not_ready := requests.get(http_server.url("/readyz"), timeout=30)).ok:
+            assert time.monotonic() < give_up, "readiness never failed"
+            time.sleep(0.5)
         still_live = requests.get(http_server.url("/healthz"), timeout=30)
     finally:
         sandbox.clear_faults()
-    assert not_ready.status_code == 503 and not_ready.json()["ready"] is False
+    assert not_ready.json()["ready"] is False
+    failed = [check for check in not_ready.json()["checks"] if not check["ok"]]
+    assert [check["name"] for check in failed] == ["spotify"]
+    assert "answered HTTP 503" in failed[0]["detail"]  # what is wrong is said
     assert still_live.status_code == 200  # Spotify down is no reason to restart
+
+
+def test_probes_in_quick_succession_ask_spotify_once(
+    sandbox: Sandbox, http_server: HttpServer
+) -> None:
+    def asked() -> int:
+        return sum(entry["path"] == "/v1/me" for entry in sandbox.requests())
+
+    requests.get(http_server.url("/readyz"), timeout=30)  # may reuse an earlier test's run
+    before = asked()
+    for _ in range(5):
+        assert "ready" in requests.get(http_server.url("/readyz"), timeout=30).json()
+    assert asked() - before <= 1
 
 
 def test_metrics_are_served_beside_mcp(http_server: HttpServer) -> None:
@@ -179,3 +203,35 @@ def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:
     assert "no routes today" in (app.plugins.info["flaky"].error or "")
     assert "routes_plugin_tool" not in {spec.name for spec in app.tools}
     assert "/healthz" in routes  # the others are served
+
+
+def test_sigterm_lets_a_call_in_flight_finish(sandbox: Sandbox, tmp_path: Path) -> None:
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "library_get_profile", "arguments": {}},
+    }
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {HttpServer.TOKEN}"}
+    sandbox.add_fault(method="GET", path="/v1/me", latency_ms=1500, times=1)
+    try:
+        with (
+            HttpServer(env=sandbox_env(sandbox), home=tmp_path, connect=False) as server,
+            ThreadPoolExecutor(1) as pool,
+        ):
+            answer = pool.submit(
+                requests.post, server.url(), json=call, headers=headers, timeout=30
+            )
+            give_up = time.monotonic() + 30
+            while not any(entry["path"] == "/v1/me" for entry in sandbox.requests()):
+                assert time.monotonic() < give_up, "the call never reached Spotify"
+                time.sleep(0.02)
+            server.process.terminate()  # SIGTERM while Spotify takes its time
+            reply = answer.result(timeout=30)  # cut off, this raised ChunkedEncodingError
+    finally:
+        sandbox.clear_faults()
+    assert reply.status_code == 200
+    event = json.loads(reply.text.split("data: ", 1)[1])
+    assert event["id"] == 7 and not event["result"]["isError"], event
+    assert event["result"]["structuredContent"]["name"]
+    assert server.returncode == 0, server.log_text()

@@ -210,6 +210,22 @@ def test_replies_beyond_the_size_limit_are_culled(
     assert gets(admin, "/search") == 21
 
 
+def test_after_an_eviction_redis_refused_reads_pass_the_cache_until_it_is_done(
+    fresh_sandbox: Sandbox, admin: SandboxAdmin, tmp_path: Path, redis_url: str, db: redis.Redis
+) -> None:
+    spotify, _ = replica(fresh_sandbox, tmp_path, "a", redis_url)
+    assert total(spotify) == 0  # cached
+    db.config_set("maxmemory", 1)  # Redis refuses writes: the eviction below fails
+    try:
+        spotify.playlist_add_items(EMPTY_PLAYLIST, track_uris(fresh_sandbox, 0, 1))
+        assert total(spotify) == total(spotify) == 1  # not the stale 0 still in Redis
+    finally:
+        db.config_set("maxmemory", 0)
+    assert gets(admin, ITEMS) == 3
+    assert total(spotify) == total(spotify) == 1  # the eviction went through: cached again
+    assert gets(admin, ITEMS) == 4
+
+
 def test_an_unreachable_redis_passes_reads_through_and_fails_the_probe(
     fresh_sandbox: Sandbox, admin: SandboxAdmin, tmp_path: Path
 ) -> None:

@@ -204,6 +204,23 @@ def test_a_slow_redis_is_done_without_then_used_again(
     assert len(warnings) == 1
 
 
+def test_a_redis_that_reads_but_refuses_writes_is_one_warning_not_one_a_request(
+    sandbox: Sandbox, redis_url: str, db: redis.Redis
+) -> None:
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="INFO", format="{message}", filter=_limiter)
+    paced = {"rate_per_s": 50.0, "burst": 1}  # each request after the first waits its slot
+    a = replica(sandbox, redis_url, limiter=paced)
+    db.config_set("maxmemory", 1)  # scripts that write are refused (OOM); reads still answer
+    try:
+        for _ in range(4):
+            assert a.spotify.me()["id"] == PREMIUM_USER
+    finally:
+        db.config_set("maxmemory", 0)
+        logger.remove(sink)
+    assert len(lines) == 1 and "paces itself" in lines[0], lines
+
+
 # -- two servers over stdio -------------------------------------------------------------------
 
 

@@ -122,6 +122,7 @@ class ResponseCache:
         self._flights: dict[tuple[str, Generation], _Flight] = {}
         self._flights_lock = threading.Lock()
         self._generations: dict[str, int] = {}
+        self._unevicted: dict[str, float] = {}  # tag -> until when its replies may be stale
         self._write_lock = threading.Lock()  # orders a store against an eviction of its group
         self._flushed_at = time.monotonic()
         export(self)
@@ -136,6 +137,8 @@ class ResponseCache:
                 self.invalidate(request)
         key = cache_key(request)
         ttl = self.ttl_s.get(request.family, 0.0)
+        if ttl > 0 and self._maybe_stale(f"{request.account}|{read_group(request)}"):
+            ttl = 0.0  # neither served nor stored: the store may still hold the stale reply
         if ttl > 0:
             cached = self._lookup(key)
             if cached is not None:
@@ -235,12 +238,38 @@ class ResponseCache:
                 try:
                     evicted += self.entries.evict(tag, retry=True)
                 except Exception as error:
+                    # Until it succeeds, or the replies it missed have expired.
+                    self._unevicted[tag] = time.monotonic() + max(self.ttl_s.values(), default=0)
                     logger.error(
-                        "cache eviction of {} failed; reads may be stale: {}", group, error
+                        "cache eviction of {} failed; its reads pass the cache until it is "
+                        "done: {}",
+                        group,
+                        error,
                     )
         if evicted:  # a player command, with nothing of the player stored, invalidates nothing
             self.counters.add("invalidations")
             self.counters.add("evictions", n=evicted)
+
+    def _maybe_stale(self, tag: str) -> bool:
+        """Whether the store may still hold replies of ``tag`` that a failed eviction left
+        behind; retries the eviction."""
+        if tag not in self._unevicted:  # the usual case: no lock
+            return False
+        with self._write_lock:
+            until = self._unevicted.get(tag)
+            if until is None:
+                return False
+            if time.monotonic() < until:
+                try:
+                    self.entries.evict(tag, retry=True)
+                except Exception:
+                    return True
+            del self._unevicted[tag]
+            logger.info(
+                "cache eviction of {} done; its reads use the cache again",
+                tag.partition("|")[2],
+            )
+            return False
 
     # -- storage, statistics, lifecycle --------------------------------------------------
 

@@ -102,7 +102,7 @@ class RedisBudget:
         except RedisUnavailable as error:
             self._alone(error)
             return self.local.gate_wait()
-        self._together()
+        # Not "together" yet: a Redis that answers reads may still refuse the scripts' writes.
         return max(0, ttl_ms) / 1000
 
     def close_gate(self, seconds: float) -> None:
