@@ -181,7 +181,7 @@ def serve(
     if listen and not over_http:
         raise click.UsageError("--host and --port are for --http")
     if over_http:
-        from spotify_mcp.http_server import HttpSetupError, serve_http
+        from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
 
         state.overrides = merge(state.overrides, {"http": listen})
         app = state.app(sandbox=sandbox)
@@ -189,6 +189,8 @@ def serve(
             anyio.run(serve_http, app, app.config.settings.http)
         except HttpSetupError as error:
             raise click.UsageError(str(error)) from None
+        except CannotListen as error:
+            raise click.ClickException(str(error)) from None
         return
     from spotify_mcp.server import serve_stdio
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -34,6 +35,10 @@ _GRACE_S = 20
 
 class HttpSetupError(Exception):
     """The HTTP settings cannot be served safely; the message says what to set."""
+
+
+class CannotListen(Exception):
+    """The address is taken, or not this machine's."""
 
 
 # The hosts for which the SDK checks Host and Origin (DNS rebinding): other loopback
@@ -108,6 +113,7 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
     from sse_starlette.sse import AppStatus
 
     check_settings(settings)
+    listening = _listen(settings.host, settings.port)  # before anything starts or is logged
     # sse-starlette would end every event stream at SIGTERM, cutting the calls in flight off
     # their answers; uvicorn's graceful shutdown waits for them instead (up to _GRACE_S).
     AppStatus.enable_automatic_graceful_drain = False  # what disable_...() does, typed
@@ -123,10 +129,18 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
         server = uvicorn.Server(config)
         logger.info("MCP over HTTP at http://{}:{}{}", settings.host, settings.port, settings.path)
         with _sigterm_after_shutdown_ignored():
-            await server.serve()
+            await server.serve(sockets=[listening])
     finally:
         app.close()
         logger.info("stopped")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 @contextlib.contextmanager

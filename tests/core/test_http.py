@@ -4,6 +4,7 @@ health plugin's probes and the metrics plugin's /metrics beside it."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +134,15 @@ def test_no_token_off_the_guarded_loopback_is_refused(tmp_path: Path, host: str)
     result = run_cli("serve", "--http", "--host", host, env={"SPOTIFY_MCP_HOME": str(tmp_path)})
     assert result.returncode == 2
     assert "SPOTIFY_MCP_HTTP__BEARER_TOKEN" in result.stderr
+
+
+def test_a_taken_port_is_a_plain_error_before_anything_starts(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        result = run_cli("serve", "--http", "--port", port, env={"SPOTIFY_MCP_HOME": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "MCP over HTTP at" not in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("token", ["", "   ", "short"])
