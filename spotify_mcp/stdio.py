@@ -4,6 +4,11 @@ The SDK's stdio transport ignores a line it cannot parse, which leaves a client 
 forever. JSON-RPC says to answer it: a parse error (-32700) for a line that is not JSON, an
 invalid-request error (-32600, with the request's id when it has one) for JSON that is not
 a message. The server keeps serving either way.
+
+When stdin closes, the requests already read are still answered (for up to
+:data:`DRAIN_S`) before the server stops: a client that sends its last request and closes
+its end (``printf ... | spotify-mcp serve``) gets its answer, and a playlist change in
+flight is not cut off between two of its chunks.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
+from loguru import logger
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
@@ -25,9 +31,13 @@ from mcp_types import (
     ErrorData,
     JSONRPCError,
     JSONRPCNotification,
+    JSONRPCResponse,
+    RequestId,
     jsonrpc_message_adapter,
 )
 from pydantic import ValidationError
+
+DRAIN_S = 20.0
 
 
 def protocol_error(line: str) -> JSONRPCError | None:
@@ -55,11 +65,49 @@ def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCErro
     return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message))
 
 
-class _CheckedLines:
-    """stdin lines for the SDK's reader; malformed ones are answered here and dropped."""
+class _InFlight:
+    """The ids of the requests read and not yet answered (nor cancelled: MCP sends no answer
+    to a cancelled request)."""
 
-    def __init__(self, lines: AsyncIterable[str], answers: MemoryObjectSendStream[Any]) -> None:
-        self.lines, self.answers = lines, answers
+    def __init__(self) -> None:
+        self.ids: set[RequestId] = set()
+
+    def read(self, line: str) -> None:
+        data = json.loads(line)
+        if not isinstance(data, dict) or "method" not in data:
+            return
+        if "id" in data:
+            self.ids.add(data["id"])
+        elif data["method"] == "notifications/cancelled":
+            params = data.get("params")
+            if isinstance(params, dict):
+                self.ids.discard(params.get("requestId"))
+
+    def written(self, message: SessionMessage) -> None:
+        if isinstance(message.message, JSONRPCResponse | JSONRPCError):
+            self.ids.discard(message.message.id)
+
+    async def drained(self, within: float) -> None:
+        with anyio.move_on_after(within):
+            while self.ids:
+                await anyio.sleep(0.05)
+        if self.ids:
+            logger.warning(
+                "stdin closed; {} request(s) still unanswered after {:g} s", len(self.ids), within
+            )
+
+
+class _CheckedLines:
+    """stdin lines for the SDK's reader; malformed ones are answered here and dropped. At the
+    end of stdin, the end is passed on once the requests in flight are answered."""
+
+    def __init__(
+        self,
+        lines: AsyncIterable[str],
+        answers: MemoryObjectSendStream[Any],
+        in_flight: _InFlight,
+    ) -> None:
+        self.lines, self.answers, self.in_flight = lines, answers, in_flight
 
     async def __aiter__(self) -> AsyncIterator[str]:
         async for line in self.lines:
@@ -67,16 +115,20 @@ class _CheckedLines:
                 continue
             error = protocol_error(line)
             if error is None:
+                self.in_flight.read(line)
                 yield line
             else:
                 await self.answers.send(SessionMessage(error))
+        await self.in_flight.drained(DRAIN_S)
 
 
 async def run_stdio(server: Server[Any]) -> None:
     """Serve ``server`` on stdin/stdout until stdin closes."""
     answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
+    written_in, written_out = anyio.create_memory_object_stream[SessionMessage](16)
+    in_flight = _InFlight()
     stdin = anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
-    lines = cast(Any, _CheckedLines(stdin, answers_in))  # the SDK only iterates it
+    lines = cast(Any, _CheckedLines(stdin, answers_in, in_flight))  # the SDK only iterates it
     async with (
         stdio_server(stdin=lines) as (read_stream, write_stream),
         anyio.create_task_group() as group,
@@ -86,6 +138,17 @@ async def run_stdio(server: Server[Any]) -> None:
             async for answer in answers_out:
                 await write_stream.send(answer)
 
+        async def send_written() -> None:  # the server's messages, noting what they answer
+            async for message in written_out:
+                await write_stream.send(message)
+                in_flight.written(message)
+            all_written.set()
+
+        all_written = anyio.Event()
         group.start_soon(send_answers)
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+        group.start_soon(send_written)
+        async with written_in:
+            await server.run(read_stream, written_in, server.create_initialization_options())
+        await all_written.wait()
         group.cancel_scope.cancel()
+        await write_stream.aclose()  # ends the SDK's stdout writer, as server.run would have

@@ -225,7 +225,8 @@ class RawStdio:
     def __exit__(self, *exc: object) -> None:
         with self.process:
             assert self.process.stdin
-            self.process.stdin.close()
+            if not self.process.stdin.closed:
+                self.process.stdin.close()
             self.process.wait(timeout=30)
 
     def send(self, message: dict[str, Any] | str) -> None:
@@ -238,6 +239,14 @@ class RawStdio:
     def receive(self) -> Any:
         assert self.process.stdout
         return json.loads(self.process.stdout.readline())
+
+    def close_and_read(self) -> list[Any]:
+        """Close stdin, as a client that is done; every message written after that."""
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.close()
+        messages = [json.loads(line) for line in self.process.stdout]
+        self.process.wait(timeout=30)
+        return messages
 
     def initialize(self) -> None:
         self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": self.HELLO})

@@ -108,6 +108,25 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
     assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
 
 
+def test_a_change_in_flight_when_stdin_closes_is_finished_and_answered(
+    sandbox: Sandbox, tracks: list[str], tmp_path: Path
+) -> None:
+    """A client that closes its end right after a request (a pipe, a script) still gets the
+    answer, and a chunked change is not cut between two of its requests."""
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(2, "playlists_create", {"name": "Closing"}))
+        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
+        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+        sandbox.add_fault(method="POST", path=path, latency_ms=250, times=3)
+        raw.send(call(3, "playlists_add_items", {"playlist": playlist, "items": tracks}))
+        answers = raw.close_and_read()
+    assert [answer["id"] for answer in answers] == [3]
+    assert answers[0]["result"]["structuredContent"]["added"] == 250
+    assert sum(r["path"] == path for r in sandbox.requests()) == 3
+    assert raw.process.returncode == 0
+
+
 def call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     params = {"name": tool, "arguments": arguments}
     return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
