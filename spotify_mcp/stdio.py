@@ -5,22 +5,24 @@ forever. JSON-RPC says to answer it: a parse error (-32700) for a line that is n
 invalid-request error (-32600, with the request's id when it has one) for JSON that is not
 a message. The server keeps serving either way.
 
-When stdin closes, the requests already read are still answered (for up to
+When stdin closes, or at SIGTERM, the requests already read are still answered (for up to
 :data:`DRAIN_S`) before the server stops: a client that sends its last request and closes
 its end (``printf ... | spotify-mcp serve``) gets its answer, and a playlist change in
-flight is not cut off between two of its chunks.
+flight is not cut off between two of its chunks. Then the shutdown hooks run.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
+import threading
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, cast
 
 import anyio
-from anyio.streams.memory import MemoryObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from loguru import logger
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
@@ -122,12 +124,43 @@ class _CheckedLines:
         await self.in_flight.drained(DRAIN_S)
 
 
+def _read_stdin() -> tuple[MemoryObjectReceiveStream[str], MemoryObjectSendStream[str]]:
+    """stdin's lines, read by a daemon thread: a read blocked on a client that sends nothing
+    must not keep the process from exiting at SIGTERM (the SDK reads in a worker thread).
+    Closing the send end (returned too) ends the lines as if stdin had closed."""
+    send, receive = anyio.create_memory_object_stream[str]()
+    token = anyio.lowlevel.current_token()
+
+    def read() -> None:
+        # A reader of its own: sys.stdin's, locked by the blocked read, would abort the
+        # interpreter's shutdown ("could not acquire lock ... possibly due to daemon threads").
+        raw = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 (the thread's for good)
+        stdin = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+        try:
+            for line in stdin:
+                anyio.from_thread.run(send.send, line, token=token)
+            anyio.from_thread.run(send.aclose, token=token)
+        except (RuntimeError, anyio.ClosedResourceError):  # the server has stopped reading
+            pass
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    return receive, send
+
+
+async def _stop_reading_at_sigterm(stdin: MemoryObjectSendStream[str]) -> None:
+    with anyio.open_signal_receiver(signal.SIGTERM) as signals:
+        async for _ in signals:
+            logger.info("SIGTERM: answering the calls in flight, then stopping")
+            stdin.close()
+            return
+
+
 async def run_stdio(server: Server[Any]) -> None:
     """Serve ``server`` on stdin/stdout until stdin closes."""
     answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
     written_in, written_out = anyio.create_memory_object_stream[SessionMessage](16)
     in_flight = _InFlight()
-    stdin = anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
+    stdin, stdin_end = _read_stdin()
     lines = cast(Any, _CheckedLines(stdin, answers_in, in_flight))  # the SDK only iterates it
     async with (
         stdio_server(stdin=lines) as (read_stream, write_stream),
@@ -147,6 +180,8 @@ async def run_stdio(server: Server[Any]) -> None:
         all_written = anyio.Event()
         group.start_soon(send_answers)
         group.start_soon(send_written)
+        if threading.current_thread() is threading.main_thread():
+            group.start_soon(_stop_reading_at_sigterm, stdin_end)
         async with written_in:
             await server.run(read_stream, written_in, server.create_initialization_options())
         await all_written.wait()

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -173,8 +174,6 @@ class HttpServer(ServerProcess):
         return self
 
     def _wait_until_listening(self) -> None:
-        import time
-
         import requests
 
         deadline = time.monotonic() + 60
@@ -297,3 +296,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for_request(sb: Sandbox, path: str, timeout: float = 30) -> None:
+    """Until the sandbox has received a request for ``path`` (e.g. ``/v1/me``)."""
+    give_up = time.monotonic() + timeout
+    while not any(entry["path"] == path for entry in sb.requests()):
+        assert time.monotonic() < give_up, f"no request for {path} within {timeout:g} s"
+        time.sleep(0.02)

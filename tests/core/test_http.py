@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from stdio_server import HttpServer, run_cli, sandbox_env
+from stdio_server import HttpServer, run_cli, sandbox_env, wait_for_request
 
 from spotify_mcp import hookimpl
 from spotify_mcp.app import App
@@ -232,10 +232,7 @@ def test_sigterm_lets_a_call_in_flight_finish(sandbox: Sandbox, tmp_path: Path) 
             answer = pool.submit(
                 requests.post, server.url(), json=call, headers=headers, timeout=30
             )
-            give_up = time.monotonic() + 30
-            while not any(entry["path"] == "/v1/me" for entry in sandbox.requests()):
-                assert time.monotonic() < give_up, "the call never reached Spotify"
-                time.sleep(0.02)
+            wait_for_request(sandbox, "/v1/me")
             server.process.terminate()  # SIGTERM while Spotify takes its time
             reply = answer.result(timeout=30)  # cut off, this raised ChunkedEncodingError
     finally:

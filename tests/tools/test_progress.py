@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
-from stdio_server import RawStdio, StdioServer, free_port, sandbox_env
+from stdio_server import RawStdio, StdioServer, free_port, sandbox_env, wait_for_request
 
 from spotify_mcp.sandbox import Sandbox
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST
@@ -108,11 +108,12 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
     assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
 
 
-def test_a_change_in_flight_when_stdin_closes_is_finished_and_answered(
-    sandbox: Sandbox, tracks: list[str], tmp_path: Path
+@pytest.mark.parametrize("ending", ["stdin closed", "SIGTERM"])
+def test_a_change_in_flight_when_the_client_ends_the_server_is_finished_and_answered(
+    sandbox: Sandbox, tracks: list[str], tmp_path: Path, ending: str
 ) -> None:
-    """A client that closes its end right after a request (a pipe, a script) still gets the
-    answer, and a chunked change is not cut between two of its requests."""
+    """A client that closes its end right after a request (a pipe, a script), or stops the
+    server, still gets the answer, and a chunked change is not cut between two requests."""
     with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
         raw.initialize()
         raw.send(call(2, "playlists_create", {"name": "Closing"}))
@@ -120,11 +121,14 @@ def test_a_change_in_flight_when_stdin_closes_is_finished_and_answered(
         path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
         sandbox.add_fault(method="POST", path=path, latency_ms=250, times=3)
         raw.send(call(3, "playlists_add_items", {"playlist": playlist, "items": tracks}))
+        if ending == "SIGTERM":
+            wait_for_request(sandbox, path)
+            raw.process.terminate()
         answers = raw.close_and_read()
     assert [answer["id"] for answer in answers] == [3]
     assert answers[0]["result"]["structuredContent"]["added"] == 250
     assert sum(r["path"] == path for r in sandbox.requests()) == 3
-    assert raw.process.returncode == 0
+    assert raw.process.returncode == 0  # after the shutdown hooks, not killed by the signal
 
 
 def call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
