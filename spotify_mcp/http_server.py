@@ -137,10 +137,16 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets' connections, and
+    # without it each answer waits ~40 ms for a delayed ACK (benchmarks/pipeline.py saw it).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
     except OSError as error:
+        sock.close()
         raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return sock
 
 
 @contextlib.contextmanager
