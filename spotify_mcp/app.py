@@ -122,12 +122,18 @@ class App:
             registry.drop(name)
 
     @functools.cached_property
-    def login_kind(self) -> str:
-        """``user``, ``app`` (catalog only) or ``none``, decided once at startup (it decides
-        which tools are offered): no network call, but one EXISTS when the login is in Redis."""
+    def _login_kind_at_start(self) -> str:
+        """No network call, but one EXISTS when the login is in Redis."""
         from spotify_mcp.auth import login_kind
 
         return "user" if self.sandbox is not None else login_kind(self.config)
+
+    @property
+    def login_kind(self) -> str:
+        """``user``, ``app`` (catalog only) or ``none``: it decides which tools are offered.
+        Only catalog mode changes, to ``user`` once a login is stored (checked every 5 s)."""
+        kind = self._login_kind_at_start
+        return self.credentials.kind if kind == "app" else kind
 
     def hidden_reason(self, spec: ToolSpec) -> str | None:
         """Why a registered tool is not offered to clients, or None when it is."""

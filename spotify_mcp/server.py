@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
+from anyio.streams.memory import MemoryObjectSendStream
 from loguru import logger
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
@@ -39,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from spotify_mcp import progress
 from spotify_mcp.app import App
+from spotify_mcp.auth.credentials import LOGIN_CHECK_S
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain, explain_arguments
 from spotify_mcp.pipeline import TransportError
 from spotify_mcp.registry import ResourceSpec, ToolSpec
@@ -109,8 +111,29 @@ class SpotifyMCPServer(MCPServer):
             )
         return await super().get_prompt(name, arguments, context)
 
+    async def list_tools(self) -> list[Any]:
+        """Registered tools less those the login hides (which catalog mode stops hiding once
+        a login is stored)."""
+        return [tool for tool in await super().list_tools() if tool.name not in self._hidden()]
+
     async def run_stdio_async(self) -> None:
-        await run_stdio(self._lowlevel_server)
+        if self.app.login_kind != "app":
+            await run_stdio(self._lowlevel_server)
+            return
+        # Catalog mode: a login stored meanwhile (auth login in a terminal) adds user tools.
+        changes_in, changes_out = anyio.create_memory_object_stream[str](1)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._announce_login, changes_in)
+            await run_stdio(self._lowlevel_server, changes_out)
+            group.cancel_scope.cancel()
+
+    async def _announce_login(self, changes: MemoryObjectSendStream[str]) -> None:
+        while await anyio.to_thread.run_sync(lambda: self.app.login_kind) == "app":
+            await anyio.sleep(LOGIN_CHECK_S)
+        await changes.send("notifications/tools/list_changed")
+
+    def _hidden(self) -> set[str]:
+        return {spec.name for spec in self.app.tools if self.app.hidden_reason(spec)}
 
     def _reject_hidden_tool(self, name: str) -> None:
         """A tool the login hides says why, rather than that there is no such tool."""
@@ -144,10 +167,9 @@ class _PluginObjects:
 
 def build_server(app: App) -> SpotifyMCPServer:
     built: list[_PluginObjects] = []
-    visible = {spec.name for spec in app.visible_tools()}
     for plugin in app.plugins.loaded():
         try:
-            built.append(_plugin_objects(app, plugin, visible))
+            built.append(_plugin_objects(app, plugin))
         except Exception as error:  # a bad signature or URI template: the plugin's fault
             app.fail_plugin(plugin, error)
     server = SpotifyMCPServer(
@@ -173,9 +195,9 @@ def build_server(app: App) -> SpotifyMCPServer:
     return server
 
 
-def _plugin_objects(app: App, plugin: str, visible: set[str]) -> _PluginObjects:
+def _plugin_objects(app: App, plugin: str) -> _PluginObjects:
     objects = _PluginObjects(
-        tools=[mcp_tool(app, s) for s in app.tools.by_plugin(plugin) if s.name in visible],
+        tools=[mcp_tool(app, spec) for spec in app.tools.by_plugin(plugin)],
         prompts=[
             Prompt.from_function(s.fn, name=s.name, title=s.title, description=s.description)
             for s in app.prompts.by_plugin(plugin)

@@ -24,7 +24,7 @@ from typing import Any, cast
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from loguru import logger
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 from mcp_types import (
@@ -155,8 +155,12 @@ async def _stop_reading_at_sigterm(stdin: MemoryObjectSendStream[str]) -> None:
             return
 
 
-async def run_stdio(server: Server[Any]) -> None:
-    """Serve ``server`` on stdin/stdout until stdin closes."""
+async def run_stdio(
+    server: Server[Any], list_changes: MemoryObjectReceiveStream[str] | None = None
+) -> None:
+    """Serve ``server`` on stdin/stdout until stdin closes. ``list_changes``: the methods of
+    list-changed notifications to send (``notifications/tools/list_changed``), whose
+    capabilities are then declared."""
     answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
     written_in, written_out = anyio.create_memory_object_stream[SessionMessage](16)
     in_flight = _InFlight()
@@ -166,6 +170,7 @@ async def run_stdio(server: Server[Any]) -> None:
         stdio_server(stdin=lines) as (read_stream, write_stream),
         anyio.create_task_group() as group,
     ):
+        all_written = anyio.Event()
 
         async def send_answers() -> None:
             async for answer in answers_out:
@@ -177,13 +182,21 @@ async def run_stdio(server: Server[Any]) -> None:
                 in_flight.written(message)
             all_written.set()
 
-        all_written = anyio.Event()
+        async def send_list_changes(changes: MemoryObjectReceiveStream[str]) -> None:
+            async for method in changes:
+                notification = JSONRPCNotification(jsonrpc="2.0", method=method)
+                await write_stream.send(SessionMessage(notification))
+
         group.start_soon(send_answers)
         group.start_soon(send_written)
+        options = server.create_initialization_options()
+        if list_changes is not None:
+            group.start_soon(send_list_changes, list_changes)
+            options = server.create_initialization_options(NotificationOptions(tools_changed=True))
         if threading.current_thread() is threading.main_thread():
             group.start_soon(_stop_reading_at_sigterm, stdin_end)
         async with written_in:
-            await server.run(read_stream, written_in, server.create_initialization_options())
+            await server.run(read_stream, written_in, options)
         await all_written.wait()
         group.cancel_scope.cancel()
         await write_stream.aclose()  # ends the SDK's stdout writer, as server.run would have

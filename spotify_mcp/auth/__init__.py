@@ -1,7 +1,7 @@
 """Authentication: where the session's access token comes from, and how a user logs in.
 
 - :mod:`.credentials`: the :class:`Credentials` the transport asks for tokens (static,
-  stored login with refresh, client credentials).
+  stored login with refresh, client credentials until a login is stored).
 - :mod:`.source`: which of them the server uses.
 - :mod:`.store`: the token file (mode 0600, written atomically); :mod:`.redis_store`: the
   login replicas share in Redis.
@@ -10,6 +10,7 @@
 """
 
 from spotify_mcp.auth.credentials import (
+    CatalogUntilLogin,
     ClientCredentials,
     Credentials,
     RefreshingCredentials,
@@ -20,6 +21,7 @@ from spotify_mcp.auth.source import configured_credentials, credential_source, l
 from spotify_mcp.auth.store import LoginStore, StoredLogin, TokenFile, login_store
 
 __all__ = [
+    "CatalogUntilLogin",
     "ClientCredentials",
     "Credentials",
     "LoginStore",

@@ -27,8 +27,10 @@ ANONYMOUS = "anonymous"
 
 
 class Credentials(Protocol):
-    account: str
-    """Whose requests these are: a user ID or a token fingerprint (keys per-user caches)."""
+    @property
+    def account(self) -> str:
+        """Whose requests these are: a user ID or a token fingerprint (keys per-user caches)."""
+        ...
 
     @property
     def kind(self) -> str:
@@ -221,3 +223,44 @@ class ClientCredentials(_Renewing):
         grant = self._accounts.client_credentials()
         logger.info("got an app-only token (catalog mode, valid {:.0f} s)", grant.lifetime_s)
         return grant.access_token, renew_at(grant.expires_at, grant.lifetime_s)
+
+
+#: How often catalog mode looks for a login stored meanwhile.
+LOGIN_CHECK_S = 5.0
+
+
+class CatalogUntilLogin:
+    """Catalog mode until ``auth login`` stores a login while the server runs: app-only
+    tokens, then the user's from then on, without a restart. The store is looked at once
+    every :data:`LOGIN_CHECK_S` at most (it may be Redis)."""
+
+    def __init__(self, app_only: ClientCredentials, user: RefreshingCredentials) -> None:
+        self._app_only, self._user = app_only, user
+        self._current: ClientCredentials | RefreshingCredentials = app_only
+        self._checked_at = -LOGIN_CHECK_S
+
+    @property
+    def kind(self) -> str:
+        return self._now().kind
+
+    @property
+    def account(self) -> str:
+        return self._now().account
+
+    def access_token(self) -> str:
+        return self._now().access_token()
+
+    def refresh(self, rejected: str) -> str | None:
+        return self._now().refresh(rejected)
+
+    def _now(self) -> ClientCredentials | RefreshingCredentials:
+        if self._current is self._user or time.monotonic() - self._checked_at < LOGIN_CHECK_S:
+            return self._current
+        self._checked_at = time.monotonic()
+        if self._user.kind == "user":  # a login is stored (a race here only checks twice)
+            logger.info("a Spotify login was stored: the server acts as that user from now on")
+            self._current = self._user
+        return self._current
+
+    def __repr__(self) -> str:
+        return f"CatalogUntilLogin(now={self._current!r})"

@@ -1,5 +1,6 @@
 """Which credentials the server uses, in order: ``SPOTIFY_ACCESS_TOKEN`` (static), the
-stored login, client credentials (catalog mode), none (which waits for a stored login).
+stored login, client credentials (catalog mode, until a login is stored), none (which waits
+for a stored login).
 ``--sandbox`` wins over all of them: the App decides that, since it owns the sandbox."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from spotify_mcp.auth.credentials import (
+    CatalogUntilLogin,
     ClientCredentials,
     Credentials,
     RefreshingCredentials,
@@ -53,6 +55,8 @@ def configured_credentials(config: Config) -> Credentials:
             "`spotify-mcp auth login`.",
         )
     if source == "client_credentials":
-        return ClientCredentials(settings)
+        return CatalogUntilLogin(
+            ClientCredentials(settings), RefreshingCredentials(login_store(config), settings)
+        )
     # Stored, or not yet: every call then answers how to log in, until `auth login` is run.
     return RefreshingCredentials(login_store(config), settings)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from authkit import CLIENT_ID, Setup
-from stdio_server import StdioServer
+from stdio_server import RawStdio, StdioServer
 
 from spotify_mcp.app import App
 from spotify_mcp.auth import (
-    ClientCredentials,
+    CatalogUntilLogin,
     RefreshingCredentials,
     StaticToken,
     StoredLogin,
@@ -55,6 +55,31 @@ def test_catalog_mode_offers_only_tools_that_need_no_user(setup: Setup) -> None:
     assert status["login"] == "app" and status["client_id"] == CLIENT_ID
 
 
+def test_a_login_stored_in_catalog_mode_adds_the_user_tools_without_a_restart(
+    setup: Setup,
+) -> None:
+    setup.env["SPOTIFY_CLIENT_SECRET"] = "catalog-secret"
+    with RawStdio(env=setup.env, home=setup.home) as raw:
+        raw.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": RawStdio.HELLO})
+        assert raw.receive()["result"]["capabilities"]["tools"]["listChanged"] is True
+        raw.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        assert "probe_me" not in tool_names(raw, 1)
+
+        assert setup.login().returncode == 0  # in a terminal, while the server runs
+        assert raw.receive() == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+        assert "probe_me" in tool_names(raw, 2)
+        raw.send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": PROBE_ME})
+        assert raw.receive()["result"]["structuredContent"] == {"id": PREMIUM_USER}
+
+
+PROBE_ME = {"name": "probe_me", "arguments": {}}
+
+
+def tool_names(raw: RawStdio, request_id: int) -> set[str]:
+    raw.send({"jsonrpc": "2.0", "id": request_id, "method": "tools/list"})
+    return {tool["name"] for tool in raw.receive()["result"]["tools"]}
+
+
 APP = {"SPOTIFY_CLIENT_ID": "c", "SPOTIFY_CLIENT_SECRET": "s"}
 
 
@@ -67,7 +92,7 @@ def stored_login() -> StoredLogin:
     [
         ({"SPOTIFY_ACCESS_TOKEN": "static"}, True, StaticToken, "user"),
         (APP, True, RefreshingCredentials, "user"),
-        (APP, False, ClientCredentials, "app"),
+        (APP, False, CatalogUntilLogin, "app"),
         ({"SPOTIFY_CLIENT_ID": "c"}, False, RefreshingCredentials, "none"),
     ],
 )
