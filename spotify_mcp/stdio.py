@@ -82,8 +82,9 @@ class _InFlight:
             self.ids.add(data["id"])
         elif data["method"] == "notifications/cancelled":
             params = data.get("params")
-            if isinstance(params, dict):
-                self.ids.discard(params.get("requestId"))
+            request_id = params.get("requestId") if isinstance(params, dict) else None
+            if isinstance(request_id, int | str):  # a malformed one is the SDK's to drop
+                self.ids.discard(request_id)
 
     def written(self, message: SessionMessage) -> None:
         if isinstance(message.message, JSONRPCResponse | JSONRPCError):
@@ -95,7 +96,7 @@ class _InFlight:
                 await anyio.sleep(0.05)
         if self.ids:
             logger.warning(
-                "stdin closed; {} request(s) still unanswered after {:g} s", len(self.ids), within
+                "stopping; {} request(s) still unanswered after {:g} s", len(self.ids), within
             )
 
 
@@ -149,10 +150,9 @@ def _read_stdin() -> tuple[MemoryObjectReceiveStream[str], MemoryObjectSendStrea
 
 async def _stop_reading_at_sigterm(stdin: MemoryObjectSendStream[str]) -> None:
     with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-        async for _ in signals:
+        async for _ in signals:  # kept open: a second SIGTERM must not kill the drain
             logger.info("SIGTERM: answering the calls in flight, then stopping")
             stdin.close()
-            return
 
 
 async def run_stdio(

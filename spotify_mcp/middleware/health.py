@@ -169,10 +169,13 @@ class RecentReports:
     def __init__(self, app: App) -> None:
         self.app = app
         self._reports: dict[Kind | None, tuple[float, HealthReport]] = {}
-        self._lock = threading.Lock()
+        # One lock per kind: liveness must not wait behind a slow readiness check.
+        self._locks: dict[Kind | None, threading.Lock] = {
+            kind: threading.Lock() for kind in ("liveness", None)
+        }
 
     def get(self, kind: Kind | None) -> HealthReport:
-        with self._lock:
+        with self._locks[kind]:
             ran_at, report = self._reports.get(kind, (-PROBE_REUSE_S, None))
             if report is None or time.monotonic() - ran_at >= PROBE_REUSE_S:
                 report = run_checks(self.app, kind)

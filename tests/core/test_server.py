@@ -36,6 +36,9 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Pa
         assert server.call_ok("server_info")["version"]
 
 
+BAD_CANCEL = {"requestId": {"not": "an id"}}  # the SDK drops it; it must not crash anything
+
+
 def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_path: Path) -> None:
     init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": RawStdio.HELLO}
     lines = [
@@ -45,6 +48,7 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": "oops"}),
         "[1, 2, 3]",
         json.dumps({"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": BAD_CANCEL}),
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
         json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
     ]
