@@ -32,7 +32,9 @@ from mcp_types import (
     PARSE_ERROR,
     ErrorData,
     JSONRPCError,
+    JSONRPCMessage,
     JSONRPCNotification,
+    JSONRPCRequest,
     JSONRPCResponse,
     RequestId,
     jsonrpc_message_adapter,
@@ -40,27 +42,31 @@ from mcp_types import (
 from pydantic import ValidationError
 
 DRAIN_S = 20.0
+_CANCELLED = "notifications/cancelled"
 
 
-def protocol_error(line: str) -> JSONRPCError | None:
-    """The JSON-RPC error answering a malformed line, or None when the line is a message."""
+def parse_line(line: str) -> tuple[JSONRPCMessage, None] | tuple[None, JSONRPCError]:
+    """The message on ``line``, or the JSON-RPC error answering it when it is malformed."""
     try:
         message = jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as invalid:
         try:
             data = json.loads(line)
         except ValueError:
-            return _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
+            return None, _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
         request_id = data.get("id") if isinstance(data, dict) else None
         if isinstance(request_id, bool) or not isinstance(request_id, int | str):
             request_id = None
         problem = invalid.errors()[0]
         where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
-        return _error(request_id, INVALID_REQUEST, f"Invalid request: {where}: {problem['msg']}")
+        problem_text = f"Invalid request: {where}: {problem['msg']}"
+        return None, _error(request_id, INVALID_REQUEST, problem_text)
     # An id that is neither a string nor a number would pass as a notification: never answered.
     if isinstance(message, JSONRPCNotification) and "id" in json.loads(line):
-        return _error(None, INVALID_REQUEST, "Invalid request: id must be a string or a number")
-    return None
+        return None, _error(
+            None, INVALID_REQUEST, "Invalid request: id must be a string or a number"
+        )
+    return message, None
 
 
 def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCError:
@@ -74,15 +80,11 @@ class _InFlight:
     def __init__(self) -> None:
         self.ids: set[RequestId] = set()
 
-    def read(self, line: str) -> None:
-        data = json.loads(line)
-        if not isinstance(data, dict) or "method" not in data:
-            return
-        if "id" in data:
-            self.ids.add(data["id"])
-        elif data["method"] == "notifications/cancelled":
-            params = data.get("params")
-            request_id = params.get("requestId") if isinstance(params, dict) else None
+    def read(self, message: JSONRPCMessage) -> None:
+        if isinstance(message, JSONRPCRequest):
+            self.ids.add(message.id)
+        elif isinstance(message, JSONRPCNotification) and message.method == _CANCELLED:
+            request_id = (message.params or {}).get("requestId")
             if isinstance(request_id, int | str):  # a malformed one is the SDK's to drop
                 self.ids.discard(request_id)
 
@@ -116,12 +118,12 @@ class _CheckedLines:
         async for line in self.lines:
             if not line.strip():
                 continue
-            error = protocol_error(line)
-            if error is None:
-                self.in_flight.read(line)
-                yield line
-            else:
+            message, error = parse_line(line)
+            if error is not None:
                 await self.answers.send(SessionMessage(error))
+            elif message is not None:
+                self.in_flight.read(message)
+                yield line
         await self.in_flight.drained(DRAIN_S)
 
 
@@ -189,10 +191,10 @@ async def run_stdio(
 
         group.start_soon(send_answers)
         group.start_soon(send_written)
-        options = server.create_initialization_options()
         if list_changes is not None:
             group.start_soon(send_list_changes, list_changes)
-            options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+        changing = NotificationOptions(tools_changed=list_changes is not None)
+        options = server.create_initialization_options(changing)
         if threading.current_thread() is threading.main_thread():
             group.start_soon(_stop_reading_at_sigterm, stdin_end)
         async with written_in:

@@ -235,7 +235,7 @@ class CatalogUntilLogin:
     every :data:`LOGIN_CHECK_S` at most (it may be Redis)."""
 
     def __init__(self, app_only: ClientCredentials, user: RefreshingCredentials) -> None:
-        self._app_only, self._user = app_only, user
+        self._user = user
         self._current: ClientCredentials | RefreshingCredentials = app_only
         self._checked_at = -LOGIN_CHECK_S
 
