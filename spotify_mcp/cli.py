@@ -197,7 +197,10 @@ def serve(
     if sys.stdin.isatty():
         _connect_help(sandbox)
     app = state.app(sandbox=sandbox)
-    anyio.run(serve_stdio, app)
+    try:
+        anyio.run(serve_stdio, app)
+    except KeyboardInterrupt:  # Ctrl-C while starting, before the server handles it
+        sys.exit(130)
 
 
 def _connect_help(sandbox: bool) -> None:

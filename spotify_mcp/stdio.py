@@ -5,19 +5,22 @@ forever. JSON-RPC says to answer it: a parse error (-32700) for a line that is n
 invalid-request error (-32600, with the request's id when it has one) for JSON that is not
 a message. The server keeps serving either way.
 
-When stdin closes, or at SIGTERM, the requests already read are still answered (for up to
-:data:`DRAIN_S`) before the server stops: a client that sends its last request and closes
-its end (``printf ... | spotify-mcp serve``) gets its answer, and a playlist change in
-flight is not cut off between two of its chunks. Then the shutdown hooks run.
+When stdin closes, or at SIGTERM or SIGINT, the requests already read are still answered
+(for up to :data:`DRAIN_S`) before the server stops: a client that sends its last request
+and closes its end (``printf ... | spotify-mcp serve``) gets its answer, and a playlist
+change in flight is not cut off between two of its chunks. Then the shutdown hooks run. A
+second SIGINT (Ctrl-C again) stops at once.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any, cast
 
@@ -26,6 +29,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from loguru import logger
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.stdio import stdio_server
+from mcp.shared.dispatcher import as_request_id, coerce_request_id
 from mcp.shared.message import SessionMessage
 from mcp_types import (
     INVALID_REQUEST,
@@ -54,9 +58,7 @@ def parse_line(line: str) -> tuple[JSONRPCMessage, None] | tuple[None, JSONRPCEr
             data = json.loads(line)
         except ValueError:
             return None, _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
-        request_id = data.get("id") if isinstance(data, dict) else None
-        if isinstance(request_id, bool) or not isinstance(request_id, int | str):
-            request_id = None
+        request_id = as_request_id(data.get("id")) if isinstance(data, dict) else None
         problem = invalid.errors()[0]
         where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
         problem_text = f"Invalid request: {where}: {problem['msg']}"
@@ -74,31 +76,35 @@ def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCErro
 
 
 class _InFlight:
-    """The ids of the requests read and not yet answered (nor cancelled: MCP sends no answer
-    to a cancelled request)."""
+    """How many requests of each id were read and not yet answered (nor cancelled: MCP sends
+    no answer to a cancelled request). Ids are matched as the SDK matches them: ``"7"`` is
+    ``7``, and a client may reuse an id while a request of that id is running."""
 
     def __init__(self) -> None:
-        self.ids: set[RequestId] = set()
+        self.counts: Counter[RequestId] = Counter()
 
     def read(self, message: JSONRPCMessage) -> None:
         if isinstance(message, JSONRPCRequest):
-            self.ids.add(message.id)
+            self.counts[coerce_request_id(message.id)] += 1
         elif isinstance(message, JSONRPCNotification) and message.method == _CANCELLED:
-            request_id = (message.params or {}).get("requestId")
-            if isinstance(request_id, int | str):  # a malformed one is the SDK's to drop
-                self.ids.discard(request_id)
+            # The SDK cancels the latest request of the id; a malformed id it drops.
+            self._done(as_request_id((message.params or {}).get("requestId")))
 
     def written(self, message: SessionMessage) -> None:
         if isinstance(message.message, JSONRPCResponse | JSONRPCError):
-            self.ids.discard(message.message.id)
+            self._done(message.message.id)
+
+    def _done(self, request_id: RequestId | None) -> None:
+        if request_id is not None:
+            self.counts -= Counter({coerce_request_id(request_id): 1})  # drops zero counts
 
     async def drained(self, within: float) -> None:
         with anyio.move_on_after(within):
-            while self.ids:
+            while self.counts:
                 await anyio.sleep(0.05)
-        if self.ids:
+        if unanswered := self.counts.total():
             logger.warning(
-                "stopping; {} request(s) still unanswered after {:g} s", len(self.ids), within
+                "stopping; {} request(s) still unanswered after {:g} s", unanswered, within
             )
 
 
@@ -150,10 +156,23 @@ def _read_stdin() -> tuple[MemoryObjectReceiveStream[str], MemoryObjectSendStrea
     return receive, send
 
 
-async def _stop_reading_at_sigterm(stdin: MemoryObjectSendStream[str]) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM) as signals:
-        async for _ in signals:  # kept open: a second SIGTERM must not kill the drain
-            logger.info("SIGTERM: answering the calls in flight, then stopping")
+async def _stop_reading_at_signals(stdin: MemoryObjectSendStream[str]) -> None:
+    """SIGTERM or SIGINT: stop reading and answer the calls in flight. A second SIGTERM
+    changes nothing (a supervisor repeating itself must not cut the drain); a second SIGINT
+    is someone at a terminal pressing Ctrl-C again: exit at once, as SIGKILL would (not
+    waiting for a worker thread blocked on Spotify, nor running the shutdown hooks)."""
+    handled = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # nohup, a background job
+        handled.append(signal.SIGINT)
+    with anyio.open_signal_receiver(*handled) as signals:
+        stopping = False
+        async for received in signals:
+            if stopping and received == signal.SIGINT:
+                logger.warning("SIGINT again: exiting now, calls in flight are cut off")
+                sys.stderr.flush()
+                os._exit(130)
+            logger.info("{}: answering the calls in flight, then stopping", received.name)
+            stopping = True
             stdin.close()
 
 
@@ -196,7 +215,7 @@ async def run_stdio(
         changing = NotificationOptions(tools_changed=list_changes is not None)
         options = server.create_initialization_options(changing)
         if threading.current_thread() is threading.main_thread():
-            group.start_soon(_stop_reading_at_sigterm, stdin_end)
+            group.start_soon(_stop_reading_at_signals, stdin_end)
         async with written_in:
             await server.run(read_stream, written_in, options)
         await all_written.wait()

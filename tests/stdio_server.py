@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -209,14 +210,18 @@ class RawStdio:
     }
 
     def __init__(self, *args: str, env: dict[str, str] | None = None, home: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "spotify_mcp", "serve", *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, **(env or {}), "SPOTIFY_MCP_HOME": str(home)},
-        )
+        home.mkdir(parents=True, exist_ok=True)
+        self.log_path = home / "server.log"
+        with self.log_path.open("a") as log:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "spotify_mcp", "serve", *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, **(env or {}), "SPOTIFY_MCP_HOME": str(home)},
+                preexec_fn=_default_sigint,
+            )
 
     def __enter__(self) -> RawStdio:
         return self
@@ -247,10 +252,19 @@ class RawStdio:
         self.process.wait(timeout=30)
         return messages
 
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def initialize(self) -> None:
         self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": self.HELLO})
         assert self.receive()["id"] == 0
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+
+def _default_sigint() -> None:
+    """Run by the child: a shell's background job inherits SIGINT ignored, and a server
+    respects that, so tests that send SIGINT would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def text_of(result: CallToolResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stdio_server import RawStdio, StdioServer, free_port, sandbox_env, wait_for_request
 
 from spotify_mcp.sandbox import Sandbox
-from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
 
 
 @pytest.fixture(scope="module")
@@ -108,27 +109,83 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
     assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
 
 
-@pytest.mark.parametrize("ending", ["stdin closed", "SIGTERM"])
+@pytest.mark.parametrize("ending", ["stdin closed", "SIGTERM", "SIGINT"])
 def test_a_change_in_flight_when_the_client_ends_the_server_is_finished_and_answered(
     sandbox: Sandbox, tracks: list[str], tmp_path: Path, ending: str
 ) -> None:
     """A client that closes its end right after a request (a pipe, a script), or stops the
     server, still gets the answer, and a chunked change is not cut between two requests."""
     with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
-        raw.initialize()
-        raw.send(call(2, "playlists_create", {"name": "Closing"}))
-        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
-        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
-        sandbox.add_fault(method="POST", path=path, latency_ms=250, times=3)
-        raw.send(call(3, "playlists_add_items", {"playlist": playlist, "items": tracks}))
-        if ending == "SIGTERM":
+        path = start_adding(raw, sandbox, tracks, latency_ms=250)
+        if ending != "stdin closed":
             wait_for_request(sandbox, path)
-            raw.process.terminate()
+            raw.process.send_signal(getattr(signal, ending))
         answers = raw.close_and_read()
     assert [answer["id"] for answer in answers] == [3]
     assert answers[0]["result"]["structuredContent"]["added"] == 250
     assert sum(r["path"] == path for r in sandbox.requests()) == 3
     assert raw.process.returncode == 0  # after the shutdown hooks, not killed by the signal
+
+
+def test_at_the_end_of_stdin_each_request_of_a_reused_id_is_answered(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A client may reuse an id while a request of that id runs; both are answered."""
+    slow, fast = DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
+    sandbox.add_fault(method="GET", path=f"/v1/playlists/{slow}", latency_ms=1000, times=1)
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(5, "playlists_get", {"playlist": slow}))
+        wait_for_request(sandbox, f"/v1/playlists/{slow}")
+        raw.send(call(5, "playlists_get", {"playlist": fast}))
+        answers = raw.close_and_read()
+    names = [answer["result"]["structuredContent"]["uri"] for answer in answers]
+    assert names == [f"spotify:playlist:{fast}", f"spotify:playlist:{slow}"]
+
+
+def test_a_request_cancelled_by_its_id_as_a_string_is_not_waited_for(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """``"7"`` cancels request 7 (the SDK matches them), so the end of stdin does not wait
+    for an answer that will never come."""
+    playlist = DEEP_FOCUS_PLAYLIST
+    sandbox.add_fault(method="GET", path=f"/v1/playlists/{playlist}", latency_ms=1000, times=1)
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(7, "playlists_get", {"playlist": playlist}))
+        wait_for_request(sandbox, f"/v1/playlists/{playlist}")
+        cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled"}
+        raw.send({**cancel, "params": {"requestId": "7"}})
+        answers = raw.close_and_read()
+    assert answers == []
+    assert "unanswered" not in raw.log_text()
+
+
+def test_ctrl_c_twice_stops_at_once(sandbox: Sandbox, tracks: list[str], tmp_path: Path) -> None:
+    """Someone at a terminal pressing Ctrl-C again does not wait for the calls in flight."""
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        path = start_adding(raw, sandbox, tracks, latency_ms=3000)
+        wait_for_request(sandbox, path)
+        raw.process.send_signal(signal.SIGINT)
+        while "SIGINT: answering" not in raw.log_text():  # two at once could merge into one
+            time.sleep(0.05)
+        raw.process.send_signal(signal.SIGINT)
+        answers = raw.close_and_read()
+    assert answers == []
+    assert sum(r["path"] == path for r in sandbox.requests()) == 1
+    assert raw.process.returncode == 130
+
+
+def start_adding(raw: RawStdio, sandbox: Sandbox, tracks: list[str], latency_ms: int) -> str:
+    """Initialize, create a playlist and send (as request 3) the adding of ``tracks``, three
+    requests of ``latency_ms`` each; the path they are sent to."""
+    raw.initialize()
+    raw.send(call(2, "playlists_create", {"name": "Adding"}))
+    playlist = raw.receive()["result"]["structuredContent"]["playlist"]
+    path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+    sandbox.add_fault(method="POST", path=path, latency_ms=latency_ms, times=3)
+    raw.send(call(3, "playlists_add_items", {"playlist": playlist, "items": tracks}))
+    return path
 
 
 def call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
