@@ -60,7 +60,7 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
     if not settings.client_id:
         raise LoginFailed(NO_CLIENT_ID.format(redirect=redirect_uri))
     store = login_store(app.config)
-    _check_reachable(store)  # before the browser: a login that cannot be stored is lost
+    _check_usable(store)  # before the browser: a login that cannot be stored is lost
     accounts = Accounts.of(settings)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
@@ -105,15 +105,18 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
     return stored
 
 
-def _check_reachable(store: LoginStore) -> None:
-    """Raise when the store cannot be read (Redis down, the data dir not a directory); an
-    unreadable login is fine, the new one replaces it."""
+def _check_usable(store: LoginStore) -> None:
+    """Raise when the store could not take the login: Redis down, or refusing writes (out
+    of memory, a read-only replica), the data dir not a directory or not writable. Taking
+    the renewal lock writes, as saving will; an unreadable login is fine, the new one
+    replaces it."""
     try:
-        store.load()
+        with store.renewing(wait_s=5):
+            store.load()
     except LoginRequired:
         pass
     except OSError as error:
-        raise LoginFailed(f"Cannot read {store.where}, where the login goes ({error}).") from None
+        raise LoginFailed(f"Cannot use {store.where}, where the login goes ({error}).") from None
 
 
 def _redirect_uri(configured: str, port: int | None) -> str:

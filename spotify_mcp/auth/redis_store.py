@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 LOGIN_KEY = f"{KEY_PREFIX}login"
 _LOCK_KEY = f"{LOGIN_KEY}:renewing"
-_UNREACHABLE_RETRY_S = 5.0
+_REDIS_RETRY_S = 5.0
 
 
 class RedisLogin:
@@ -65,7 +65,7 @@ class RedisLogin:
             raise RetryLater(
                 f"Redis at {self.location}, where the Spotify login is shared, is unreachable "
                 f"({type(error).__name__}).",
-                retry_after=_UNREACHABLE_RETRY_S,
+                retry_after=_REDIS_RETRY_S,
             ) from None
         return None if text is None else StoredLogin.parse(text, self.where)
 
@@ -81,15 +81,19 @@ class RedisLogin:
     def renewing(self, wait_s: float) -> Iterator[None]:
         """Held by one replica while it renews. The lock expires by itself after twice the
         wait, should its holder die with it."""
-        from redis import RedisError
+        from redis import RedisError, ResponseError
 
         lock = self.client.lock(_LOCK_KEY, timeout=2 * wait_s, blocking_timeout=wait_s)
         try:
             acquired = lock.acquire()
+        except ResponseError as error:  # it answered no: out of memory, a read-only replica
+            raise RetryLater(
+                f"Redis at {self.location} refuses writes ({error}).", _REDIS_RETRY_S
+            ) from None
         except RedisError as error:
             raise RetryLater(
                 f"Redis at {self.location} is unreachable ({type(error).__name__}).",
-                retry_after=_UNREACHABLE_RETRY_S,
+                retry_after=_REDIS_RETRY_S,
             ) from None
         if not acquired:
             raise RetryLater("Another spotify-mcp server is renewing the Spotify login.", 1)

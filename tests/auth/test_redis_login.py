@@ -112,6 +112,23 @@ def test_login_with_redis_down_stops_before_the_browser(setup: Setup) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_login_with_redis_refusing_writes_stops_before_the_browser(
+    setup: Setup, redis_url: str
+) -> None:
+    """A Redis that reads but cannot write (out of memory here; a read-only replica alike)."""
+    setup.env["SPOTIFY_MCP_REDIS_URL"] = redis_url
+    login = [*SPOTIFY_MCP, "auth", "login", "--no-browser"]
+    with redis.Redis.from_url(redis_url) as client:
+        client.config_set("maxmemory", 1)
+        try:
+            done = subprocess.run(login, env=setup.env, input="", **CAPTURE)
+        finally:
+            client.config_set("maxmemory", 0)
+    assert done.returncode == 1 and "refuses writes" in done.stderr, done.stderr
+    assert "accounts" not in done.stdout  # no authorize URL: the user was not sent to log in
+    assert "Traceback" not in done.stderr
+
+
 def test_a_login_redis_refuses_to_store_is_a_clear_error(setup: Setup, redis_url: str) -> None:
     setup.env["SPOTIFY_MCP_REDIS_URL"] = redis_url
 

@@ -8,6 +8,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import redis
 from faultkit import SandboxAdmin, metric, track_uris, wait_until
+from loguru import logger
 from obskit import LONG_TTL, HoldReplies, cached_session
 from stdio_server import StdioServer, free_port, run_cli, sandbox_env
 
@@ -224,6 +226,26 @@ def test_after_an_eviction_redis_refused_reads_pass_the_cache_until_it_is_done(
     assert gets(admin, ITEMS) == 3
     assert total(spotify) == total(spotify) == 1  # the eviction went through: cached again
     assert gets(admin, ITEMS) == 4
+
+
+def test_after_an_eviction_redis_refused_the_cache_is_used_once_the_stale_replies_expired(
+    fresh_sandbox: Sandbox, admin: SandboxAdmin, tmp_path: Path, redis_url: str, db: redis.Redis
+) -> None:
+    """Not "eviction done" while Redis still refuses it: the stale replies expired instead."""
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="INFO", format="{message}")
+    spotify, _ = replica(fresh_sandbox, tmp_path, "a", redis_url, ttl=dict.fromkeys(LONG_TTL, 1.0))
+    assert total(spotify) == 0  # cached for 1 s
+    db.config_set("maxmemory", 1)
+    try:
+        spotify.playlist_add_items(EMPTY_PLAYLIST, track_uris(fresh_sandbox, 0, 1))
+        time.sleep(1.5)
+        assert total(spotify) == 1
+    finally:
+        db.config_set("maxmemory", 0)
+        logger.remove(sink)
+    assert any("an eviction missed have expired" in line for line in lines)
+    assert not any("done; its reads use the cache again" in line for line in lines)
 
 
 def test_an_unreachable_redis_passes_reads_through_and_fails_the_probe(

@@ -259,16 +259,19 @@ class ResponseCache:
             until = self._unevicted.get(tag)
             if until is None:
                 return False
-            if time.monotonic() < until:
+            group = tag.partition("|")[2]
+            if time.monotonic() >= until:
+                logger.info(
+                    "cache replies of {} an eviction missed have expired; reads use the cache",
+                    group,
+                )
+            else:
                 try:
                     self.entries.evict(tag, retry=True)
                 except Exception:
                     return True
+                logger.info("cache eviction of {} done; its reads use the cache again", group)
             del self._unevicted[tag]
-            logger.info(
-                "cache eviction of {} done; its reads use the cache again",
-                tag.partition("|")[2],
-            )
             return False
 
     # -- storage, statistics, lifecycle --------------------------------------------------
