@@ -73,10 +73,21 @@ class CircuitOpen(RetryLater):
 
 class PartlyDone(SpotifyMCPError):
     """A change made of several requests failed part way. The message says what was done,
-    so the model neither repeats it (duplicate playlist items) nor assumes the rest."""
+    so the model neither repeats it (duplicate playlist items) nor assumes the rest, then
+    why the rest failed, then ``advice`` on finishing it."""
 
-    def __init__(self, done: str, error: BaseException) -> None:
-        super().__init__(f"{done}; then: {explain(error)}")
+    def __init__(self, done: str, error: BaseException, advice: str = "") -> None:
+        super().__init__(f"{done}. {explain(error)}{advice}")
+
+
+def may_have_been_made(error: BaseException) -> bool:
+    """Whether a change that failed with ``error`` may have been made all the same: its
+    answer was lost (a timeout, a dropped connection) or was a server error, which Spotify
+    can send after making the change."""
+    if isinstance(error, ConnectionLost | RequestTimeout):
+        return True
+    status = getattr(error, "http_status", getattr(error, "status", None))
+    return isinstance(status, int) and status >= 500
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from spotify_mcp.errors import partly_done
+from spotify_mcp.errors import PartlyDone, may_have_been_made
 from spotify_mcp.models import Page, Payload
 from spotify_mcp.progress import Progress
 
@@ -73,15 +73,60 @@ def read_pages(
 
 
 def send_in_chunks(
-    items: list[T], size: int, send: Callable[[int, list[T]], R], done: Callable[[int], str]
+    items: list[T],
+    size: int,
+    send: Callable[[int, list[T]], R],
+    done: Callable[[int], str],
+    resume_at: Callable[[int], str] | None = None,
 ) -> R:
     """``send(start, chunk)`` for each ``size`` items in order (at least once: an empty list
-    is one request), with progress; returns the last answer. When a chunk fails after others
-    went through, the error starts with ``done(items already sent)``."""
+    is one request), with progress; returns the last answer.
+
+    When a chunk fails after others went through, :class:`PartlyDone` says what was done
+    (``done(items already sent)``), which items may or may not have gone through and which
+    did not, why, and how to finish. A change that is safe to repeat (no ``resume_at``) is
+    finished by the same call again; any other by sending only the items not done, with
+    ``resume_at(index of the first)`` saying where they go (e.g. `` with position 105``).
+    """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
         chunk = items[start : start + size]
-        with partly_done(done(start), start > 0):
+        try:
             answer = send(start, chunk)
+        except Exception as error:
+            if start == 0:
+                raise
+            end = start + len(chunk)
+            unfinished = _unfinished(start, end, len(items), resume_at, error)
+            raise PartlyDone(f"{done(start)}; {unfinished[0]}", error, unfinished[1]) from error
         progress.advance(len(chunk))
     return answer
+
+
+def _unfinished(
+    start: int, end: int, total: int, resume_at: Callable[[int], str] | None, error: Exception
+) -> tuple[str, str]:
+    """What became of items ``start`` on, the chunk ``[start, end)`` having failed; how to
+    finish the change."""
+    unsure = may_have_been_made(error)
+    if not unsure:
+        fate = f"{_span(start, total)} did not go through"
+    elif end < total:
+        fate = (
+            f"{_span(start, end)} may or may not have gone through; not sent: {_span(end, total)}"
+        )
+    else:
+        fate = f"{_span(start, end)} may or may not have gone through"
+    repeats = f"all {total} again would repeat the first {start}"
+    if resume_at is None:
+        advice = " Sending the same call again is safe."
+    elif unsure:  # the error's explanation says to read the current state first
+        advice = f" Then send only what is missing: {repeats}."
+    else:
+        advice = f" To finish, send only {_span(start, total)}{resume_at(start)}: {repeats}."
+    return fate, advice
+
+
+def _span(start: int, end: int) -> str:
+    """Items ``[start, end)`` counted from 1: ``items 101-250``, or ``item 101``."""
+    return f"item {end}" if end - start == 1 else f"items {start + 1}-{end}"

@@ -16,7 +16,9 @@ import itertools
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -63,6 +65,22 @@ _POSITIONAL_KEYS = (b'"range_start"', b'"positions"')
 _MIN_ATTEMPT_S = 0.05  # an attempt near the deadline still gets a chance to connect
 
 
+_sent_once: ContextVar[bool] = ContextVar("spotify_mcp_sent_once", default=False)
+
+
+@contextmanager
+def sent_once() -> Iterator[None]:
+    """Requests made inside (in this thread) are not sent again after a failure that may
+    have followed their effect, even when idempotent. For a change that later requests build
+    on: a first copy arriving late, after a retry and the requests that followed, would undo
+    them (a replace of a playlist's items, then the adds of the rest)."""
+    token = _sent_once.set(True)
+    try:
+        yield
+    finally:
+        _sent_once.reset(token)
+
+
 @dataclass
 class Request:
     """One Spotify Web API request on its way out. The access token is not part of it.
@@ -90,6 +108,9 @@ class Request:
     waits must not wait past it."""
     extensions: dict[str, Any] = field(default_factory=dict)
     """Scratch space for middleware to pass facts outward (e.g. ``cache: "hit"``)."""
+    sent_once: bool = field(default_factory=lambda: _sent_once.get())
+    """Not to be repeated after a failure that may have followed its effect, though its
+    method is idempotent: made inside :func:`sent_once`."""
 
     def attempt_timeout(self) -> float:
         """The timeout of an attempt sent now: :attr:`timeout`, cut to the deadline."""
@@ -119,8 +140,9 @@ class Request:
     def idempotent(self) -> bool:
         """Whether sending the request twice has the same effect as sending it once.
 
-        Every POST is not (add items, create a playlist, queue, next/previous)."""
-        if self.method not in _IDEMPOTENT_METHODS:
+        Every POST is not (add items, create a playlist, queue, next/previous), nor a request
+        made inside :func:`sent_once`."""
+        if self.method not in _IDEMPOTENT_METHODS or self.sent_once:
             return False
         positional = self.body is not None and any(k in self.body for k in _POSITIONAL_KEYS)
         return not (positional and self.endpoint in _PLAYLIST_ITEMS)

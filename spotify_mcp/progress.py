@@ -4,7 +4,8 @@ A client that sends a ``progressToken`` with ``tools/call`` gets ``notifications
 while the call runs: each request of a long change (thousands of playlist items) or of a
 read of many pages or items. Clients can show it, and some extend their timeout on each one.
 Without a token nothing is sent. A client that cancels the call stops it at the next
-:meth:`Progress.advance` in the tool's own thread: what was sent stays done, nothing more is.
+:meth:`Progress.advance` or request in the tool's own thread: what was sent stays done,
+nothing more is.
 
 A tool (or a helper it calls) makes a :class:`Progress` in its own thread, then advances it
 from any thread::
@@ -61,6 +62,15 @@ class Progress:
                 )
         if threading.get_ident() == self._thread:
             self._call.stop_if_cancelled()
+
+
+def stop_if_cancelled() -> None:
+    """Raise the cancellation when the client cancelled the current tool call. Called
+    before each request is sent, so a request waiting out a rate limit is not sent once the
+    call is cancelled; a no-op outside a tool call's own thread."""
+    call = _call.get()
+    if call is not None:
+        call.stop_if_cancelled()
 
 
 @contextmanager

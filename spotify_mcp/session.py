@@ -32,6 +32,7 @@ from spotify_mcp.pipeline import (
     TransportError,
     compose,
 )
+from spotify_mcp.progress import stop_if_cancelled
 
 #: The session type tools receive: spotipy's client, with its HTTP going through the pipeline.
 Spotify: TypeAlias = spotipy.Spotify
@@ -97,6 +98,7 @@ class PipelineHTTP(requests.Session):
         return response
 
     def _send(self, request: Request, token: str) -> Response:
+        stop_if_cancelled()  # a request that waited (a rate limit) for a call since cancelled
         started = time.perf_counter()
         try:
             raw = super().request(

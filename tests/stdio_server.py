@@ -312,9 +312,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_request(sb: Sandbox, path: str, timeout: float = 30) -> None:
-    """Until the sandbox has received a request for ``path`` (e.g. ``/v1/me``)."""
+def wait_for_request(sb: Sandbox, path: str, timeout: float = 30, count: int = 1) -> None:
+    """Until the sandbox has received ``count`` requests for ``path`` (e.g. ``/v1/me``)."""
     give_up = time.monotonic() + timeout
-    while not any(entry["path"] == path for entry in sb.requests()):
-        assert time.monotonic() < give_up, f"no request for {path} within {timeout:g} s"
+    while sum(entry["path"] == path for entry in sb.requests()) < count:
+        assert time.monotonic() < give_up, f"no {count} requests for {path} within {timeout:g} s"
         time.sleep(0.02)

@@ -160,7 +160,7 @@ def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChan
         uris,
         _URIS_PER_REQUEST,
         lambda _, chunk: send("me/library", uris=",".join(chunk)),
-        lambda sent: f"The first {sent} of {len(uris)} items were {done}, the rest were not",
+        lambda sent: f"The first {sent} of {len(uris)} items were {done}",
     )
     return LibraryChange(count=len(uris), uris=uris)
 

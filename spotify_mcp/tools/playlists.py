@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError
 from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
+from spotify_mcp.pipeline import sent_once
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
@@ -220,7 +221,11 @@ def playlists_add_items(
 
     with _editing(playlist):
         result = send_in_chunks(
-            uris, CHUNK, add, lambda sent: f"Added the first {sent} of {len(uris)} items"
+            uris,
+            CHUNK,
+            add,
+            lambda sent: f"Added the first {sent} of {len(uris)} items",
+            lambda first: "" if position is None else f" with position {position + first}",
         )
     return Added(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
 
@@ -286,9 +291,11 @@ def playlists_replace_items(
     uris = [item.uri for item in items]
 
     def replace_then_add(start: int, chunk: list[str]) -> Any:
-        if start == 0:
+        if start > 0:
+            return spotify.playlist_add_items(playlist.id, chunk)
+        # With adds to follow, not repeated when unsure: a late first copy would drop them.
+        with sent_once() if len(uris) > CHUNK else nullcontext():
             return spotify.playlist_replace_items(playlist.id, chunk)
-        return spotify.playlist_add_items(playlist.id, chunk)
 
     with _editing(playlist):
         result = send_in_chunks(

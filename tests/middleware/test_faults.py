@@ -63,6 +63,83 @@ def follow_the_advice(server: StdioServer, uris: list[str]) -> None:
         server.call_ok("playlists_add_items", playlist=EMPTY_PLAYLIST, items=missing)
 
 
+# -- changes sent in chunks: the error says what went through and how to finish ----------------
+
+
+@pytest.fixture(scope="module")
+def impatient_server(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StdioServer]:
+    """A server that waits 1 s for an answer and 0.5 s at most for a rate limit."""
+    env = {
+        **server_env(
+            sandbox,
+            limiter={"max_wait_s": 0.5},
+            retry={"base_delay_s": 0.01, "max_delay_s": 0.05},
+        ),
+        "SPOTIFY_MCP_REQUEST_TIMEOUT_S": "1",
+    }
+    with StdioServer(env=env, home=tmp_path_factory.mktemp("impatient")) as running:
+        yield running
+
+
+def on_the_second(admin: SandboxAdmin, path: str, method: str, **fault: Any) -> None:
+    """``fault`` for the second request to ``path``: the first matches a harmless rule."""
+    admin.fault(path, method=method, latency_ms=1)
+    admin.fault(path, method=method, **fault)
+
+
+def test_a_chunk_refused_for_the_rate_limit_says_which_items_to_send(
+    impatient_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    uris = catalog_tracks(fresh_sandbox, 150)
+    on_the_second(admin, "/playlists/*/items", "POST", status=429, retry_after=1)
+    error = impatient_server.call_error(
+        "playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris, position=0
+    )
+    assert "Added the first 100 of 150 items; items 101-150 did not go through" in error
+    assert "To finish, send only items 101-150 with position 100" in error
+    wait_until(lambda: not impatient_server.call("playlists_get", playlist=EMPTY_PLAYLIST).is_error)
+    impatient_server.call_ok(
+        "playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris[100:], position=100
+    )
+    assert playlist_uris(fresh_sandbox, EMPTY_PLAYLIST, limit=50) == uris[:50]
+    assert playlist_uris(fresh_sandbox, EMPTY_PLAYLIST, offset=100, limit=50) == uris[100:]
+    assert bare(fresh_sandbox).playlist_items(EMPTY_PLAYLIST)["total"] == 150
+
+
+def test_a_chunk_that_failed_after_taking_effect_is_not_called_undone(
+    server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """Saved 40 a request; the second request is processed, then answered 503 every time."""
+    uris = catalog_tracks(fresh_sandbox, 100)
+    on_the_second(admin, "/me/library", "PUT", status=503, apply=True, times=4)
+    error = server.call_error("library_save", refs=uris)
+    assert "The first 40 of 100 items were saved; items 41-80 may or may not have gone " in error
+    assert "; not sent: items 81-100. " in error and "Sending the same call again is safe" in error
+    server.call_ok("library_save", refs=uris)
+    assert all(server.call_ok("library_contains", refs=uris)["saved"].values())
+
+
+def test_a_replace_with_adds_to_follow_does_not_repeat_its_first_request(
+    impatient_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """A PUT that timed out may still arrive, after a retry and the adds it is followed by,
+    and drop them: it is not sent again, and the error says so."""
+    uris = catalog_tracks(fresh_sandbox, 150)
+    admin.fault(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", method="PUT", latency_ms=2000)
+    error = impatient_server.call_error(
+        "playlists_replace_items", playlist=DEEP_FOCUS_PLAYLIST, items=uris
+    )
+    assert "may or may not have been made" in error
+    assert len(admin.log(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", "PUT")) == 1
+    assert not admin.log(f"/playlists/{DEEP_FOCUS_PLAYLIST}/items", "POST")
+
+
+def catalog_tracks(sb: Sandbox, count: int) -> list[str]:
+    return [f"spotify:track:{ident}" for ident in sorted(sb.runtime.catalog.tracks)[:count]]
+
+
 # -- concurrency -------------------------------------------------------------------------
 
 

@@ -183,7 +183,7 @@ def test_many_references_go_40_a_request(uncached: StdioServer, sb: Sandbox) -> 
 def test_a_failed_chunk_says_what_was_saved(uncached: StdioServer, sb: Sandbox) -> None:
     tracks = unsaved(sb, "track", 40)
     message = uncached.call_error("library_save", refs=[*tracks, uri("track", UNKNOWN)])
-    assert "The first 40 of 41 items were saved, the rest were not" in message
+    assert "The first 40 of 41 items were saved; item 41 did not go through" in message
     assert "Not found" in message
     assert all(uncached.call_ok("library_contains", refs=tracks)["saved"].values())
 

@@ -243,7 +243,8 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     error = server.call_error(
         "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
     )
-    assert "Added the first 100 of 101 items; then: An item given does not exist" in error
+    assert "Added the first 100 of 101 items; item 101 did not go through. An item given" in error
+    assert "To finish, send only item 101: all 101 again would repeat the first 100." in error
     assert item_uris(server, playlist) == tracks[:100]
 
 

@@ -109,6 +109,35 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
     assert all(m.get("method") == "notifications/progress" for m in messages[:-1])  # no answer
 
 
+def test_a_cancelled_change_waiting_out_a_rate_limit_sends_nothing_more(
+    sandbox: Sandbox, tracks: list[str], tmp_path: Path
+) -> None:
+    """The second request got a 429; cancelled while it waits at the rate limiter's gate,
+    it is not sent when the gate opens."""
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(2, "playlists_create", {"name": "Cancelled at the gate"}))
+        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
+        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+        sandbox.add_fault(method="POST", path=path, latency_ms=1)  # the first passes
+        sandbox.add_fault(method="POST", path=path, status=429, retry_after=2)
+        adding = call(3, "playlists_add_items", {"playlist": playlist, "items": tracks})
+        raw.send({**adding, "params": {**adding["params"], "_meta": {"progressToken": "add"}}})
+        assert raw.receive()["method"] == "notifications/progress"  # the first 100 added
+        wait_for_request(sandbox, path, count=2)  # the 429
+        raw.send(
+            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
+        )
+        raw.send(call(4, "playlists_get", {"playlist": playlist}))  # waits at the gate too
+        messages = [raw.receive()]
+        while messages[-1].get("id") != 4:
+            messages.append(raw.receive())
+        posts = settled(lambda: sum(r["path"] == path for r in sandbox.requests()))
+    assert posts == 2
+    assert messages[-1]["result"]["structuredContent"]["total"] == 100
+    assert [m.get("method") for m in messages[:-1]] == []  # no progress, no answer to 3
+
+
 @pytest.mark.parametrize("ending", ["stdin closed", "SIGTERM", "SIGINT"])
 def test_a_change_in_flight_when_the_client_ends_the_server_is_finished_and_answered(
     sandbox: Sandbox, tracks: list[str], tmp_path: Path, ending: str
