@@ -142,12 +142,23 @@ def explain_arguments(tool: str, error: ValidationError) -> str:
             what = "should be an array" if kind in ("list_type", "tuple_type") else problem["msg"]
             what = f"{what[0].lower()}{what[1:]} (got {_shown(problem['input'])})"
         problems.append(f"{where}: {what}")
-    return f"Invalid arguments for {tool}: {'; '.join(problems)}."
+    return f"Invalid arguments for {tool}: {listed(problems, '; ')}."
 
 
-def _shown(value: Any, limit: int = 40) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+def listed(parts: list[str], separator: str = ", ", most: int = 5) -> str:
+    """The first ``most`` of ``parts`` joined, then how many more: a thousand bad items make
+    one short message."""
+    shown_parts = parts if len(parts) <= most else [*parts[:most], f"and {len(parts) - most} more"]
+    return separator.join(shown_parts)
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters: user input quoted in a message stays short."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: Any) -> str:
+    return clipped(json.dumps(value, ensure_ascii=False, default=str), 40)
 
 
 def _spotify_message(error: Any) -> str:

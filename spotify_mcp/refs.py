@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import PlainValidator, WithJsonSchema
 
-from spotify_mcp.errors import InvalidInput
+from spotify_mcp.errors import InvalidInput, clipped
 
 Kind = Literal[
     "track", "album", "artist", "playlist", "show", "episode", "audiobook", "chapter", "user"
@@ -47,21 +47,23 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
     kinds = [expected] if isinstance(expected, str) else list(expected or KINDS)
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise InvalidInput(f"expected a Spotify {_names(kinds)} reference, got {value!r}")
+        raise InvalidInput(
+            f"expected a Spotify {_names(kinds)} reference, got {clipped(repr(value))}"
+        )
     kind, item_id = _split(text, kinds)
     if kind not in kinds:
         raise InvalidInput(
-            f"{text!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
+            f"{clipped(text)!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
             f"{_names(kinds)} is expected here"
         )
     if kind == "user" and not _USER_ID.match(item_id):
         raise InvalidInput(
-            f"{item_id!r} is not a valid Spotify user ID (the name in "
+            f"{clipped(item_id)!r} is not a valid Spotify user ID (the name in "
             "open.spotify.com/user/<id>: letters, digits, '.', '_' or '-')"
         )
     if kind != "user" and not _ID.match(item_id):
         raise InvalidInput(
-            f"{item_id!r} is not a valid Spotify {kind} ID "
+            f"{clipped(item_id)!r} is not a valid Spotify {kind} ID "
             f"(IDs are 22 letters and digits, e.g. spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC)"
         )
     return Ref(kind, item_id)
@@ -75,12 +77,12 @@ def _split(text: str, kinds: list[str]) -> tuple[str, str]:
             return "playlist", parts[4]
         if len(parts) == 3 and parts[1] in KINDS:
             return parts[1], parts[2]
-        raise InvalidInput(f"{text!r} is not a Spotify URI like spotify:track:<id>")
+        raise InvalidInput(f"{clipped(text)!r} is not a Spotify URI like spotify:track:<id>")
     if "spotify.com" in text or text.startswith(("http:", "https:")):
         return _split_url(text)
     if len(kinds) != 1:
         raise InvalidInput(
-            f"{text!r} is a bare ID, which could be {_names(kinds)}: "
+            f"{clipped(text)!r} is a bare ID, which could be {_names(kinds)}: "
             "pass a spotify: URI or an open.spotify.com URL instead"
         )
     return kinds[0], text
@@ -93,7 +95,7 @@ def _split_url(text: str) -> tuple[str, str]:
         segments = segments[1:]  # localized and embed links: /intl-de/track/<id>, /embed/...
     if url.hostname not in _URL_HOSTS or len(segments) < 2 or segments[0] not in KINDS:
         raise InvalidInput(
-            f"{text!r} is not an open.spotify.com link to an item "
+            f"{clipped(text)!r} is not an open.spotify.com link to an item "
             "(e.g. https://open.spotify.com/track/<id>); short links must be opened first"
         )
     if len(segments) >= 4 and segments[0] == "user" and segments[2] == "playlist":

@@ -41,7 +41,14 @@ from pydantic import BaseModel, ValidationError
 from spotify_mcp import progress
 from spotify_mcp.app import App
 from spotify_mcp.auth.credentials import LOGIN_CHECK_S
-from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain, explain_arguments
+from spotify_mcp.errors import (
+    InvalidInput,
+    SpotifyMCPError,
+    clipped,
+    explain,
+    explain_arguments,
+    listed,
+)
 from spotify_mcp.pipeline import TransportError
 from spotify_mcp.registry import ResourceSpec, ToolSpec
 from spotify_mcp.schemas import compact_output_schema, compact_schema
@@ -93,7 +100,8 @@ class SpotifyMCPServer(MCPServer):
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
     ) -> Any:
-        """Missing or unknown prompt arguments are invalid params, not an internal error."""
+        """Missing, unknown or invalid prompt arguments are invalid params, not an internal
+        error."""
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
@@ -103,13 +111,21 @@ class SpotifyMCPServer(MCPServer):
         if missing := sorted(a for a, required in declared.items() if required and a not in given):
             problems.append(f"missing: {', '.join(missing)}")
         if unknown := sorted(given - set(declared)):
-            problems.append(f"unknown: {', '.join(unknown)}")
+            problems.append(f"unknown: {listed([clipped(u) for u in unknown])}")
         if problems:
             takes = ", ".join(declared) or "no arguments"
             raise MCPError(
                 code=INVALID_PARAMS, message=f"prompt {name} takes {takes}; {'; '.join(problems)}"
             )
-        return await super().get_prompt(name, arguments, context)
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as error:  # the SDK's "Error rendering prompt", hiding the reason
+            cause = error.__cause__
+            while cause is not None and not isinstance(cause, InvalidInput):
+                cause = cause.__cause__
+            if cause is None:
+                raise
+            raise MCPError(code=INVALID_PARAMS, message=str(cause)) from None
 
     async def list_tools(self) -> list[Any]:
         """Registered tools less those the login hides (which catalog mode stops hiding once
@@ -151,7 +167,7 @@ class SpotifyMCPServer(MCPServer):
         unknown = sorted(set(arguments) - set(known))
         if unknown:
             raise ToolError(
-                f"unknown argument(s) {', '.join(unknown)}; {name} takes: "
+                f"unknown argument(s) {listed([clipped(u) for u in unknown])}; {name} takes: "
                 f"{', '.join(known) or 'no arguments'}"
             )
 

@@ -54,12 +54,13 @@ def parse_line(line: str) -> tuple[JSONRPCMessage, None] | tuple[None, JSONRPCEr
     try:
         message = jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as invalid:
-        try:
-            data = json.loads(line)
-        except ValueError:
-            return None, _error(None, PARSE_ERROR, "Parse error: the line is not valid JSON")
+        problems = invalid.errors()
+        if problems[0]["type"] == "json_invalid":  # not JSON, or nested past pydantic's limit
+            return None, _error(None, PARSE_ERROR, f"Parse error: {problems[0]['msg']}")
+        data = json.loads(line)  # JSON pydantic could parse: no deeper than its limit
         request_id = as_request_id(data.get("id")) if isinstance(data, dict) else None
-        problem = invalid.errors()[0]
+        meant = _kind_meant(data)
+        problem = next((p for p in problems if p["loc"][0] == meant), problems[0])
         where = ".".join(str(part) for part in problem["loc"][1:]) or "message"
         problem_text = f"Invalid request: {where}: {problem['msg']}"
         return None, _error(request_id, INVALID_REQUEST, problem_text)
@@ -69,6 +70,18 @@ def parse_line(line: str) -> tuple[JSONRPCMessage, None] | tuple[None, JSONRPCEr
             None, INVALID_REQUEST, "Invalid request: id must be a string or a number"
         )
     return message, None
+
+
+def _kind_meant(data: object) -> str | None:
+    """Which kind of JSON-RPC message ``data`` looks like it means to be, so a problem is
+    named against that kind (a notification's params, not a request's missing id)."""
+    if not isinstance(data, dict):
+        return None
+    if "result" in data:
+        return "JSONRPCResponse"
+    if "error" in data:
+        return "JSONRPCError"
+    return "JSONRPCNotification" if "method" in data and "id" not in data else "JSONRPCRequest"
 
 
 def _error(request_id: int | str | None, code: int, message: str) -> JSONRPCError:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import quote
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, partly_done, refused_in_state
@@ -27,6 +28,7 @@ MAX_START_ITEMS = 100
 
 Playable = ref_type("track", "episode")
 Context = ref_type("album", "playlist", "artist", "show")
+DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 
 
 # -- results --------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ def playback_devices(spotify: Spotify) -> Devices:
 
 def playback_transfer(
     spotify: Spotify,
-    device_id: Annotated[str, Field(min_length=1)],
+    device_id: DeviceId,
     play: Annotated[bool, Field(description="Start playing (default: keep the state)")] = False,
 ) -> PlayerCommand:
     """Move playback to a device from playback_devices, making it the active one. Premium."""
@@ -136,12 +138,12 @@ def playback_transfer(
 
 def playback_start(
     spotify: Spotify,
-    items: Annotated[list[Playable] | None, Field(max_length=MAX_START_ITEMS)] = None,
+    items: Annotated[list[Playable] | None, Field(min_length=1, max_length=MAX_START_ITEMS)] = None,
     context: Context | None = None,
     offset: Annotated[int | None, Field(ge=0, description="Index to start at")] = None,
     offset_item: Annotated[Playable | None, Field(description="Item to start at")] = None,
     position_ms: Annotated[int | None, Field(ge=0)] = None,
-    device_id: Annotated[str | None, Field(min_length=1)] = None,
+    device_id: DeviceId | None = None,
 ) -> PlayerCommand:
     """Play items, or a context (album, playlist, artist, show), from an offset and
     position_ms; no arguments: resume. Replaces what plays (playback_queue_add plays next).
@@ -157,7 +159,8 @@ def playback_start(
         raise InvalidInput("an artist plays from its top: offsets work on albums, playlists, shows")
     start_at = {"uri": offset_item.uri} if offset_item else None
     spotify.start_playback(
-        device_id=device_id,
+        # spotipy puts it in the query string as it is: "x&device_id=y" would pick y.
+        device_id=quote(device_id, safe="") if device_id else None,
         context_uri=context.uri if context else None,
         uris=[item.uri for item in items] if items else None,
         offset={"position": offset} if offset is not None else start_at,

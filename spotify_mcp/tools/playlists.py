@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError
@@ -35,7 +35,8 @@ ITEM_TYPES = ("track", "episode")
 
 PlaylistRef = ref_type("playlist")
 Playable = ref_type("track", "episode")
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+# Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
+Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=300)]
 Snapshot = Annotated[str | None, Field(description="Version the positions refer to")]
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from spotify_mcp import hookimpl
+from spotify_mcp.errors import InvalidInput, clipped
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import PromptRegistry
 
+MAX_ITEMS = 10_000  # what playlists_add_items takes in one call
+
 
 def build_playlist(description: str, size: str = "25") -> str:
     """Build a new playlist that fits a description (a mood, an occasion, a genre, an era)."""
+    if not (size.strip().isdigit() and 1 <= int(size) <= MAX_ITEMS):  # prompt arguments are text
+        raise InvalidInput(
+            f"size must be a number of tracks, 1 to {MAX_ITEMS}; got {clipped(repr(size))}"
+        )
     return f"""Build a Spotify playlist of about {size} tracks for: {description}
 
 1. Find candidates with `search` (types ["track"]; at most 10 results a page, so vary the

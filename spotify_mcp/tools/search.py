@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import explain
@@ -57,6 +57,7 @@ def search(
     spotify: Spotify,
     query: Annotated[
         str,
+        StringConstraints(strip_whitespace=True),
         Field(
             min_length=1,
             max_length=500,

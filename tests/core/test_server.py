@@ -32,11 +32,14 @@ def test_initialize_list_and_call_server_info(tmp_path: Path) -> None:
 def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Path) -> None:
     with StdioServer(home=tmp_path / "home") as server:
         assert "unknown argument(s) verbose" in server.call_error("server_info", verbose=True)
+        many = server.call_error("server_info", {f"{n}{'k' * 10_000}": 1 for n in range(100)})
+        assert "unknown argument(s) 0kkk" in many and "and 95 more" in many and len(many) < 600
         assert "Unknown tool" in server.call_error("no_such_tool")
         assert server.call_ok("server_info")["version"]
 
 
 BAD_CANCEL = {"requestId": {"not": "an id"}}  # the SDK drops it; it must not crash anything
+DEEP = {"_meta": {"x": json.loads("[" * 900 + "]" * 900)}}  # past pydantic's limit, not json's
 
 
 def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_path: Path) -> None:
@@ -49,6 +52,9 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
         "[1, 2, 3]",
         json.dumps({"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}),
         json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": BAD_CANCEL}),
+        json.dumps({"jsonrpc": "2.0", "id": 5, "method": "ping", "params": DEEP}),
+        '{"jsonrpc": "2.0", "id": 6, "method": "ping", "params": ' + "[" * 5000 + "]" * 5000 + "}",
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/progress", "params": []}),
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
         json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
     ]
@@ -56,15 +62,22 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
     with RawStdio(home=tmp_path / "home") as raw:
         for line in lines:
             raw.send(line)
-            if "notifications/" not in line:
+            if "notifications/" not in line or '"params": []' in line:
                 answers.append(raw.receive())
 
-    parse_error, initialized, bad_params, batch, bad_id, unknown, listed = answers
+    parse_error, initialized, bad_params, batch, bad_id, deep, deeper, bad_note = answers[:8]
+    unknown, listed = answers[8:]
     assert parse_error["error"]["code"] == -32700 and parse_error["id"] is None
     assert initialized["id"] == 1 and "capabilities" in initialized["result"]
     assert bad_params["id"] == 2 and bad_params["error"]["code"] == -32600
     assert batch["error"]["code"] == -32600
     assert bad_id["id"] is None and bad_id["error"]["code"] == -32600
+    for too_deep in (deep, deeper):  # once, a RecursionError killed the server
+        assert too_deep["error"]["code"] == -32700 and "recursion limit" in str(too_deep)
+    assert bad_note["error"] == {
+        "code": -32600,
+        "message": "Invalid request: params: Input should be an object",
+    }
     assert unknown["id"] == 3 and unknown["error"]["code"] == -32601
     assert listed["id"] == 4 and any(t["name"] == "server_info" for t in listed["result"]["tools"])
 

@@ -110,6 +110,7 @@ def test_transfer_then_state_shows_the_device(active: StdioServer) -> None:
     [
         ({}, "device_id"),
         ({"device_id": ""}, "at least 1 character"),
+        ({"device_id": "   "}, "at least 1 character"),
         ({"device_id": "f00"}, "Not found"),
     ],
 )
@@ -151,6 +152,19 @@ def test_state_shows_episodes_and_audiobook_chapters(active: StdioServer, sandbo
 def test_start_on_a_device(server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]) -> None:
     server.call_ok("playback_start", items=tracks[:1], device_id=LAPTOP)
     assert state(server)["device_id"] == LAPTOP
+
+
+@pytest.mark.parametrize("suffix", ["&device_id={other}", "#garbage"])
+def test_a_device_id_is_one_value_in_the_query(
+    server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str], suffix: str
+) -> None:
+    """Not "another device's ID smuggled in", nor a fragment cut off: the ID is not found."""
+    other = next(
+        d["id"] for d in server.call_ok("playback_devices")["devices"] if d["id"] != LAPTOP
+    )
+    device_id = LAPTOP + suffix.format(other=other)
+    assert "Not found" in server.call_error("playback_start", items=tracks[:1], device_id=device_id)
+    assert state(server).get("device_id") is None
 
 
 def test_errors_on_the_way_to_playing_say_what_to_do(
@@ -205,6 +219,7 @@ def test_skip_next_then_previous(active: StdioServer, tracks: list[str]) -> None
         ),
         ({"context": "spotify:album:0000000000000000000000"}, "Not found"),
         ({"tracks": []}, "unknown argument"),
+        ({"items": []}, "at least 1 item"),  # not "resume"
     ],
 )
 def test_start_bad_input(active: StdioServer, args: dict[str, Any], expected: str) -> None:

@@ -152,6 +152,8 @@ def test_update_then_read(server: StdioServer) -> None:
         ("playlists_get", {"playlist": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "album"),
         ("playlists_get", {"playlist": "spotify:playlist:short"}, "not a valid Spotify playlist"),
         ("playlists_get", {}, "playlist"),
+        ("playlists_create", {"name": "   "}, "at least 1 character"),
+        ("playlists_get", {"playlist": "x" * 100_000}, "'xxxxxxxxxx"),  # and short: see below
         ("playlists_get", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
         ("playlists_get_items", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
     ],
@@ -159,7 +161,14 @@ def test_update_then_read(server: StdioServer) -> None:
 def test_bad_input_and_unknown_ids(
     server: StdioServer, tool: str, args: dict[str, Any], expected: str
 ) -> None:
-    assert expected in server.call_error(tool, args)
+    error = server.call_error(tool, args)
+    assert expected in error and len(error) < 500  # what was given is quoted, cut short
+
+
+def test_many_bad_items_make_one_short_error(server: StdioServer) -> None:
+    error = server.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=["bad"] * 1000)
+    assert "items.0: 'bad' is a bare ID" in error and "; and 995 more." in error
+    assert len(error) < 2000
 
 
 # -- adding -----------------------------------------------------------------------------------

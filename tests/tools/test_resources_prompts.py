@@ -160,3 +160,13 @@ def test_a_missing_prompt_argument_is_an_error_naming_it(server: StdioServer) ->
         server.portal.call(server.client.get_prompt, "explore_artist", {})
     assert error.value.error.code == INVALID_PARAMS
     assert server.portal.call(server.client.get_prompt, "whats_playing", {}).messages
+
+
+@pytest.mark.parametrize("size", ["-5", "abc", "", "0"])
+def test_a_prompt_argument_that_makes_no_sense_is_invalid_params(
+    server: StdioServer, size: str
+) -> None:
+    arguments = {"description": "rainy day jazz", "size": size}
+    with pytest.raises(MCPError, match="size must be a number of tracks") as error:
+        server.portal.call(server.client.get_prompt, "build_playlist", arguments)
+    assert error.value.error.code == INVALID_PARAMS

@@ -103,6 +103,7 @@ def test_search_playlists_shows_and_audiobooks(uncached: StdioServer, cat: Any) 
     [
         ({}, "query"),
         ({"query": ""}, "at least 1 character"),
+        ({"query": "  "}, "at least 1 character"),
         ({"query": "x", "limit": 11}, "less than or equal to 10"),
         ({"query": "x", "limit": 0}, "greater than or equal to 1"),
         ({"query": "x", "offset": 1001}, "less than or equal to 1000"),
