@@ -62,37 +62,60 @@ def check_settings(settings: HttpSettings) -> None:
         )
 
 
-class BearerToken:
-    """ASGI middleware: requests under ``path`` must carry ``Authorization: Bearer <token>``."""
+class McpGuard:
+    """ASGI middleware for requests under ``path`` (MCP): with a ``token``, each must carry
+    ``Authorization: Bearer <token>`` (one such header; the scheme in any case); and a GET,
+    which would open an event stream a stateless server never writes to (holding shutdown
+    up for its whole grace period), is refused with 405."""
 
-    def __init__(self, app: ASGIApp, token: str, path: str) -> None:
+    def __init__(self, app: ASGIApp, path: str, token: str | None) -> None:
         self.app, self.path = app, path.rstrip("/")
-        self.expected = f"Bearer {token}".encode()
+        # Stripped, as its length was checked: a secret file's trailing newline must not
+        # make it a token no client can send.
+        self.token = None if token is None else token.strip().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._guarded(scope["path"]):
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
-                refusal = JSONResponse(
-                    {"error": "unauthorized: send the server's token as Authorization: Bearer"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
+        if scope["type"] == "http" and self.guards(scope["path"]):
+            refusal = self._refusal(scope)
+            if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    def _guarded(self, path: str) -> bool:
+    def guards(self, path: str) -> bool:
         return path == self.path or path.startswith(self.path + "/")
+
+    def _refusal(self, scope: Scope) -> JSONResponse | None:
+        if self.token is not None and not _authorized(scope["headers"], self.token):
+            return JSONResponse(
+                {"error": "unauthorized: send the server's token as Authorization: Bearer"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if scope["method"] == "GET":
+            return JSONResponse(
+                {"error": "this server is stateless: POST each request; it opens no stream"},
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+        return None
+
+
+def _authorized(headers: list[tuple[bytes, bytes]], token: bytes) -> bool:
+    given = [value for name, value in headers if name == b"authorization"]
+    scheme, _, credentials = given[0].partition(b" ") if len(given) == 1 else (b"", b"", b"")
+    return scheme.lower() == b"bearer" and hmac.compare_digest(credentials.strip(), token)
 
 
 def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     """The ASGI application: MCP at ``settings.path``, plugins' routes beside it."""
     # Routes first: a plugin that fails here is left out of the MCP server too.
     answers = app.plugins.answers("http_routes", app.fail_plugin, app=app)
+    token = settings.bearer_token
     starlette: Starlette = build_server(app).streamable_http_app(
         streamable_http_path=settings.path, stateless_http=True, host=settings.host
     )
+    guard = McpGuard(starlette, settings.path, token.get_secret_value() if token else None)
     served = {getattr(route, "path", None) for route in starlette.routes}
     for plugin, routes in answers.items():
         for route in routes:
@@ -100,11 +123,14 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
             if path in served:
                 logger.error("plugin {}: {} is already served; not adding it again", plugin, path)
                 continue
+            if isinstance(path, str) and guard.guards(path):
+                raise HttpSetupError(
+                    f"http.path {settings.path} would put {plugin}'s {path} under MCP (behind "
+                    "its token): serve MCP at its own path, e.g. /mcp"
+                )
             served.add(path)
             starlette.routes.append(route)
-    if settings.bearer_token is None:
-        return starlette
-    return BearerToken(starlette, settings.bearer_token.get_secret_value(), settings.path)
+    return guard
 
 
 async def serve_http(app: App, settings: HttpSettings) -> None:
@@ -127,7 +153,8 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
             timeout_graceful_shutdown=_GRACE_S,
         )
         server = uvicorn.Server(config)
-        logger.info("MCP over HTTP at http://{}:{}{}", settings.host, settings.port, settings.path)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host  # IPv6
+        logger.info("MCP over HTTP at http://{}:{}{}", host, settings.port, settings.path)
         with _sigterm_after_shutdown_ignored():
             await server.serve(sockets=[listening])
     finally:

@@ -41,7 +41,11 @@ class _InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
-        logger.opt(exception=record.exc_info, depth=6).log(level, record.getMessage())
+
+        def named(loguru_record: Record) -> None:  # after the stdlib logger, at any depth
+            loguru_record["name"] = record.name
+
+        logger.patch(named).opt(exception=record.exc_info).log(level, record.getMessage())
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 GROUP = "spotify_mcp"
+OWN_DISTRIBUTION = "spotify-mcp"
 #: Core parts: refusing to disable them keeps `server_info` and the CLI usable.
 ESSENTIAL = frozenset({"server"})
 
@@ -61,18 +62,25 @@ class Plugins:
 
     def load_entry_points(self) -> None:
         distributions: dict[int, tuple[str | None, str | None]] = {}
+        found = []
         for ep in entry_points(group=GROUP):
             dist = getattr(ep, "dist", None)
             if id(dist) not in distributions:
                 distributions[id(dist)] = _name_and_version(dist)
-            self._load(ep, *distributions[id(dist)])
+            found.append((ep, *distributions[id(dist)]))
+        # Ours first: a pack cannot replace a built-in plugin by taking its name.
+        for ep, distribution, version in sorted(found, key=lambda f: f[1] != OWN_DISTRIBUTION):
+            self._load(ep, distribution, version)
 
     def _load(self, ep: EntryPoint, distribution: str | None, version: str | None) -> None:
-        info = PluginInfo(ep.name, distribution, version, enabled=ep.name not in self.disabled)
         if ep.name in self.info:
-            info.error = f"another distribution already provides a plugin named {ep.name!r}"
-            logger.error("plugin {} ({}) not loaded: {}", ep.name, info.distribution, info.error)
+            error = f"{self.info[ep.name].distribution} already provides a plugin named {ep.name!r}"
+            logger.error("plugin {} ({}) not loaded: {}", ep.name, distribution, error)
+            # Listed (plugins list, server_info) under a name of its own, not silently lost.
+            clash = f"{ep.name} ({distribution})"
+            self.info[clash] = PluginInfo(clash, distribution, version, error=error)
             return
+        info = PluginInfo(ep.name, distribution, version, enabled=ep.name not in self.disabled)
         self.info[ep.name] = info
         if not info.enabled:
             return  # blocked before import

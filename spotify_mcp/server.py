@@ -242,8 +242,9 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
 
     @functools.wraps(spec.fn)
     def call(**kwargs: Any) -> CallToolResult:
-        send = _progress_sender(kwargs.pop(_CONTEXT))
-        with progress.reporting(send, anyio.from_thread.check_cancelled), explained(ToolError):
+        context = kwargs.pop(_CONTEXT)
+        send, stop_if_cancelled = _progress_sender(context), _cancellation(context)
+        with progress.reporting(send, stop_if_cancelled), explained(ToolError):
             result = spec.fn(**kwargs, **_injections(app, injected))
         return to_result(result)
 
@@ -265,6 +266,21 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     return tool
 
 
+def _cancellation(context: Context) -> Callable[[], None]:
+    """How a call learns it was cancelled. Over HTTP it is never: MCP says a dropped
+    connection is not a cancel, and a stateless server gets no cancel for another request's
+    call; a change the client stopped waiting for is finished, not cut between chunks."""
+    try:
+        over_http = context.request_context.request is not None
+    except ValueError:  # `spotify-mcp tools call`: Ctrl-C stops it
+        over_http = False
+    return _never if over_http else anyio.from_thread.check_cancelled
+
+
+def _never() -> None:
+    pass
+
+
 def _progress_sender(context: Context) -> progress.Send | None:
     """Sends the call's progress from any thread, when the client passed a progressToken."""
     try:
@@ -276,7 +292,10 @@ def _progress_sender(context: Context) -> progress.Send | None:
     loop = anyio.from_thread.run_sync(anyio.lowlevel.current_token)
 
     def send(done: float, total: float, message: str) -> None:
-        anyio.from_thread.run(context.report_progress, done, total, message, token=loop)
+        try:
+            anyio.from_thread.run(context.report_progress, done, total, message, token=loop)
+        except Exception as error:  # the client is gone: the change goes on all the same
+            logger.debug("progress not sent: {!r}", error)
 
     return send
 

@@ -3,6 +3,7 @@ health plugin's probes and the metrics plugin's /metrics beside it."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
@@ -23,7 +24,7 @@ from stdio_server import HttpServer, run_cli, sandbox_env, wait_for_request
 from spotify_mcp import hookimpl
 from spotify_mcp.app import App
 from spotify_mcp.config import HttpSettings
-from spotify_mcp.http_server import http_app
+from spotify_mcp.http_server import HttpSetupError, McpGuard, http_app
 from spotify_mcp.registry import ToolRegistry
 from spotify_mcp.sandbox import Sandbox
 from spotify_mcp.sandbox.seed import EMPTY_PLAYLIST
@@ -64,13 +65,53 @@ def test_concurrent_clients_calls(http_server: HttpServer) -> None:
     assert len(results) == 8 and not any(result.is_error for result in results)
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "test-bearer-token"])
-def test_mcp_refuses_a_missing_or_wrong_token(http_server: HttpServer, authorization: str) -> None:
-    headers = {**MCP_HEADERS, **({"Authorization": authorization} if authorization else {})}
-    reply = requests.post(http_server.url(), json=LIST_TOOLS, headers=headers, timeout=10)
-    assert reply.status_code == 401
-    assert reply.headers["WWW-Authenticate"] == "Bearer"
-    assert "Authorization: Bearer" in reply.json()["error"]
+@pytest.mark.parametrize(
+    "authorizations",
+    [
+        [],
+        ["Bearer wrong"],
+        [HttpServer.TOKEN],
+        [f"Bearer {HttpServer.TOKEN}", "Bearer wrong"],  # which one counts? neither
+        ["Bearer wrong", f"Bearer {HttpServer.TOKEN}"],
+    ],
+)
+def test_mcp_refuses_a_missing_or_wrong_token(
+    http_server: HttpServer, authorizations: list[str]
+) -> None:
+    status, headers, body = post_raw(http_server, authorizations)
+    assert status == 401
+    assert headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
+def test_the_scheme_is_case_insensitive(http_server: HttpServer, scheme: str) -> None:
+    status, _, _ = post_raw(http_server, [f"{scheme} {HttpServer.TOKEN}"])
+    assert status == 200
+
+
+def post_raw(server: HttpServer, authorizations: list[str]) -> tuple[int, dict[str, str], str]:
+    """tools/list with these Authorization headers (requests sends at most one)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    body = json.dumps(LIST_TOOLS)
+    connection.putrequest("POST", "/mcp")
+    for name, value in [*MCP_HEADERS.items(), ("Content-Length", str(len(body)))]:
+        connection.putheader(name, value)
+    for authorization in authorizations:
+        connection.putheader("Authorization", authorization)
+    connection.endheaders(body.encode())
+    reply = connection.getresponse()
+    try:
+        headers = {name.lower(): value for name, value in reply.getheaders()}
+        return reply.status, headers, reply.read().decode()
+    finally:
+        connection.close()
+
+
+def test_a_get_opens_no_stream_that_would_hold_up_shutdown(http_server: HttpServer) -> None:
+    headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {HttpServer.TOKEN}"}
+    reply = requests.get(http_server.url(), headers=headers, timeout=10)
+    assert reply.status_code == 405 and reply.headers["Allow"] == "POST"
 
 
 def test_a_malformed_message_gets_a_protocol_error(http_server: HttpServer) -> None:
@@ -189,12 +230,14 @@ async def hello(request: Request) -> PlainTextResponse:
     return PlainTextResponse("hello")
 
 
-def served(plugins: list[tuple[str, object]]) -> tuple[App, dict[str, Any]]:
-    """The app and its HTTP routes by path (no token: the Starlette app itself)."""
+def served(
+    plugins: list[tuple[str, object]], settings: HttpSettings | None = None
+) -> tuple[App, dict[str, Any]]:
+    """The app and its HTTP routes by path."""
     app = App.create(inline_plugins=plugins)
-    http = http_app(app, HttpSettings())
-    assert isinstance(http, Starlette)
-    return app, {getattr(route, "path", None): route for route in http.routes}
+    http = http_app(app, settings or HttpSettings())
+    assert isinstance(http, McpGuard) and isinstance(http.app, Starlette)
+    return app, {getattr(route, "path", None): route for route in http.app.routes}
 
 
 def test_a_plugin_serves_its_routes_beside_mcp() -> None:
@@ -206,6 +249,11 @@ def test_a_path_already_served_is_not_taken_over() -> None:
     _, routes = served([("greedy", RoutesPlugin([Route("/mcp", hello), Route("/metrics", hello)]))])
     assert routes["/metrics"].endpoint is not hello
     assert routes["/mcp"].endpoint is not hello
+
+
+def test_mcp_at_a_path_that_would_put_the_probes_behind_its_token_is_refused() -> None:
+    with pytest.raises(HttpSetupError, match=r"http\.path / would put health's /healthz under"):
+        served([], HttpSettings(path="/"))
 
 
 def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:
@@ -242,3 +290,28 @@ def test_sigterm_lets_a_call_in_flight_finish(sandbox: Sandbox, tmp_path: Path) 
     assert event["id"] == 7 and not event["result"]["isError"], event
     assert event["result"]["structuredContent"]["name"]
     assert server.returncode == 0, server.log_text()
+
+
+def test_a_client_that_hangs_up_does_not_cut_a_change_short(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """MCP: a dropped connection is not a cancel; the change is finished, not left at 100
+    of 250. (The token comes from a secret file, trailing newline and all.)"""
+    env = {**sandbox_env(fresh_sandbox), "SPOTIFY_MCP_HTTP__BEARER_TOKEN": HttpServer.TOKEN + "\n"}
+    tracks = [f"spotify:track:{t}" for t in sorted(fresh_sandbox.runtime.catalog.tracks)[:250]]
+    path = f"/v1/playlists/{EMPTY_PLAYLIST}/items"
+    fresh_sandbox.add_fault(method="POST", path=path, latency_ms=300, times=3)
+    arguments = {"playlist": EMPTY_PLAYLIST, "items": tracks}
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    body = json.dumps({**call, "params": {"name": "playlists_add_items", "arguments": arguments}})
+    with HttpServer(env=env, home=tmp_path) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {**MCP_HEADERS, "Authorization": f"Bearer {HttpServer.TOKEN}"}
+        connection.request("POST", "/mcp", body=body, headers=headers)
+        wait_for_request(fresh_sandbox, path)
+        connection.close()  # hung up while the first of three requests is at Spotify
+        wait_for_request(fresh_sandbox, path, count=3)
+        deadline = time.monotonic() + 30
+        while server.call_ok("playlists_get", playlist=EMPTY_PLAYLIST)["total"] < 250:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)

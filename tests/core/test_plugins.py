@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_kit import core_app
+from plugin_kit import HELLO_PLUGIN, core_app, install_dist
 from pydantic import BaseModel
 from stdio_server import StdioServer, run_cli
 
@@ -41,6 +41,26 @@ def test_broken_plugin_is_reported_and_the_rest_still_load(plugin_site: Path) ->
     info = run_cli("tools", "call", "server_info")
     assert info.returncode == 0, info.stderr
     assert "broken" in json.loads(info.stdout)["failed"]
+
+
+def test_a_pack_cannot_replace_a_built_in_plugin_by_taking_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    install_dist(site, "spotify-mcp-shadow", "6.6.6", {"server_plugin": HELLO_PLUGIN})
+    # "server = server_plugin": first on the path, where it would win a first-come race.
+    (site / "spotify_mcp_shadow-6.6.6.dist-info" / "entry_points.txt").write_text(
+        "[spotify_mcp]\nserver = server_plugin\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        app = App.create()
+    finally:
+        sys.modules.pop("server_plugin", None)
+    assert app.plugins.info["server"].distribution == "spotify-mcp"
+    assert "server_info" in app.tools and "hello_greet" not in app.tools
+    shadow = app.plugins.info["server (spotify-mcp-shadow)"]
+    assert shadow.error == "spotify-mcp already provides a plugin named 'server'"
 
 
 def test_disabled_plugin_is_never_imported(plugin_site: Path) -> None:
