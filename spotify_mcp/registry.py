@@ -7,9 +7,20 @@ normally; two plugins registering the same name is a startup error naming both.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+
+def evaluated(annotation: Any, fn: Callable[..., Any]) -> Any:
+    """An annotation of ``fn`` as an object: under ``from __future__ import annotations``
+    it is the source text."""
+    if isinstance(annotation, str):
+        return eval(annotation, getattr(fn, "__globals__", {}))
+    return annotation
 
 
 class DuplicateNameError(Exception):
@@ -154,14 +165,22 @@ class ToolRegistry(_Registry[ToolSpec]):
         ``endpoints`` lists the Web API operations the tool reaches (``"GET /me/player"``,
         paths as in Spotify's reference); the README's coverage table is built from them.
         """
+        tool = name or fn.__name__
         if not read_only and (destructive is None or idempotent is None):
-            raise TypeError(f"tool {name or fn.__name__!r}: say destructive= and idempotent=")
+            raise TypeError(f"tool {tool!r}: say destructive= and idempotent=")
         text = description or (fn.__doc__ or "").strip()
         if not text:
-            raise TypeError(f"tool {name or fn.__name__!r} needs a description or docstring")
+            raise TypeError(f"tool {tool!r} needs a description or docstring")
+        # Checked here, not when a server is built: a plugin whose tool no server could
+        # offer fails at load, and `plugins list` says so.
+        if inspect.iscoroutinefunction(fn):
+            raise TypeError(f"tool {tool!r} must be a plain function (tools run in threads)")
+        returns = evaluated(inspect.signature(fn).return_annotation, fn)
+        if not (isinstance(returns, type) and issubclass(returns, BaseModel)):
+            raise TypeError(f"tool {tool!r} must be annotated to return a pydantic model")
         self._add(
             ToolSpec(
-                name=name or fn.__name__,
+                name=tool,
                 fn=fn,
                 title=title,
                 description=" ".join(text.split()),

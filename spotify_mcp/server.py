@@ -50,7 +50,7 @@ from spotify_mcp.errors import (
     listed,
 )
 from spotify_mcp.pipeline import TransportError
-from spotify_mcp.registry import ResourceSpec, ToolSpec
+from spotify_mcp.registry import ResourceSpec, ToolSpec, evaluated
 from spotify_mcp.schemas import compact_output_schema, compact_schema
 from spotify_mcp.stdio import run_stdio
 
@@ -234,11 +234,7 @@ def _plugin_objects(app: App, plugin: str) -> _PluginObjects:
 
 def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     signature, injected = public_signature(spec.fn)
-    output = signature.return_annotation
-    if not (isinstance(output, type) and issubclass(output, BaseModel)):
-        raise TypeError(f"tool {spec.name!r} must be annotated to return a pydantic model")
-    if inspect.iscoroutinefunction(spec.fn):
-        raise TypeError(f"tool {spec.name!r} must be a plain function (tools run in threads)")
+    output = signature.return_annotation  # a pydantic model: the registry checked it
 
     @functools.wraps(spec.fn)
     def call(**kwargs: Any) -> CallToolResult:
@@ -351,12 +347,12 @@ def public_signature(fn: Callable[..., Any]) -> tuple[inspect.Signature, list[st
     signature = inspect.signature(fn)
     injected = [name for name in signature.parameters if name in _INJECTED]
     params = [
-        p.replace(annotation=_evaluate(p.annotation, fn))
+        p.replace(annotation=evaluated(p.annotation, fn))
         for p in signature.parameters.values()
         if p.name not in _INJECTED
     ]
     return signature.replace(
-        parameters=params, return_annotation=_evaluate(signature.return_annotation, fn)
+        parameters=params, return_annotation=evaluated(signature.return_annotation, fn)
     ), injected
 
 
@@ -366,12 +362,6 @@ def with_signature(fn: F, signature: inspect.Signature) -> F:
     fn.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
     fn.__annotations__["return"] = signature.return_annotation
     return fn
-
-
-def _evaluate(annotation: Any, fn: Callable[..., Any]) -> Any:
-    if isinstance(annotation, str):
-        return eval(annotation, getattr(fn, "__globals__", {}))
-    return annotation
 
 
 # -- resources, prompts, completions ------------------------------------------------------

@@ -146,6 +146,39 @@ def test_plugin_whose_registration_raises_is_left_out_entirely() -> None:
     assert "bad" not in app.plugins.loaded()
 
 
+def untyped_tool():  # no pydantic model to give an output schema
+    """A tool no server could offer."""
+    return {"value": 1}
+
+
+async def async_tool() -> Reply:
+    """Tools run in worker threads: a coroutine function would never be awaited."""
+    return Reply(value="never")
+
+
+class RegistersBadly:
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    @hookimpl
+    def register_tools(self, registry) -> None:
+        registry.add(self.fn, title="Bad", read_only=True)
+
+
+@pytest.mark.parametrize(
+    ("fn", "reason"),
+    [
+        (untyped_tool, "must be annotated to return a pydantic model"),
+        (async_tool, "must be a plain function"),
+    ],
+)
+def test_a_tool_no_server_could_offer_fails_its_plugin_at_load(fn, reason: str) -> None:
+    """Not only when a server is built: plugins list and tools list see it too."""
+    app = core_app(inline_plugins=[("careless", RegistersBadly(fn))])
+    assert reason in app.plugins.info["careless"].error
+    assert fn.__name__ not in app.tools
+
+
 def test_tools_are_attributed_to_the_plugin_that_registered_them() -> None:
     app = core_app(inline_plugins=[("mine", Registers("mine_tool"))])
     assert app.tools.get("mine_tool").plugin == "mine"
