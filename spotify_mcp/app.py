@@ -55,6 +55,9 @@ class App:
         self._credentials: Credentials | None = None
         self._sandbox_ready = threading.Event()
         self._sandbox_error: BaseException | None = None
+        self.calls_cut = threading.Event()
+        """Set when the calls in flight are to stop at their next request or chunk: over
+        HTTP, where a client's hanging up cuts nothing, when the shutdown grace has run out."""
 
     @classmethod
     def create(

@@ -66,6 +66,9 @@ class HttpSettings(BaseModel):
     bearer_token: SecretStr | None = Field(
         default=None, description="Clients must send `Authorization: Bearer <this>`."
     )
+    shutdown_grace_s: float = Field(
+        default=20.0, ge=0, description="At SIGTERM, how long calls in flight get to finish."
+    )
 
 
 class Settings(BaseSettings):

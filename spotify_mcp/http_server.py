@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import math
 import signal
 import socket
 import threading
@@ -24,13 +25,12 @@ from spotify_mcp.config import HttpSettings
 from spotify_mcp.server import build_server
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from spotify_mcp.app import App
-
-# Calls in flight get this long to finish on SIGTERM (Kubernetes waits 30 s by default).
-_GRACE_S = 20
 
 
 class HttpSetupError(Exception):
@@ -64,9 +64,9 @@ def check_settings(settings: HttpSettings) -> None:
 
 class McpGuard:
     """ASGI middleware for requests under ``path`` (MCP): with a ``token``, each must carry
-    ``Authorization: Bearer <token>`` (one such header; the scheme in any case); and a GET,
-    which would open an event stream a stateless server never writes to (holding shutdown
-    up for its whole grace period), is refused with 405."""
+    ``Authorization: Bearer <token>`` (one such header; the scheme in any case); and any
+    method but POST is refused with 405: a GET would open an event stream a stateless server
+    never writes to (holding shutdown up for its whole grace period)."""
 
     def __init__(self, app: ASGIApp, path: str, token: str | None) -> None:
         self.app, self.path = app, path.rstrip("/")
@@ -92,7 +92,7 @@ class McpGuard:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if scope["method"] == "GET":
+        if scope["method"] != "POST":  # GET would open a stream; DELETE ends no session
             return JSONResponse(
                 {"error": "this server is stateless: POST each request; it opens no stream"},
                 status_code=405,
@@ -138,10 +138,18 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
     import uvicorn
     from sse_starlette.sse import AppStatus
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if not self.should_exit:  # the first signal: the grace starts
+                cut = threading.Timer(settings.shutdown_grace_s, app.calls_cut.set)
+                cut.daemon = True
+                cut.start()
+            super().handle_exit(sig, frame)
+
     check_settings(settings)
     listening = _listen(settings.host, settings.port)  # before anything starts or is logged
     # sse-starlette would end every event stream at SIGTERM, cutting the calls in flight off
-    # their answers; uvicorn's graceful shutdown waits for them instead (up to _GRACE_S).
+    # their answers; uvicorn's graceful shutdown waits for them instead, for the grace.
     AppStatus.enable_automatic_graceful_drain = False  # what disable_...() does, typed
     app.start()
     try:
@@ -150,9 +158,9 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
             host=settings.host,
             port=settings.port,
             log_config=None,  # uvicorn's records go through our stderr logging
-            timeout_graceful_shutdown=_GRACE_S,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
         )
-        server = uvicorn.Server(config)
+        server = Server(config)
         host = f"[{settings.host}]" if ":" in settings.host else settings.host  # IPv6
         logger.info("MCP over HTTP at http://{}:{}{}", host, settings.port, settings.path)
         with _sigterm_after_shutdown_ignored():

@@ -239,7 +239,7 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     @functools.wraps(spec.fn)
     def call(**kwargs: Any) -> CallToolResult:
         context = kwargs.pop(_CONTEXT)
-        send, stop_if_cancelled = _progress_sender(context), _cancellation(context)
+        send, stop_if_cancelled = _progress_sender(context), _cancellation(context, app)
         with progress.reporting(send, stop_if_cancelled), explained(ToolError):
             result = spec.fn(**kwargs, **_injections(app, injected))
         return to_result(result)
@@ -262,19 +262,23 @@ def mcp_tool(app: App, spec: ToolSpec) -> Tool:
     return tool
 
 
-def _cancellation(context: Context) -> Callable[[], None]:
-    """How a call learns it was cancelled. Over HTTP it is never: MCP says a dropped
-    connection is not a cancel, and a stateless server gets no cancel for another request's
-    call; a change the client stopped waiting for is finished, not cut between chunks."""
+def _cancellation(context: Context, app: App) -> Callable[[], None]:
+    """How a call learns it is to stop. Over HTTP only when the shutdown grace has run out:
+    MCP says a dropped connection is not a cancel, and a stateless server gets no cancel for
+    another request's call; a change the client stopped waiting for is finished, not cut
+    between chunks."""
     try:
         over_http = context.request_context.request is not None
     except ValueError:  # `spotify-mcp tools call`: Ctrl-C stops it
         over_http = False
-    return _never if over_http else anyio.from_thread.check_cancelled
+    if not over_http:
+        return anyio.from_thread.check_cancelled
 
+    def when_the_grace_is_over() -> None:
+        if app.calls_cut.is_set():
+            anyio.from_thread.check_cancelled()  # uvicorn cancelled the call's task by then
 
-def _never() -> None:
-    pass
+    return when_the_grace_is_over
 
 
 def _progress_sender(context: Context) -> progress.Send | None:

@@ -98,7 +98,7 @@ class Metrics:
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         started = time.perf_counter()
-        status = "error"
+        status = "cancelled"  # unless it ends otherwise: only a cancellation skips the rest
         try:
             response = call_next(request)
             status = str(response.status)

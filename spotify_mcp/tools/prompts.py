@@ -20,11 +20,12 @@ MAX_ITEMS = 10_000  # what playlists_add_items takes in one call
 
 def build_playlist(description: str, size: str = "25") -> str:
     """Build a new playlist that fits a description (a mood, an occasion, a genre, an era)."""
-    if not (size.strip().isdigit() and 1 <= int(size) <= MAX_ITEMS):  # prompt arguments are text
+    tracks = size.strip()
+    if not (tracks.isascii() and tracks.isdigit() and 1 <= int(tracks) <= MAX_ITEMS):
         raise InvalidInput(
             f"size must be a number of tracks, 1 to {MAX_ITEMS}; got {clipped(repr(size))}"
         )
-    return f"""Build a Spotify playlist of about {size} tracks for: {description}
+    return f"""Build a Spotify playlist of about {int(tracks)} tracks for: {description}
 
 1. Find candidates with `search` (types ["track"]; at most 10 results a page, so vary the
    query and use filters such as genre:, year:1990-1999, artist:"Name"). For an album or

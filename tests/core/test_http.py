@@ -108,9 +108,12 @@ def post_raw(server: HttpServer, authorizations: list[str]) -> tuple[int, dict[s
         connection.close()
 
 
-def test_a_get_opens_no_stream_that_would_hold_up_shutdown(http_server: HttpServer) -> None:
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE", "PUT"])
+def test_a_get_opens_no_stream_that_would_hold_up_shutdown(
+    http_server: HttpServer, method: str
+) -> None:
     headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {HttpServer.TOKEN}"}
-    reply = requests.get(http_server.url(), headers=headers, timeout=10)
+    reply = requests.request(method, http_server.url(), headers=headers, timeout=10)
     assert reply.status_code == 405 and reply.headers["Allow"] == "POST"
 
 
@@ -315,3 +318,29 @@ def test_a_client_that_hangs_up_does_not_cut_a_change_short(
         while server.call_ok("playlists_get", playlist=EMPTY_PLAYLIST)["total"] < 250:
             assert time.monotonic() < deadline
             time.sleep(0.1)
+
+
+def test_after_the_shutdown_grace_a_long_change_stops_at_its_next_chunk(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A hung-up client cuts nothing short, but the server's own stopping does, once the
+    grace has run out: the process does not outlive it by the rest of the change."""
+    env = {**sandbox_env(fresh_sandbox), "SPOTIFY_MCP_HTTP__SHUTDOWN_GRACE_S": "1"}
+    tracks = [f"spotify:track:{t}" for t in sorted(fresh_sandbox.runtime.catalog.tracks)[:100]]
+    path = f"/v1/playlists/{EMPTY_PLAYLIST}/items"
+    fresh_sandbox.add_fault(method="POST", path=path, latency_ms=500, times=None)
+    arguments = {"playlist": EMPTY_PLAYLIST, "items": tracks * 10}  # 10 requests: 5 s
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    body = json.dumps({**call, "params": {"name": "playlists_add_items", "arguments": arguments}})
+    try:
+        with HttpServer(env=env, home=tmp_path, connect=False) as server:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            headers = {**MCP_HEADERS, "Authorization": f"Bearer {HttpServer.TOKEN}"}
+            connection.request("POST", "/mcp", body=body, headers=headers)
+            wait_for_request(fresh_sandbox, path)
+            server.process.terminate()
+            server.process.wait(timeout=30)
+            connection.close()
+    finally:
+        fresh_sandbox.clear_faults()
+    assert sum(entry["path"] == path for entry in fresh_sandbox.requests()) < 10

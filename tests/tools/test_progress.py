@@ -113,8 +113,11 @@ def test_a_cancelled_change_waiting_out_a_rate_limit_sends_nothing_more(
     sandbox: Sandbox, tracks: list[str], tmp_path: Path
 ) -> None:
     """The second request got a 429; cancelled while it waits at the rate limiter's gate,
-    it is not sent when the gate opens."""
-    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+    it is not sent when the gate opens, and is counted as cancelled, not as an error."""
+    metrics_port = free_port()
+    with RawStdio(
+        "--metrics-port", str(metrics_port), env=sandbox_env(sandbox), home=tmp_path
+    ) as raw:
         raw.initialize()
         raw.send(call(2, "playlists_create", {"name": "Cancelled at the gate"}))
         playlist = raw.receive()["result"]["structuredContent"]["playlist"]
@@ -133,9 +136,51 @@ def test_a_cancelled_change_waiting_out_a_rate_limit_sends_nothing_more(
         while messages[-1].get("id") != 4:
             messages.append(raw.receive())
         posts = settled(lambda: sum(r["path"] == path for r in sandbox.requests()))
+        scraped = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
     assert posts == 2
     assert messages[-1]["result"]["structuredContent"]["total"] == 100
+    statuses = [
+        sample.labels["status"]
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == "spotify_mcp_spotify_requests_total"
+        and sample.labels["endpoint"] == "/playlists/{id}/items"
+    ]
+    assert sorted(statuses) == ["201", "cancelled"]  # the 429 was retried: one request
     assert [m.get("method") for m in messages[:-1]] == []  # no progress, no answer to 3
+
+
+def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Call 4 waits for call 3's fetch of the same read; call 3 is cancelled while it waits
+    out a rate limit: call 4 fetches for itself (once, this killed the server)."""
+    path = f"/v1/playlists/{DEEP_FOCUS_PLAYLIST}"
+    sandbox.add_fault(method="GET", path=path, status=429, retry_after=3)
+    read = {"playlist": DEEP_FOCUS_PLAYLIST}
+    with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
+        raw.initialize()
+        raw.send(call(3, "playlists_get", read))
+        wait_for_request(sandbox, path)  # the 429: call 3 waits at the limiter's gate
+        raw.send(call(4, "playlists_get", read))
+
+        def coalesced() -> int:
+            raw.send(call(5, "cache_stats", {}))
+            return raw.receive()["result"]["structuredContent"]["process"]["coalesced"]
+
+        while coalesced() < 1:  # until call 4 waits for call 3's fetch
+            time.sleep(0.05)
+        raw.send(
+            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
+        )
+        answer = raw.receive()
+        raw.send(call(6, "server_info", {}))
+        alive = raw.receive()
+    assert answer["id"] == 4 and answer["result"]["structuredContent"]["uri"].endswith(
+        DEEP_FOCUS_PLAYLIST
+    )
+    assert alive["id"] == 6 and alive["result"]["structuredContent"]["version"]
+    assert raw.process.returncode == 0
 
 
 @pytest.mark.parametrize("ending", ["stdin closed", "SIGTERM", "SIGINT"])

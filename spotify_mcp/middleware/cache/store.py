@@ -74,21 +74,25 @@ class _Flight:
     def __init__(self) -> None:
         self._done = threading.Event()
         self._response: Response | None = None
-        self._error: BaseException | None = None
+        self._error: Exception | None = None
 
     def resolve(self, response: Response) -> None:
         self._response = response
         self._done.set()
 
-    def reject(self, error: BaseException) -> None:
+    def reject(self, error: Exception) -> None:
         self._error = error
         self._done.set()
 
-    def result(self) -> Response:
+    def abandon(self) -> None:
+        """The fetching call was cancelled, which is no fate for the others: they fetch."""
+        self._done.set()
+
+    def result(self) -> Response | None:
+        """The reply, or the fetch's error raised; None when it was abandoned."""
         self._done.wait()
         if self._error is not None:
             raise self._error
-        assert self._response is not None
         return self._response
 
 
@@ -161,7 +165,8 @@ class ResponseCache:
             # Hits and misses are of cacheable reads: an uncacheable one that shared a fetch
             # (player state) is only coalesced, or it would lift the hit ratio.
             self.counters.add(*(("hits", "coalesced") if ttl > 0 else ("coalesced",)))
-            return flight.result()
+            shared = flight.result()
+            return self._fetch(request, call_next, key, ttl) if shared is None else shared
         try:
             # A flight that ended between our first look and now stored its reply: use it.
             response = self._lookup(key) if ttl > 0 else None
@@ -176,8 +181,11 @@ class ResponseCache:
                 # Sent as someone else (a new login on the way): not this key's reply to keep.
                 if ttl > 0 and response.ok and request.account == account:
                     self._save(key, response, ttl, tag, generation)
-        except BaseException as error:
+        except Exception as error:
             flight.reject(error)
+            raise
+        except BaseException:  # the call was cancelled (or the process is ending)
+            flight.abandon()
             raise
         else:
             flight.resolve(response)
