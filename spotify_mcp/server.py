@@ -80,7 +80,7 @@ class SpotifyMCPServer(MCPServer):
         started, outcome = time.perf_counter(), "error"
         try:
             self._reject_hidden_tool(name)
-            self._reject_unknown_arguments(name, arguments)
+            self._check_arguments(name, arguments)
             try:
                 result = await super().call_tool(name, arguments, context)
             except ToolError as error:
@@ -158,8 +158,9 @@ class SpotifyMCPServer(MCPServer):
         if reason:
             raise ToolError(f"{name} is not offered: {reason}")
 
-    def _reject_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
-        """A misspelt argument would otherwise be dropped silently by validation."""
+    def _check_arguments(self, name: str, arguments: dict[str, Any]) -> None:
+        """What validation would let through: a misspelt argument (dropped silently), and
+        true or false for a number (pydantic takes true as 1: "volume": true sets 1%)."""
         schema = self._tool_input_schema(name)
         if schema is None:
             return
@@ -170,6 +171,19 @@ class SpotifyMCPServer(MCPServer):
                 f"unknown argument(s) {listed([clipped(u) for u in unknown])}; {name} takes: "
                 f"{', '.join(known) or 'no arguments'}"
             )
+        booleans = [
+            f"{argument}: true or false is not a number (got {clipped(json.dumps(value), 40)})"
+            for argument, value in arguments.items()
+            if _boolean_for_a_number(known[argument], value)
+        ]
+        if booleans:
+            raise ToolError(f"Invalid arguments for {name}: {'; '.join(booleans)}.")
+
+
+def _boolean_for_a_number(schema: dict[str, Any], value: Any) -> bool:
+    if schema.get("type") == "array" and isinstance(value, list):
+        return any(_boolean_for_a_number(schema.get("items", {}), item) for item in value)
+    return schema.get("type") in ("integer", "number") and isinstance(value, bool)
 
 
 @dataclass

@@ -251,6 +251,7 @@ def test_set_everything_then_state(active: StdioServer) -> None:
         ({"volume": -1}, "greater than or equal to 0"),
         ({"repeat": "all"}, "'track', 'context' or 'off'"),
         ({"position_ms": -5}, "greater than or equal to 0"),
+        ({"volume": True}, "volume: true or false is not a number (got true)"),  # not 1%
     ],
 )
 def test_set_bad_input(active: StdioServer, args: dict[str, Any], expected: str) -> None:

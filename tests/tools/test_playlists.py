@@ -153,6 +153,7 @@ def test_update_then_read(server: StdioServer) -> None:
         ("playlists_get", {"playlist": "spotify:playlist:short"}, "not a valid Spotify playlist"),
         ("playlists_get", {}, "playlist"),
         ("playlists_create", {"name": "   "}, "at least 1 character"),
+        ("playlists_get_items", {"playlist": EMPTY_PLAYLIST, "offset": True}, "not a number"),
         ("playlists_get", {"playlist": "x" * 100_000}, "'xxxxxxxxxx"),  # and short: see below
         ("playlists_get", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
         ("playlists_get_items", {"playlist": UNKNOWN_PLAYLIST}, "Not found"),
@@ -301,6 +302,7 @@ def test_remove_more_than_a_chunk_of_references(
         ({"positions": [0, 1]}, "got 1 items and 2 positions"),
         ({"positions": [-1]}, "greater than or equal to 0"),
         ({"positions": [3]}, "The positions do not hold those items"),  # nothing there
+        ({"positions": [True]}, "positions: true or false is not a number (got [true])"),
         ({"items": []}, "at least 1 item"),
     ],
 )
