@@ -67,7 +67,10 @@ class HttpSettings(BaseModel):
         default=None, description="Clients must send `Authorization: Bearer <this>`."
     )
     shutdown_grace_s: float = Field(
-        default=20.0, ge=0, description="At SIGTERM, how long calls in flight get to finish."
+        default=20.0,
+        ge=0,
+        le=3600,
+        description="At SIGTERM, how long calls in flight get to finish.",
     )
 
 

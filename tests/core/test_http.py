@@ -197,6 +197,14 @@ def test_a_blank_or_short_token_is_refused(tmp_path: Path, token: str) -> None:
     assert "at least 16 characters" in result.stderr
 
 
+@pytest.mark.parametrize("grace", ["inf", "-1", "nan"])
+def test_a_shutdown_grace_that_is_no_duration_is_refused(tmp_path: Path, grace: str) -> None:
+    env = {"SPOTIFY_MCP_HOME": str(tmp_path), "SPOTIFY_MCP_HTTP__SHUTDOWN_GRACE_S": grace}
+    result = run_cli("serve", "--http", env=env)
+    assert result.returncode != 0 and "shutdown_grace_s" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_host_and_port_belong_to_http(tmp_path: Path) -> None:
     result = run_cli("serve", "--port", "8000", env={"SPOTIFY_MCP_HOME": str(tmp_path)})
     assert result.returncode == 2

@@ -176,10 +176,14 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
         answer = raw.receive()
         raw.send(call(6, "server_info", {}))
         alive = raw.receive()
+        raw.send(call(7, "cache_stats", {}))
+        counts = raw.receive()["result"]["structuredContent"]["process"]
     assert answer["id"] == 4 and answer["result"]["structuredContent"]["uri"].endswith(
         DEEP_FOCUS_PLAYLIST
     )
     assert alive["id"] == 6 and alive["result"]["structuredContent"]["version"]
+    # Call 4 joined a fetch, then fetched itself: a miss, not also a hit.
+    assert (counts["hits"], counts["misses"], counts["coalesced"]) == (0, 2, 1)
     assert raw.process.returncode == 0
 
 

@@ -162,7 +162,7 @@ def test_a_missing_prompt_argument_is_an_error_naming_it(server: StdioServer) ->
     assert server.portal.call(server.client.get_prompt, "whats_playing", {}).messages
 
 
-@pytest.mark.parametrize("size", ["-5", "abc", "", "0", "\u00b2"])  # "²".isdigit()
+@pytest.mark.parametrize("size", ["-5", "abc", "", "0", "\u00b2", "9" * 5000])  # "²".isdigit()
 def test_a_prompt_argument_that_makes_no_sense_is_invalid_params(
     server: StdioServer, size: str
 ) -> None:

@@ -76,20 +76,17 @@ class _Flight:
         self._response: Response | None = None
         self._error: Exception | None = None
 
-    def resolve(self, response: Response) -> None:
-        self._response = response
-        self._done.set()
-
-    def reject(self, error: Exception) -> None:
-        self._error = error
-        self._done.set()
-
-    def abandon(self) -> None:
-        """The fetching call was cancelled, which is no fate for the others: they fetch."""
+    def settle(self, outcome: Response | BaseException) -> None:
+        """The reply, or the error those waiting get too. A cancellation (no Exception) is
+        the fetching call's fate, not theirs: they get None and fetch for themselves."""
+        if isinstance(outcome, Response):
+            self._response = outcome
+        elif isinstance(outcome, Exception):
+            self._error = outcome
         self._done.set()
 
     def result(self) -> Response | None:
-        """The reply, or the fetch's error raised; None when it was abandoned."""
+        """The reply, or the fetch's error raised; None when it was cancelled."""
         self._done.wait()
         if self._error is not None:
             raise self._error
@@ -154,46 +151,62 @@ class ResponseCache:
     def _fetch(self, request: Request, call_next: CallNext, key: str, ttl: float) -> Response:
         account = request.account
         tag = f"{account}|{read_group(request)}"
-        generation = self._generation(tag, stored=ttl > 0)
-        with self._flights_lock:
-            flight = self._flights.get((key, generation))
-            leader = flight is None
-            if flight is None:
-                flight = self._flights[(key, generation)] = _Flight()
-        if not leader:
-            request.extensions["cache"] = "coalesced"
-            # Hits and misses are of cacheable reads: an uncacheable one that shared a fetch
-            # (player state) is only coalesced, or it would lift the hit ratio.
-            self.counters.add(*(("hits", "coalesced") if ttl > 0 else ("coalesced",)))
-            shared = flight.result()
-            return self._fetch(request, call_next, key, ttl) if shared is None else shared
-        try:
-            # A flight that ended between our first look and now stored its reply: use it.
-            response = self._lookup(key) if ttl > 0 else None
-            if response is not None:
-                request.extensions["cache"] = "hit"
-                self.counters.add("hits")
-            else:
-                if ttl > 0:
-                    request.extensions["cache"] = "miss"
-                    self.counters.add("misses")
-                response = call_next(request)
-                # Sent as someone else (a new login on the way): not this key's reply to keep.
-                if ttl > 0 and response.ok and request.account == account:
-                    self._save(key, response, ttl, tag, generation)
-        except Exception as error:
-            flight.reject(error)
-            raise
-        except BaseException:  # the call was cancelled (or the process is ending)
-            flight.abandon()
-            raise
-        else:
-            flight.resolve(response)
-        finally:
+        while True:
+            generation = self._generation(tag, stored=ttl > 0)
             with self._flights_lock:
-                del self._flights[(key, generation)]
-            if time.monotonic() - self._flushed_at >= _FLUSH_EVERY_S:
-                self._try_flush()
+                flight = self._flights.get((key, generation))
+                leader = flight is None
+                if flight is None:
+                    flight = self._flights[(key, generation)] = _Flight()
+            if leader:
+                break
+            request.extensions["cache"] = "coalesced"
+            self.counters.add("coalesced")
+            shared = flight.result()
+            if shared is not None:
+                # Hits and misses are of cacheable reads: an uncacheable one that shared a
+                # fetch (player state) is only coalesced, or it would lift the hit ratio.
+                if ttl > 0:
+                    self.counters.add("hits")
+                return shared
+        outcome: Response | BaseException
+        try:
+            outcome = self._lead(request, call_next, key, ttl, tag, generation)
+        except BaseException as error:
+            outcome = error
+        with self._flights_lock:  # before settling: no one may join a settled flight
+            del self._flights[(key, generation)]
+        flight.settle(outcome)
+        if time.monotonic() - self._flushed_at >= _FLUSH_EVERY_S:
+            self._try_flush()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _lead(
+        self,
+        request: Request,
+        call_next: CallNext,
+        key: str,
+        ttl: float,
+        tag: str,
+        generation: Generation,
+    ) -> Response:
+        """The fetch those with the same read wait for."""
+        account = request.account
+        # A flight that ended between our first look and now stored its reply: use it.
+        response = self._lookup(key) if ttl > 0 else None
+        if response is not None:
+            request.extensions["cache"] = "hit"
+            self.counters.add("hits")
+            return response
+        if ttl > 0:
+            request.extensions["cache"] = "miss"
+            self.counters.add("misses")
+        response = call_next(request)
+        # Sent as someone else (a new login on the way): not this key's reply to keep.
+        if ttl > 0 and response.ok and request.account == account:
+            self._save(key, response, ttl, tag, generation)
         return response
 
     def _generation(self, tag: str, stored: bool) -> Generation:
