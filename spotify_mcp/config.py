@@ -73,6 +73,12 @@ class HttpSettings(BaseModel):
         description="At SIGTERM, how long calls in flight get to finish.",
     )
 
+    @field_validator("bearer_token", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        """A secret file's trailing newline is not part of the token clients send."""
+        return value.strip() if isinstance(value, str) else value
+
 
 class Settings(BaseSettings):
     """The core's settings. Plugin sections are added as fields by :func:`load_config`."""

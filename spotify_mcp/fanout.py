@@ -97,8 +97,8 @@ def send_in_chunks(
             if start == 0:
                 raise
             end = start + len(chunk)
-            unfinished = _unfinished(start, end, len(items), resume_at, error)
-            raise PartlyDone(f"{done(start)}; {unfinished[0]}", error, unfinished[1]) from error
+            fate, advice = _unfinished(start, end, len(items), resume_at, error)
+            raise PartlyDone(f"{done(start)}; {fate}", error, advice) from error
         progress.advance(len(chunk))
     return answer
 

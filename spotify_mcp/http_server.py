@@ -49,7 +49,7 @@ _MIN_TOKEN_CHARS = 16
 
 def check_settings(settings: HttpSettings) -> None:
     token = settings.bearer_token
-    if token is not None and len(token.get_secret_value().strip()) < _MIN_TOKEN_CHARS:
+    if token is not None and len(token.get_secret_value()) < _MIN_TOKEN_CHARS:
         raise HttpSetupError(
             f"http.bearer_token must be at least {_MIN_TOKEN_CHARS} characters "
             "(e.g. openssl rand -hex 32): a blank or short one guards nothing"
@@ -70,9 +70,7 @@ class McpGuard:
 
     def __init__(self, app: ASGIApp, path: str, token: str | None) -> None:
         self.app, self.path = app, path.rstrip("/")
-        # Stripped, as its length was checked: a secret file's trailing newline must not
-        # make it a token no client can send.
-        self.token = None if token is None else token.strip().encode()
+        self.token = None if token is None else token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.guards(scope["path"]):

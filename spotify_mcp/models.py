@@ -196,6 +196,10 @@ class Playlist(Item):
         )
 
 
+#: Spotify's limit on the items of one playlist.
+PLAYLIST_MAX_ITEMS = 10_000
+
+
 #: Shapes for a payload's ``type`` field, for lists that mix kinds (queues, playlists).
 BY_TYPE: dict[str, Callable[[Payload], Item]] = {
     "track": Track.of,

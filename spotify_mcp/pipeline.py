@@ -108,7 +108,7 @@ class Request:
     waits must not wait past it."""
     extensions: dict[str, Any] = field(default_factory=dict)
     """Scratch space for middleware to pass facts outward (e.g. ``cache: "hit"``)."""
-    sent_once: bool = field(default_factory=lambda: _sent_once.get())
+    sent_once: bool = field(default_factory=_sent_once.get)
     """Not to be repeated after a failure that may have followed its effect, though its
     method is idempotent: made inside :func:`sent_once`."""
 

@@ -18,7 +18,17 @@ from pydantic import BaseModel, Field, StringConstraints
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, SpotifyMCPError
 from spotify_mcp.fanout import read_pages, send_in_chunks
-from spotify_mcp.models import Episode, Item, ItemPage, Page, Payload, Playlist, Track, any_item
+from spotify_mcp.models import (
+    PLAYLIST_MAX_ITEMS,
+    Episode,
+    Item,
+    ItemPage,
+    Page,
+    Payload,
+    Playlist,
+    Track,
+    any_item,
+)
 from spotify_mcp.pipeline import sent_once
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
@@ -29,7 +39,6 @@ if TYPE_CHECKING:
 CHUNK = 100  # items per add, remove or replace request
 PAGE = 50  # items per GET of a playlist's items
 MAX_READ = 500  # items one playlists_get_items call returns at most
-MAX_ITEMS = 10_000  # a playlist holds at most this many
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
@@ -209,7 +218,7 @@ def playlists_update(
 def playlists_add_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_ITEMS)],
+    items: Annotated[list[Playable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     position: Annotated[int | None, Field(ge=0, description="Insert here; default: end")] = None,
 ) -> Added:
     """Add tracks/episodes in the given order, any number (sent 100 a request). Not
@@ -234,7 +243,7 @@ def playlists_add_items(
 def playlists_remove_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_ITEMS)],
+    items: Annotated[list[Playable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     positions: Annotated[
         list[Annotated[int, Field(ge=0)]] | None,
         Field(description="Only these occurrences: items[i] is at positions[i]"),
@@ -285,7 +294,7 @@ def playlists_reorder_items(
 def playlists_replace_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(max_length=MAX_ITEMS)],
+    items: Annotated[list[Playable], Field(max_length=PLAYLIST_MAX_ITEMS)],
 ) -> Replaced:
     """Set the playlist's items to exactly these, in order; [] empties it. Every item not
     listed is removed."""

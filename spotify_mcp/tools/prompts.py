@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, clipped
+from spotify_mcp.models import PLAYLIST_MAX_ITEMS
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import PromptRegistry
-
-MAX_ITEMS = 10_000  # what playlists_add_items takes in one call
 
 
 def build_playlist(description: str, size: str = "25") -> str:
@@ -23,9 +22,9 @@ def build_playlist(description: str, size: str = "25") -> str:
     tracks = size.strip()
     # Short before int(): Python refuses to convert more than 4,300 digits.
     number = tracks.isascii() and tracks.isdigit() and len(tracks) <= 5
-    if not (number and 1 <= int(tracks) <= MAX_ITEMS):
+    if not (number and 1 <= int(tracks) <= PLAYLIST_MAX_ITEMS):
         raise InvalidInput(
-            f"size must be a number of tracks, 1 to {MAX_ITEMS}; got {clipped(repr(size))}"
+            f"size must be a number of tracks, 1 to {PLAYLIST_MAX_ITEMS}; got {clipped(repr(size))}"
         )
     return f"""Build a Spotify playlist of about {int(tracks)} tracks for: {description}
 

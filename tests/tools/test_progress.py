@@ -80,17 +80,11 @@ def test_a_cancelled_change_stops_after_the_request_in_flight(
     with RawStdio(
         "--metrics-port", str(metrics_port), env=sandbox_env(sandbox), home=tmp_path
     ) as raw:
-        raw.initialize()
-        raw.send(call(2, "playlists_create", {"name": "Cancelled"}))
-        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
-        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+        playlist, path = new_playlist(raw)
         sandbox.add_fault(method="POST", path=path, latency_ms=250, times=10)
-        adding = call(3, "playlists_add_items", {"playlist": playlist, "items": items})
-        raw.send({**adding, "params": {**adding["params"], "_meta": {"progressToken": "add"}}})
+        add_with_progress(raw, playlist, items)
         assert raw.receive()["method"] == "notifications/progress"
-        raw.send(
-            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
-        )
+        raw.send(cancel(3))
         sent = settled(lambda: sum(r["path"] == path for r in sandbox.requests()))
         raw.send(call(4, "playlists_get", {"playlist": playlist}))
         messages = [raw.receive()]
@@ -118,19 +112,13 @@ def test_a_cancelled_change_waiting_out_a_rate_limit_sends_nothing_more(
     with RawStdio(
         "--metrics-port", str(metrics_port), env=sandbox_env(sandbox), home=tmp_path
     ) as raw:
-        raw.initialize()
-        raw.send(call(2, "playlists_create", {"name": "Cancelled at the gate"}))
-        playlist = raw.receive()["result"]["structuredContent"]["playlist"]
-        path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+        playlist, path = new_playlist(raw)
         sandbox.add_fault(method="POST", path=path, latency_ms=1)  # the first passes
         sandbox.add_fault(method="POST", path=path, status=429, retry_after=2)
-        adding = call(3, "playlists_add_items", {"playlist": playlist, "items": tracks})
-        raw.send({**adding, "params": {**adding["params"], "_meta": {"progressToken": "add"}}})
+        add_with_progress(raw, playlist, tracks)
         assert raw.receive()["method"] == "notifications/progress"  # the first 100 added
         wait_for_request(sandbox, path, count=2)  # the 429
-        raw.send(
-            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
-        )
+        raw.send(cancel(3))
         raw.send(call(4, "playlists_get", {"playlist": playlist}))  # waits at the gate too
         messages = [raw.receive()]
         while messages[-1].get("id") != 4:
@@ -170,9 +158,7 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
 
         while coalesced() < 1:  # until call 4 waits for call 3's fetch
             time.sleep(0.05)
-        raw.send(
-            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}
-        )
+        raw.send(cancel(3))
         answer = raw.receive()
         raw.send(call(6, "server_info", {}))
         alive = raw.receive()
@@ -232,8 +218,7 @@ def test_a_request_cancelled_by_its_id_as_a_string_is_not_waited_for(
         raw.initialize()
         raw.send(call(7, "playlists_get", {"playlist": playlist}))
         wait_for_request(sandbox, f"/v1/playlists/{playlist}")
-        cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled"}
-        raw.send({**cancel, "params": {"requestId": "7"}})
+        raw.send(cancel("7"))
         answers = raw.close_and_read()
     assert answers == []
     assert "unanswered" not in raw.log_text()
@@ -257,13 +242,32 @@ def test_ctrl_c_twice_stops_at_once(sandbox: Sandbox, tracks: list[str], tmp_pat
 def start_adding(raw: RawStdio, sandbox: Sandbox, tracks: list[str], latency_ms: int) -> str:
     """Initialize, create a playlist and send (as request 3) the adding of ``tracks``, three
     requests of ``latency_ms`` each; the path they are sent to."""
-    raw.initialize()
-    raw.send(call(2, "playlists_create", {"name": "Adding"}))
-    playlist = raw.receive()["result"]["structuredContent"]["playlist"]
-    path = f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+    playlist, path = new_playlist(raw)
     sandbox.add_fault(method="POST", path=path, latency_ms=latency_ms, times=3)
     raw.send(call(3, "playlists_add_items", {"playlist": playlist, "items": tracks}))
     return path
+
+
+def new_playlist(raw: RawStdio) -> tuple[str, str]:
+    """Initialize, then create a playlist (request 2): its URI, and the path of its items."""
+    raw.initialize()
+    raw.send(call(2, "playlists_create", {"name": "Adding"}))
+    playlist = raw.receive()["result"]["structuredContent"]["playlist"]
+    return playlist, f"/v1/playlists/{playlist.rsplit(':', 1)[-1]}/items"
+
+
+def add_with_progress(raw: RawStdio, playlist: str, items: list[str]) -> None:
+    """Request 3: adding ``items``, asking for progress."""
+    adding = call(3, "playlists_add_items", {"playlist": playlist, "items": items})
+    raw.send({**adding, "params": {**adding["params"], "_meta": {"progressToken": "add"}}})
+
+
+def cancel(request_id: int | str) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "method": "notifications/cancelled",
+        "params": {"requestId": request_id},
+    }
 
 
 def call(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
