@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import explain
+from spotify_mcp.errors import InvalidInput, explain
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.progress import Progress
@@ -35,6 +35,7 @@ _CONTENTS = {
     "audiobook": ("chapters", 50),
 }
 
+AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
 SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
 CatalogRef = ref_type(*_LOOKUP_KINDS)
 ParentRef = ref_type(*_CONTENTS)
@@ -103,17 +104,25 @@ def search_list_contents(
     ref: ParentRef,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
+    groups: Annotated[
+        list[AlbumGroup] | None, Field(min_length=1, description="Artist only: which albums")
+    ] = None,
     *,
     app: App,
 ) -> ItemPage:
     """Tracks of an album, albums of an artist, episodes of a show or chapters of an
     audiobook."""
+    if groups and ref.kind != "artist":
+        raise InvalidInput(f"groups filters an artist's albums: leave it out for {ref}")
     contents, page_size = _CONTENTS[ref.kind]
     path = f"{ref.kind}s/{ref.id}/{contents}"
     market = _market(app)
+    include_groups = ",".join(dict.fromkeys(groups)) if groups else None
 
     def fetch(start: int, count: int) -> Any:
-        return spotify._get(path, limit=count, offset=start, market=market)
+        return spotify._get(
+            path, limit=count, offset=start, market=market, include_groups=include_groups
+        )
 
     return read_pages(fetch, any_item, ItemPage, offset=offset, limit=limit, page_size=page_size)
 

@@ -270,6 +270,34 @@ def test_artist_albums_read_ten_a_request(uncached: StdioServer, sb: Sandbox, ar
     assert [a["uri"] for a in tail["items"]] == [a["uri"] for a in page["items"][12:]]
 
 
+def test_artist_albums_of_chosen_groups(
+    uncached: StdioServer, sb: Sandbox, cat: Any, artist: Any
+) -> None:
+    ref = uri("artist", artist.id)
+    page = uncached.call_ok("search_list_contents", ref=ref, groups=["appears_on"], limit=50)
+    assert sorted(a["uri"] for a in page["items"]) == sorted(
+        uri("album", i) for i in artist.appears_on
+    )
+    assert {a["album_group"] for a in page["items"]} == {"appears_on"}
+    own = uncached.call_ok(
+        "search_list_contents", ref=ref, groups=["album", "single", "album"], limit=50
+    )
+    wanted = [i for i in artist.album_ids if cat.albums[i].album_type in ("album", "single")]
+    assert sorted(a["uri"] for a in own["items"]) == sorted(uri("album", i) for i in wanted)
+    assert {q["include_groups"][0] for q in queries(sb)} == {"appears_on", "album,single"}
+
+
+def test_groups_are_for_artists_only(uncached: StdioServer, sb: Sandbox, cat: Any) -> None:
+    album = uri("album", next(iter(cat.albums)))
+    message = assert_refused(
+        uncached, sb, "search_list_contents", {"ref": album, "groups": ["single"]}
+    )
+    assert f"groups filters an artist's albums: leave it out for {album}" in message
+    assert "groups" in assert_refused(
+        uncached, sb, "search_list_contents", {"ref": album, "groups": ["ep"]}
+    )
+
+
 def test_show_episodes_page_by_page(uncached: StdioServer, cat: Any) -> None:
     show = next(iter(cat.shows.values()))
     ref = uri("show", show.id)
