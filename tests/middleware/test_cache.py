@@ -291,6 +291,26 @@ def test_a_read_answered_before_a_mutation_is_not_stored(
     assert _playlist_total(spotify) == 1
 
 
+def test_a_read_in_flight_while_a_server_sharing_the_directory_mutates_is_not_stored(
+    fresh_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    hold = HoldReplies(f"/playlists/{EMPTY_PLAYLIST}/items")
+    reading, _ = cached_session(fresh_sandbox, tmp_path, inner=[hold])
+    changing, _ = cached_session(fresh_sandbox, tmp_path)  # another process, as far as it knows
+    track = not_in_library(changing)
+    stale: list[int] = []
+    reader = threading.Thread(target=lambda: stale.append(_playlist_total(reading)))
+    reader.start()
+    try:
+        assert hold.holding.wait(30)
+        changing.playlist_add_items(EMPTY_PLAYLIST, [track])
+    finally:
+        hold.release.set()
+        reader.join(30)
+    assert stale == [0]
+    assert _playlist_total(changing) == _playlist_total(reading) == 1
+
+
 # -- single flight ----------------------------------------------------------------------
 
 

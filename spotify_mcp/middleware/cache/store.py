@@ -3,8 +3,8 @@
 Replies are kept as (status, content type, body bytes), tagged with ``account|group``: on disk
 in a diskcache (disk.py; SQLite, safe for several processes sharing the directory), or in
 Redis with ``redis_url`` (redis_store.py; for replicas on several machines). A mutation bumps
-the generation of each group it makes stale, in this process and (Redis) for every server,
-and evicts the group's tag, so a read still in flight across a mutation is neither stored
+the generation of each group it makes stale, in this process and for every server sharing the
+store, and evicts the group's tag, so a read still in flight across a mutation is neither stored
 nor joined by later reads.
 """
 
@@ -33,13 +33,14 @@ _PROBE_KEY = "|health-probe|"  # + a random suffix: replicas probe the same stor
 _UNKNOWN = -1  # a generation Redis could not tell: matches none, so the reply is not stored
 
 Generation = tuple[int, int | None]
-"""Evictions of a tag so far: by this process, and by every server sharing Redis (else None)."""
+"""Evictions of a tag so far: by this process, and by every server sharing the store (None for
+a read that is never stored)."""
 
 
 class Entries(Protocol):
     """The replies: DiskEntries (disk.py) or RedisEntries (redis_store.py)."""
 
-    def generation(self, tag: str) -> int | None: ...
+    def generation(self, tag: str) -> int: ...
     def get(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
     def set(
         self,
@@ -211,7 +212,8 @@ class ResponseCache:
 
     def _generation(self, tag: str, stored: bool) -> Generation:
         """Read before a fetch: the reply is stored only if ``tag`` is not evicted meanwhile,
-        here or (Redis) by any server; a read of another generation does not join its flight."""
+        here or by any server sharing the store; a read of another generation does not join its
+        flight."""
         local = self._generations.get(tag, 0)
         if not stored:
             return local, None
@@ -241,7 +243,7 @@ class ResponseCache:
             if self._generations.get(tag, 0) != local:
                 return  # a mutation made this reply stale while it was in flight
             try:
-                # With Redis, stored only if no server evicted the tag meanwhile either.
+                # Stored only if no server sharing the store evicted the tag meanwhile either.
                 self.entries.set(key, value, expire=ttl, tag=tag, retry=True, generation=shared)
             except Exception as error:
                 logger.warning("cache write failed: {}", error)
