@@ -80,11 +80,24 @@ class PartlyDone(SpotifyMCPError):
         super().__init__(f"{done}. {explain(error)}{advice}")
 
 
+class MaybeMade(SpotifyMCPError):
+    """A request sent again after an attempt that may have been applied (a server error, a
+    lost answer) then failed for a reason that alone would say it was not (the breaker
+    opened, the rate limit, no connection): ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        super().__init__(
+            f"{explain(error)} An earlier attempt failed after reaching Spotify, so the change "
+            "may or may not have been made."
+        )
+
+
 def may_have_been_made(error: BaseException) -> bool:
     """Whether a change that failed with ``error`` may have been made all the same: its
     answer was lost (a timeout, a dropped connection) or was a server error, which Spotify
     can send after making the change."""
-    if isinstance(error, ConnectionLost | RequestTimeout):
+    if isinstance(error, ConnectionLost | RequestTimeout | MaybeMade):
         return True
     status = getattr(error, "http_status", getattr(error, "status", None))
     return isinstance(status, int) and status >= 500

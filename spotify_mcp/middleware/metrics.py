@@ -22,7 +22,7 @@ from starlette.responses import Response as HttpResponse
 from starlette.routing import Route
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import SpotifyMCPError
+from spotify_mcp.errors import MaybeMade, SpotifyMCPError
 from spotify_mcp.pipeline import CallNext, Request, Response, TransportError
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ class Metrics:
 def error_kind(error: Exception) -> str:
     """A label for a request that ended in an error: the HTTP status it carries (a 5xx that
     retry would not repeat), else its kind: ``ConnectionLost`` -> ``connection_lost``."""
+    if isinstance(error, MaybeMade):  # what stopped it, as for any other request
+        error = error.error
     status = getattr(error, "status", None)
     if isinstance(status, int):
         return str(status)

@@ -21,7 +21,7 @@ from loguru import logger
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import RateLimited, SpotifyMCPError
+from spotify_mcp.errors import MaybeMade, RateLimited, SpotifyMCPError, may_have_been_made
 from spotify_mcp.pipeline import (
     CallNext,
     ConnectError,
@@ -55,6 +55,8 @@ _TRANSPORT_REASONS: dict[type[TransportError], str] = {
     ConnectionLost: "connection_lost",
     RequestTimeout: "timeout",
 }
+#: Retry reasons whose attempt may have been applied (a 5xx can follow the change).
+_UNSURE_REASONS = frozenset({"connection_lost", "timeout", "server_error"})
 
 
 class RetrySettings(BaseModel):
@@ -95,19 +97,25 @@ class Retry:
         if request.deadline is not None:  # an outer middleware's deadline
             deadline = min(deadline, request.deadline)
         request.deadline = deadline
-        attempt = 1
+        attempt, unsure = 1, False
         while True:
             try:
                 outcome: Response | TransportError = call_next(request)
             except TransportError as error:
                 outcome = error
+            except SpotifyMCPError as error:  # the breaker or the limiter refused the attempt
+                if unsure:
+                    raise MaybeMade(error) from error
+                raise
             reason = _retry_reason(request, outcome)
             if reason is None:
                 assert isinstance(outcome, Response)
                 return outcome
+            # A change whose attempt may have been applied (a read changes nothing).
+            unsure = unsure or (reason in _UNSURE_REASONS and request.method != "GET")
             delay = self._delay(attempt, outcome)
             if attempt >= self.settings.max_attempts or time.monotonic() + delay > deadline:
-                return _give_up(outcome, delay)
+                return _give_up(outcome, delay, unsure)
             attempt += 1
             self._wait(request, attempt, reason, delay)
 
@@ -154,12 +162,15 @@ def _retry_reason(request: Request, outcome: Response | TransportError) -> str |
     return "server_error"
 
 
-def _give_up(outcome: Response | TransportError, wait: float) -> Response:
-    if isinstance(outcome, TransportError):
-        raise outcome
-    if outcome.status == 429:
-        raise RateLimited(wait)
-    return outcome
+def _give_up(outcome: Response | TransportError, wait: float, unsure: bool) -> Response:
+    """The last outcome as the caller gets it; ``unsure`` if an earlier attempt may have been
+    applied, which an error saying otherwise (a 429, no connection) must not hide."""
+    if isinstance(outcome, Response) and outcome.status != 429:
+        return outcome  # a 5xx: its error says the change may have been made
+    error = outcome if isinstance(outcome, TransportError) else RateLimited(wait)
+    if unsure and not may_have_been_made(error):
+        raise MaybeMade(error) from error
+    raise error
 
 
 @hookimpl

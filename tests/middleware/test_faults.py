@@ -207,6 +207,20 @@ def test_a_burst_of_503s_opens_the_breaker_until_the_cool_down(
     assert admin.log("/me")[-1]["status"] == 200
 
 
+def test_a_breaker_opening_after_a_chunk_took_effect_does_not_call_it_undone(
+    touchy_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """The second request is saved, then answered 503 until the breaker refuses the 4th
+    attempt: the refusal alone would say nothing was sent."""
+    uris = catalog_tracks(fresh_sandbox, 80)
+    on_the_second(admin, "/me/library", "PUT", status=503, apply=True, times=10)
+    error = touchy_server.call_error("library_save", refs=uris)
+    assert "The first 40 of 80 items were saved; items 41-80 may or may not have gone " in error
+    assert "paused" in error and "Sending the same call again is safe" in error
+    assert len(admin.log("/me/library", "PUT")) == 4
+    assert all(bare(fresh_sandbox)._get("me/library/contains", uris=",".join(uris[40:])))
+
+
 # -- every guard works with any other disabled -------------------------------------------
 
 

@@ -16,7 +16,7 @@ from spotipy import SpotifyException
 from stdio_server import StdioServer, free_port, sandbox_env
 
 from spotify_mcp.auth import StaticToken
-from spotify_mcp.errors import CircuitOpen, LoginRequired
+from spotify_mcp.errors import CircuitOpen, LoginRequired, MaybeMade
 from spotify_mcp.middleware.metrics import Metrics, error_kind
 from spotify_mcp.middleware.retry import NotRepeated, Retry, RetrySettings
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
@@ -96,6 +96,7 @@ def test_errors_without_a_status_get_a_bounded_label() -> None:
     assert error_kind(ConnectError("x")) == "connect_error"
     assert error_kind(RequestTimeout("x")) == "request_timeout"
     assert error_kind(CircuitOpen("player", 3)) == "circuit_open"
+    assert error_kind(MaybeMade(CircuitOpen("player", 3))) == "circuit_open"  # what stopped it
     assert error_kind(LoginRequired()) == "login_required"
     assert error_kind(ValueError("anything at all")) == "error"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import socket
 
 import pytest
-from faultkit import SandboxAdmin, build_pipeline, metric, playlist_uris, track_uris
+from faultkit import SandboxAdmin, bare, build_pipeline, metric, playlist_uris, track_uris
 from spotipy import SpotifyException
 
 from spotify_mcp.auth import StaticToken
-from spotify_mcp.errors import RateLimited, explain
+from spotify_mcp.errors import CircuitOpen, MaybeMade, RateLimited, explain, may_have_been_made
 from spotify_mcp.middleware.retry import NotRepeated, Retry, RetrySettings
 from spotify_mcp.pipeline import ConnectError, ConnectionLost, Request, RequestTimeout
 from spotify_mcp.sandbox import Sandbox
@@ -167,3 +167,39 @@ def test_a_rate_limit_wait_past_the_deadline_fails_at_once(
     with pytest.raises(RateLimited, match=r"Try again in [23] s"):
         pipeline.spotify.current_user_playlists()
     assert [entry["path"] for entry in admin.log()] == ["/v1/me"]
+
+
+# -- a failure after an attempt that may have been applied ------------------------------------
+
+
+def test_the_breaker_opening_after_an_applied_5xx_says_the_change_may_have_been_made(
+    fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(fresh_sandbox, breaker={"failure_threshold": 1, "cooldown_s": 30})
+    admin.fault(f"/playlists/{EMPTY_PLAYLIST}", method="PUT", status=503, apply=True, times=1)
+    with pytest.raises(MaybeMade) as raised:
+        pipeline.spotify.playlist_change_details(EMPTY_PLAYLIST, name="Renamed")
+    assert isinstance(raised.value.error, CircuitOpen) and may_have_been_made(raised.value)
+    assert "paused" in str(raised.value) and "may or may not have been made" in str(raised.value)
+    assert len(admin.log(f"/playlists/{EMPTY_PLAYLIST}", "PUT")) == 1
+    assert bare(fresh_sandbox).playlist(EMPTY_PLAYLIST)["name"] == "Renamed"
+
+
+def test_a_rate_limit_after_an_applied_5xx_says_the_change_may_have_been_made(
+    fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(fresh_sandbox, without=("breaker",), retry={"deadline_s": 1.0})
+    admin.fault(f"/playlists/{EMPTY_PLAYLIST}", method="PUT", status=503, apply=True, times=1)
+    admin.fault(f"/playlists/{EMPTY_PLAYLIST}", method="PUT", status=429, retry_after=5)
+    with pytest.raises(MaybeMade, match="rate limit") as raised:
+        pipeline.spotify.playlist_change_details(EMPTY_PLAYLIST, name="Renamed")
+    assert isinstance(raised.value.error, RateLimited)
+
+
+def test_a_refusal_with_no_attempt_applied_is_left_as_it_is(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    pipeline = build_pipeline(sandbox, without=("breaker",), retry={"deadline_s": 1.0})
+    admin.fault("/me", status=429, retry_after=5, times=1)
+    with pytest.raises(RateLimited):
+        pipeline.spotify.me()
