@@ -22,7 +22,9 @@ from spotify_mcp.plugins import Plugins
 from spotify_mcp.registry import (
     HealthRegistry,
     PromptRegistry,
+    PromptSpec,
     ResourceRegistry,
+    ResourceSpec,
     ToolRegistry,
     ToolSpec,
 )
@@ -138,8 +140,9 @@ class App:
         kind = self._login_kind_at_start
         return self.credentials.kind if kind == "app" else kind
 
-    def hidden_reason(self, spec: ToolSpec) -> str | None:
-        """Why a registered tool is not offered to clients, or None when it is."""
+    def hidden_reason(self, spec: ToolSpec | ResourceSpec | PromptSpec) -> str | None:
+        """Why a registered tool, resource or prompt is not offered to clients, or None when
+        it is."""
         if spec.requires_user and self.login_kind == "app":
             return "catalog mode (app-only login): needs a user; run `spotify-mcp auth login`"
         return None

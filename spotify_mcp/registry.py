@@ -63,6 +63,7 @@ class ResourceSpec:
     mime_type: str = "application/json"
     complete: dict[str, Callable[..., list[str]]] = field(default_factory=dict)
     """Argument name -> function(spotify, partial_value) returning completions."""
+    requires_user: bool = True
     plugin: str = ""
 
 
@@ -72,6 +73,7 @@ class PromptSpec:
     fn: Callable[..., Any]
     title: str
     description: str
+    requires_user: bool = True
     plugin: str = ""
 
 
@@ -208,8 +210,10 @@ class ResourceRegistry(_Registry[ResourceSpec]):
         description: str | None = None,
         mime_type: str = "application/json",
         complete: dict[str, Callable[..., list[str]]] | None = None,
+        requires_user: bool = True,
     ) -> None:
-        """Register ``fn`` as the reader of ``uri`` (a template when it has ``{params}``)."""
+        """Register ``fn`` as the reader of ``uri`` (a template when it has ``{params}``);
+        ``requires_user`` as for tools."""
         self._add(
             ResourceSpec(
                 name=name or fn.__name__,
@@ -219,6 +223,7 @@ class ResourceRegistry(_Registry[ResourceSpec]):
                 description=" ".join((description or fn.__doc__ or "").split()),
                 mime_type=mime_type,
                 complete=complete or {},
+                requires_user=requires_user,
                 plugin=self.plugin,
             )
         )
@@ -234,14 +239,17 @@ class PromptRegistry(_Registry[PromptSpec]):
         title: str,
         name: str | None = None,
         description: str | None = None,
+        requires_user: bool = True,
     ) -> None:
-        """Register ``fn`` (typed string arguments, returns the prompt text) as a prompt."""
+        """Register ``fn`` (typed string arguments, returns the prompt text) as a prompt;
+        ``requires_user`` as for tools (a prompt is a task with tools that need a user)."""
         self._add(
             PromptSpec(
                 name=name or fn.__name__,
                 fn=fn,
                 title=title,
                 description=" ".join((description or fn.__doc__ or "").split()),
+                requires_user=requires_user,
                 plugin=self.plugin,
             )
         )

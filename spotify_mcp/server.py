@@ -12,7 +12,7 @@ import functools
 import inspect
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -50,7 +50,7 @@ from spotify_mcp.errors import (
     listed,
 )
 from spotify_mcp.pipeline import TransportError
-from spotify_mcp.registry import ResourceSpec, ToolSpec, evaluated
+from spotify_mcp.registry import PromptSpec, ResourceSpec, ToolSpec, evaluated
 from spotify_mcp.schemas import compact_output_schema, compact_schema
 from spotify_mcp.stdio import run_stdio
 
@@ -101,7 +101,10 @@ class SpotifyMCPServer(MCPServer):
         self, name: str, arguments: dict[str, Any] | None = None, context: Any = None
     ) -> Any:
         """Missing, unknown or invalid prompt arguments are invalid params, not an internal
-        error."""
+        error; a prompt the login hides says why."""
+        spec = self.app.prompts.get(name)
+        if spec and (reason := self.app.hidden_reason(spec)):
+            raise MCPError(code=INVALID_PARAMS, message=f"prompt {name} is not offered: {reason}")
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
@@ -129,8 +132,33 @@ class SpotifyMCPServer(MCPServer):
 
     async def list_tools(self) -> list[Any]:
         """Registered tools less those the login hides (which catalog mode stops hiding once
-        a login is stored)."""
-        return [tool for tool in await super().list_tools() if tool.name not in self._hidden()]
+        a login is stored); resources and prompts likewise."""
+        hidden = self._hidden(self.app.tools)
+        return [tool for tool in await super().list_tools() if tool.name not in hidden]
+
+    async def list_resources(self) -> list[Any]:
+        hidden = self._hidden(self.app.resources)
+        return [r for r in await super().list_resources() if r.name not in hidden]
+
+    async def list_resource_templates(self) -> list[Any]:
+        hidden = self._hidden(self.app.resources)
+        return [t for t in await super().list_resource_templates() if t.name not in hidden]
+
+    async def list_prompts(self) -> list[Any]:
+        hidden = self._hidden(self.app.prompts)
+        return [p for p in await super().list_prompts() if p.name not in hidden]
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        """An unknown URI is named cut short: it can be any length."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError as error:
+            if str(error) != f"Unknown resource: {uri}":  # a reader's own explanation
+                raise
+            unsafe = f" ({error.__cause__})" if error.__cause__ else ""  # e.g. ".." in an ID
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"Unknown resource: {clipped(str(uri))}{unsafe}"
+            ) from None
 
     async def run_stdio_async(self) -> None:
         if self.app.login_kind != "app":
@@ -146,10 +174,11 @@ class SpotifyMCPServer(MCPServer):
     async def _announce_login(self, changes: MemoryObjectSendStream[str]) -> None:
         while await anyio.to_thread.run_sync(lambda: self.app.login_kind) == "app":
             await anyio.sleep(LOGIN_CHECK_S)
-        await changes.send("notifications/tools/list_changed")
+        for kind in ("tools", "resources", "prompts"):
+            await changes.send(f"notifications/{kind}/list_changed")
 
-    def _hidden(self) -> set[str]:
-        return {spec.name for spec in self.app.tools if self.app.hidden_reason(spec)}
+    def _hidden(self, specs: Iterable[ToolSpec | ResourceSpec | PromptSpec]) -> set[str]:
+        return {spec.name for spec in specs if self.app.hidden_reason(spec)}
 
     def _reject_hidden_tool(self, name: str) -> None:
         """A tool the login hides says why, rather than that there is no such tool."""
@@ -389,6 +418,8 @@ def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
     signature, injected = public_signature(spec.fn)
 
     def read(**kwargs: Any) -> str:
+        if reason := app.hidden_reason(spec):  # listed to no one, but a URI can be guessed
+            raise ResourceNotFoundError(f"{spec.uri} is not offered: {reason}")
         with explained(ResourceError, unknown=ResourceNotFoundError):
             result = spec.fn(**kwargs, **_injections(app, injected))
         if isinstance(result, BaseModel):
@@ -400,15 +431,25 @@ def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
 
 
 def _add_completions(server: MCPServer, app: App) -> None:
-    templates = {spec.uri: spec for spec in app.resources if spec.complete}
+    templates = {s.uri: s for s in app.resources if UriTemplate.parse(s.uri).variable_names}
 
     @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
-        if not isinstance(ref, ResourceTemplateReference):  # prompts take no completions
-            return None
+        """Values for a resource template's argument; an unknown prompt, template or
+        argument is invalid params, as the MCP spec asks."""
+        if not isinstance(ref, ResourceTemplateReference):
+            if app.prompts.get(ref.name) is None:
+                raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
+            return None  # prompts take no completions
         spec = templates.get(ref.uri)
-        completer = spec.complete.get(argument.name) if spec else None
-        if completer is None:
+        if spec is None:
+            message = f"Unknown resource template: {clipped(ref.uri)}"
+            raise MCPError(code=INVALID_PARAMS, message=message)
+        if argument.name not in UriTemplate.parse(spec.uri).variable_names:
+            message = f"{spec.uri} has no argument {clipped(argument.name)!r}"
+            raise MCPError(code=INVALID_PARAMS, message=message)
+        completer = spec.complete.get(argument.name)
+        if completer is None or app.hidden_reason(spec):
             return None
         try:
             values = await anyio.to_thread.run_sync(completer, app.spotify(), argument.value)

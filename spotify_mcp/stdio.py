@@ -194,7 +194,7 @@ async def run_stdio(
 ) -> None:
     """Serve ``server`` on stdin/stdout until stdin closes. ``list_changes``: the methods of
     list-changed notifications to send (``notifications/tools/list_changed``), whose
-    capabilities are then declared."""
+    capabilities (tools, resources, prompts) are then declared."""
     answers_in, answers_out = anyio.create_memory_object_stream[SessionMessage](16)
     written_in, written_out = anyio.create_memory_object_stream[SessionMessage](16)
     in_flight = _InFlight()
@@ -225,7 +225,10 @@ async def run_stdio(
         group.start_soon(send_written)
         if list_changes is not None:
             group.start_soon(send_list_changes, list_changes)
-        changing = NotificationOptions(tools_changed=list_changes is not None)
+        announced = list_changes is not None
+        changing = NotificationOptions(
+            tools_changed=announced, resources_changed=announced, prompts_changed=announced
+        )
         options = server.create_initialization_options(changing)
         if threading.current_thread() is threading.main_thread():
             group.start_soon(_stop_reading_at_signals, stdin_end)

@@ -7,7 +7,9 @@ cannot be undone are left for the user to confirm.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, clipped
@@ -17,8 +19,12 @@ if TYPE_CHECKING:
     from spotify_mcp.registry import PromptRegistry
 
 
-def build_playlist(description: str, size: str = "25") -> str:
+def build_playlist(
+    description: Annotated[str, Field(description="A mood, an occasion, a genre or an era")],
+    size: Annotated[str, Field(description=f"Tracks, 1 to {PLAYLIST_MAX_ITEMS}")] = "25",
+) -> str:
     """Build a new playlist that fits a description (a mood, an occasion, a genre, an era)."""
+    description = _given("description", description, most=500)
     tracks = size.strip()
     # Short before int(): Python refuses to convert more than 4,300 digits.
     number = tracks.isascii() and tracks.isdigit() and len(tracks) <= 5
@@ -67,8 +73,9 @@ def tidy_library() -> str:
    gives), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
 
 
-def explore_artist(artist: str) -> str:
+def explore_artist(artist: Annotated[str, Field(description="The artist's name")]) -> str:
     """Explore an artist: who they are, their albums and where to start listening."""
+    artist = _given("artist", artist, most=200)
     return f"""Help me explore the artist {artist} on Spotify.
 
 1. Find them with `search` (types ["artist"]); if several match, pick the likeliest and
@@ -78,6 +85,16 @@ def explore_artist(artist: str) -> str:
 4. Suggest where to start, then offer: play the artist or an album (`playback_start` with
    it as context), follow the artist (`library_save`), or make a starter playlist
    (`playlists_create`, then `playlists_add_items`)."""
+
+
+def _given(name: str, value: str, most: int) -> str:
+    """``value`` on one line, refused when it says nothing or is too long to be meant."""
+    text = " ".join(value.split())
+    if not text:
+        raise InvalidInput(f"{name} is empty: say what it should be")
+    if len(text) > most:
+        raise InvalidInput(f"{name} is {len(text)} characters; at most {most}")
+    return text
 
 
 @hookimpl

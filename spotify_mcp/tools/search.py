@@ -204,7 +204,10 @@ def register_tools(registry: ToolRegistry) -> None:
 def register_resources(registry: ResourceRegistry) -> None:
     for reader in (album, artist, track):
         registry.add(
-            reader, uri=f"spotify://{reader.__name__}/{{id}}", title=reader.__name__.title()
+            reader,
+            uri=f"spotify://{reader.__name__}/{{id}}",
+            title=reader.__name__.title(),
+            requires_user=False,
         )
 
 

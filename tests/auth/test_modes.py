@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from authkit import CLIENT_ID, Setup
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 from stdio_server import RawStdio, StdioServer
 
 from spotify_mcp.app import App
@@ -55,24 +57,49 @@ def test_catalog_mode_offers_only_tools_that_need_no_user(setup: Setup) -> None:
     assert status["login"] == "app" and status["client_id"] == CLIENT_ID
 
 
+def test_catalog_mode_offers_only_resources_and_prompts_that_need_no_user(setup: Setup) -> None:
+    setup.env["SPOTIFY_CLIENT_SECRET"] = "catalog-secret"
+    setup.env["SPOTIFY_MCP_PLUGINS__DISABLED"] = "[]"  # every tool group, with its resources
+    with StdioServer(env=setup.env, home=setup.home) as server:
+        call = server.portal.call
+        assert not call(server.client.list_resources).resources  # me, playback, playlists
+        templates = call(server.client.list_resource_templates).resource_templates
+        assert {t.uri_template for t in templates} == {
+            f"spotify://{kind}/{{id}}" for kind in ("album", "artist", "track")
+        }
+        assert not call(server.client.list_prompts).prompts  # each needs a user's tools
+        for uri in ("spotify://me", f"spotify://playlist/{'a' * 22}"):
+            with pytest.raises(MCPError, match="is not offered: catalog mode") as refused:
+                call(server.client.read_resource, uri)
+            assert refused.value.error.code == INVALID_PARAMS
+        with pytest.raises(MCPError, match="prompt whats_playing is not offered: catalog mode"):
+            call(server.client.get_prompt, "whats_playing", {})
+    assert not [r for r in setup.sandbox.requests() if r["path"].startswith("/v1/")]
+
+
 def test_a_login_stored_in_catalog_mode_adds_the_user_tools_without_a_restart(
     setup: Setup,
 ) -> None:
     setup.env["SPOTIFY_CLIENT_SECRET"] = "catalog-secret"
     with RawStdio(env=setup.env, home=setup.home) as raw:
         raw.send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": RawStdio.HELLO})
-        assert raw.receive()["result"]["capabilities"]["tools"]["listChanged"] is True
+        capabilities = raw.receive()["result"]["capabilities"]
+        for listed in LISTS:
+            assert capabilities[listed]["listChanged"] is True
         raw.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         assert "probe_me" not in tool_names(raw, 1)
 
         assert setup.login().returncode == 0  # in a terminal, while the server runs
-        assert raw.receive() == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+        for listed in LISTS:
+            method = f"notifications/{listed}/list_changed"
+            assert raw.receive() == {"jsonrpc": "2.0", "method": method}
         assert "probe_me" in tool_names(raw, 2)
         raw.send({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": PROBE_ME})
         assert raw.receive()["result"]["structuredContent"] == {"id": PREMIUM_USER}
 
 
 PROBE_ME = {"name": "probe_me", "arguments": {}}
+LISTS = ("tools", "resources", "prompts")  # what a login adds to
 
 
 def tool_names(raw: RawStdio, request_id: int) -> set[str]:

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, ResourceTemplateReference, TextResourceContents
+from mcp_types import (
+    INVALID_PARAMS,
+    Completion,
+    PromptReference,
+    ResourceTemplateReference,
+    TextResourceContents,
+)
 from stdio_server import StdioServer
 
 from spotify_mcp.sandbox import Sandbox
@@ -36,9 +42,15 @@ def read(server: StdioServer, uri: str) -> Any:
 
 
 def complete(server: StdioServer, value: str) -> list[str]:
-    ref = ResourceTemplateReference(type="ref/resource", uri="spotify://playlist/{id}")
-    result = server.portal.call(server.client.complete, ref, {"name": "id", "value": value})
-    return list(result.completion.values)
+    return list(completion(server, value).values)
+
+
+def completion(
+    server: StdioServer, value: str, uri: str = "spotify://playlist/{id}", argument: str = "id"
+) -> Completion:
+    ref = ResourceTemplateReference(type="ref/resource", uri=uri)
+    call = server.portal.call
+    return call(server.client.complete, ref, {"name": argument, "value": value}).completion
 
 
 # -- resources --------------------------------------------------------------------------------
@@ -130,6 +142,51 @@ def test_completion_of_nothing_lists_my_playlists(server: StdioServer) -> None:
     assert complete(server, "no playlist is called this") == []
 
 
+def test_completion_takes_a_uri_or_url_typed_so_far(server: StdioServer) -> None:
+    for typed in ("spotify:playlist:", "https://open.spotify.com/playlist/", " "):
+        assert complete(server, typed + DEEP_FOCUS_PLAYLIST[:6]) == [DEEP_FOCUS_PLAYLIST]
+
+
+def test_completion_looks_past_the_first_page_of_playlists(
+    uncached: StdioServer, sandbox: Sandbox
+) -> None:
+    try:
+        for number in range(110):  # newer than the seeded ones: they move to the third page
+            uncached.call_ok("playlists_create", {"name": f"Bulk {number:03}"})
+        assert complete(uncached, "deep") == [DEEP_FOCUS_PLAYLIST]
+        bulk = completion(uncached, "bulk")
+        assert (len(bulk.values), bulk.total, bulk.has_more) == (100, 110, True)
+    finally:
+        sandbox.reset()
+
+
+@pytest.mark.parametrize(
+    ("ref", "argument", "message"),
+    [
+        (PromptReference(type="ref/prompt", name="no_such_prompt"), "x", "Unknown prompt"),
+        (
+            ResourceTemplateReference(type="ref/resource", uri="spotify://nothing/{id}"),
+            "id",
+            "Unknown resource template",
+        ),
+        (
+            ResourceTemplateReference(type="ref/resource", uri="spotify://playlist/{id}"),
+            "name",
+            "spotify://playlist/{id} has no argument 'name'",
+        ),
+    ],
+)
+def test_completion_of_what_does_not_exist_is_invalid_params(
+    server: StdioServer, ref: Any, argument: str, message: str
+) -> None:
+    with pytest.raises(MCPError, match=re.escape(message)) as error:
+        server.portal.call(server.client.complete, ref, {"name": argument, "value": ""})
+    assert error.value.error.code == INVALID_PARAMS
+    prompt = PromptReference(type="ref/prompt", name="explore_artist")
+    found = server.portal.call(server.client.complete, prompt, {"name": "artist", "value": "a"})
+    assert found.completion.values == []  # a real prompt: no completions, no error
+
+
 # -- prompts ----------------------------------------------------------------------------------
 
 
@@ -170,3 +227,36 @@ def test_a_prompt_argument_that_makes_no_sense_is_invalid_params(
     with pytest.raises(MCPError, match="size must be a number of tracks") as error:
         server.portal.call(server.client.get_prompt, "build_playlist", arguments)
     assert error.value.error.code == INVALID_PARAMS
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "message"),
+    [
+        ("build_playlist", {"description": "  \n "}, "description is empty"),
+        ("explore_artist", {"artist": ""}, "artist is empty"),
+        ("explore_artist", {"artist": "x" * 100_000}, "artist is 100000 characters; at most 200"),
+    ],
+)
+def test_a_prompt_argument_that_says_nothing_is_invalid_params(
+    server: StdioServer, name: str, arguments: dict[str, str], message: str
+) -> None:
+    with pytest.raises(MCPError, match=message) as error:
+        server.portal.call(server.client.get_prompt, name, arguments)
+    assert error.value.error.code == INVALID_PARAMS
+    assert len(error.value.error.message) < 200
+
+
+def test_prompt_arguments_are_described(server: StdioServer) -> None:
+    prompts = server.portal.call(server.client.list_prompts).prompts
+    arguments = [argument for prompt in prompts for argument in prompt.arguments or []]
+    assert arguments and all(argument.description for argument in arguments)
+
+
+def test_an_unknown_resource_is_named_cut_short(server: StdioServer) -> None:
+    uri = "spotify://playlist/" + "a" * 100_000 + "/more"
+    with pytest.raises(MCPError, match="Unknown resource: spotify://playlist/aaa") as error:
+        server.portal.call(server.client.read_resource, uri)
+    assert error.value.error.code == INVALID_PARAMS
+    assert len(error.value.error.message) < 200 and not error.value.error.data
+    with pytest.raises(MCPError, match="failed security validation"):
+        server.portal.call(server.client.read_resource, "spotify://playlist/..")
