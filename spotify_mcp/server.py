@@ -212,7 +212,10 @@ class SpotifyMCPServer(MCPServer):
 def _boolean_for_a_number(schema: dict[str, Any], value: Any) -> bool:
     if schema.get("type") == "array" and isinstance(value, list):
         return any(_boolean_for_a_number(schema.get("items", {}), item) for item in value)
-    return schema.get("type") in ("integer", "number") and isinstance(value, bool)
+    if not isinstance(value, bool):
+        return False
+    types = {branch.get("type") for branch in schema.get("anyOf", [schema])}  # int | str too
+    return bool(types & {"integer", "number"}) and "boolean" not in types
 
 
 @dataclass

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import anyio
 import pytest
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from plugin_kit import core_app
+from pydantic import BaseModel
 from stdio_server import RawStdio, StdioServer
 
 from spotify_mcp import hookimpl
@@ -110,3 +112,27 @@ def test_prompt_arguments_are_checked_as_invalid_params() -> None:
         anyio.run(server.get_prompt, "greet", {"name": "Ada", "colour": "red"})
     rendered = anyio.run(server.get_prompt, "greet", {"name": "Ada"})
     assert "Greet Ada" in rendered.messages[0].content.text
+
+
+def take_a_count(count: int | str = 1) -> Counted:
+    """A plugin's argument that is a number or a name: true is neither."""
+    return Counted(value=str(count))
+
+
+class Counted(BaseModel):
+    value: str
+
+
+class Counting:
+    @hookimpl
+    def register_tools(self, registry) -> None:
+        registry.add(take_a_count, title="Count", read_only=True, requires_user=False)
+
+
+def test_true_for_an_argument_that_may_be_a_number_is_refused() -> None:
+    server = build_server(core_app(inline_plugins=[("counting", Counting())]))
+    with pytest.raises(ToolError, match="count: true or false is not a number"):
+        anyio.run(server.call_tool, "take_a_count", {"count": True})
+    assert anyio.run(server.call_tool, "take_a_count", {"count": "two"}).structured_content == {
+        "value": "two"
+    }
