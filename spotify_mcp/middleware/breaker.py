@@ -94,7 +94,7 @@ class Breaker:
         self.settings = settings
         self._circuits: dict[str, Circuit] = {}
         self._lock = threading.Lock()
-        self._state, self._transitions = _metrics()
+        self._state_gauge, self._transitions = _metrics()
 
     def __call__(self, request: Request, call_next: CallNext) -> Response:
         family = request.family
@@ -113,19 +113,21 @@ class Breaker:
         return response
 
     def open_circuits(self) -> dict[str, float]:
-        """Families whose circuit is open, with the seconds until a trial call. A circuit past
-        its cool-down turns half-open here, as it would on the next call, so readiness and
-        the state gauge show the recovery even when no call comes."""
+        """Families whose circuit is open, with the seconds until a trial call."""
         now = time.monotonic()
         with self._lock:
             for family, circuit in self._circuits.items():
-                if circuit.state is State.OPEN and self._reopens_at(circuit) <= now:
-                    self._move(family, circuit, State.HALF_OPEN)
+                self._refresh(family, circuit, now)
             return {
                 family: self._reopens_at(circuit) - now
                 for family, circuit in self._circuits.items()
                 if circuit.state is State.OPEN
             }
+
+    def state(self, family: str) -> State:
+        """The state of ``family``'s circuit now, as ``spotify_mcp_breaker_state`` shows it."""
+        with self._lock:
+            return self._refresh(family, self._circuits[family], time.monotonic())
 
     def _admit(self, family: str) -> bool:
         """Let a call through (True when it is a half-open trial) or raise CircuitOpen."""
@@ -133,12 +135,13 @@ class Breaker:
             circuit = self._circuits.get(family)
             if circuit is None:
                 circuit = self._circuits[family] = Circuit()
-                self._state.labels(family=family).set(State.CLOSED)
-            if circuit.state is State.OPEN:
-                wait = self._reopens_at(circuit) - time.monotonic()
-                if wait > 0:
-                    raise CircuitOpen(family, wait)
-                self._move(family, circuit, State.HALF_OPEN)
+                # Read at each scrape: a cool-down ends on an idle server too.
+                self._state_gauge.labels(family=family).set_function(
+                    functools.partial(self.state, family)
+                )
+            now = time.monotonic()
+            if self._refresh(family, circuit, now) is State.OPEN:
+                raise CircuitOpen(family, self._reopens_at(circuit) - now)
             if circuit.state is State.CLOSED:
                 return False
             if circuit.trials >= self.settings.half_open_calls:
@@ -174,8 +177,14 @@ class Breaker:
             )
         else:
             logger.info("circuit for Spotify's {} endpoints is {}", family, to.label)
-        self._state.labels(family=family).set(to.value)
         self._transitions.labels(family=family, to=to.label).inc()
+
+    def _refresh(self, family: str, circuit: Circuit, now: float) -> State:
+        """An open circuit past its cool-down turns half-open (resilience4j's automatic
+        transition), whoever looks first: a call, a health check or a scrape of the state."""
+        if circuit.state is State.OPEN and self._reopens_at(circuit) <= now:
+            self._move(family, circuit, State.HALF_OPEN)
+        return circuit.state
 
     def _reopens_at(self, circuit: Circuit) -> float:
         return circuit.opened_at + self.settings.cooldown_s

@@ -71,6 +71,22 @@ def test_an_idle_circuit_turns_half_open_when_its_cool_down_is_over(
     assert state("profile") == 0
 
 
+def test_the_state_gauge_shows_an_idle_circuit_half_open_after_its_cool_down(
+    sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """A scrape alone (no call, no health check) must not keep SpotifyMCPBreakerOpen firing."""
+    half_opened = metric("spotify_mcp_breaker_transitions_total", family="profile", to="half-open")
+    pipeline = open_profile_circuit(sandbox, admin)
+    time.sleep(COOLDOWN_S)
+    assert state("profile") == 1
+    assert state("profile") == 1  # the transition is counted once, not at every scrape
+    assert metric("spotify_mcp_breaker_transitions_total", family="profile", to="half-open") == (
+        half_opened + 1
+    )
+    assert pipeline.spotify.me()["id"] == "sandboxpremium"  # the trial
+    assert state("profile") == 0
+
+
 def test_a_failed_trial_opens_it_again(sandbox: Sandbox, admin: SandboxAdmin) -> None:
     pipeline = open_profile_circuit(sandbox, admin)
     time.sleep(COOLDOWN_S)
