@@ -1,5 +1,6 @@
-"""monitoring/: the alert rules pass promtool's checks and unit tests, the live /metrics
-passes `promtool check metrics`, and every metric the dashboard and rules use exists.
+"""monitoring/: the alert rules pass promtool's checks and unit tests, the dashboard's
+request panels count what the error-rate alert does, the live /metrics passes `promtool check
+metrics`, and every metric the dashboard and rules use exists.
 
 These tests fail (they do not skip) when promtool is missing: see obskit.PROMTOOL_MISSING.
 """
@@ -24,6 +25,7 @@ DASHBOARD = MONITORING / "grafana-dashboard.json"
 RULES = MONITORING / "alerts.yml"
 _METRIC = re.compile(r"\bspotify_mcp_[a-z_]+")
 _SUFFIXES = re.compile(r"_(bucket|count|sum|total)$")
+REQUESTS = "spotify_mcp_spotify_requests_total"
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,56 @@ def test_alert_rules_are_valid() -> None:
 
 def test_alert_rules_pass_their_unit_tests() -> None:
     result = promtool("test", "rules", str(MONITORING / "tests.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dashboard_counts_as_sent_and_failed_what_the_alert_does(tmp_path: Path) -> None:
+    """The dashboard's queries, run by promtool on one server's traffic: cache hits, shared
+    reads and requests stopped before Spotify were not sent; only Spotify's failures (5xx,
+    no connection or no answer) are errors."""
+    stopped = ("circuit_open", "rate_limited", "login_required", "accounts_error", "retry_later")
+    per_s = {  # (status, cache) -> requests a second
+        ("200", "miss"): 1.0,
+        ("404", "miss"): 0.6,
+        ("503", "miss"): 0.2,
+        ("connection_lost", "none"): 0.1,
+        ("connect_error", "none"): 0.1,
+        ("200", "hit"): 10.0,
+        ("503", "coalesced"): 1.0,
+        **{(status, "miss"): 1.0 for status in (*stopped, "error")},
+        ("cancelled", "none"): 1.0,  # its tool call was cancelled before it was sent
+    }
+    sent, failed = 2.0, 0.4
+    panels = {panel["title"]: panel for panel in json.loads(DASHBOARD.read_text())["panels"]}
+
+    def expect(title: str, labels: str, value: float) -> dict[str, object]:
+        expr = panels[title]["targets"][0]["expr"]
+        return {
+            "expr": expr.replace("$instance", ".*").replace("$__rate_interval", "5m"),
+            "eval_time": "10m",
+            "exp_samples": [{"labels": labels, "value": value}],
+        }
+
+    labels = 'method="GET", endpoint="/me"'
+    case = {
+        "interval": "1m",
+        "input_series": [
+            {
+                "series": f'{REQUESTS}{{{labels}, status="{status}", cache="{cache}"}}',
+                "values": f"0+{rate * 60:g}x10",
+            }
+            for (status, cache), rate in per_s.items()
+        ],
+        "promql_expr_test": [
+            expect("Spotify requests / s", "{}", sent),
+            expect("Requests / s by endpoint", f"{{{labels}}}", sent),
+            expect("Error ratio", "{}", failed / sent),
+            expect("Error ratio by endpoint", '{endpoint="/me"}', failed / sent),
+        ],
+    }
+    tests = tmp_path / "dashboard-tests.yml"
+    tests.write_text(yaml.safe_dump({"rule_files": [], "tests": [case]}))
+    result = promtool("test", "rules", str(tests))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
