@@ -9,19 +9,22 @@ typed model it returns from the ``plugin_settings`` hook.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import tempfile
 import tomllib
-from collections.abc import Callable, Collection, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_origin
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -226,6 +229,8 @@ def load_config(
     sections: Mapping[str, type[BaseModel]] | None = None,
 ) -> Config:
     """Read the settings; ``overrides`` (from the command line) win over every other source."""
+    if paths.config_file.is_dir():  # pydantic-settings would read nothing, without a word
+        raise ConfigError(f"cannot read {paths.config_file}: Is a directory")
     sections = sections or {}
     namespace: dict[str, Any] = {
         "__annotations__": dict(sections),
@@ -234,12 +239,60 @@ def load_config(
     }
     settings_cls = type("Settings", (Settings,), namespace)
     try:
-        settings = settings_cls(**dict(overrides or {}))
+        with _reading(paths.config_file):
+            settings = settings_cls(**dict(overrides or {}))
     except ValidationError as error:
         raise ConfigError(_describe(error, paths)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{paths.config_file} is not valid TOML: {error}") from None
+    except SettingsError as error:  # a variable for a list or a table that is not JSON
+        raise ConfigError(_not_json(settings_cls) or f"{error}: {error.__cause__}") from None
     return Config(settings, paths)
+
+
+def _not_json(model: type[BaseModel]) -> str | None:
+    """What is wrong with the first ``SPOTIFY_MCP_*`` variable that sets a list or a table
+    (which pydantic-settings reads as JSON) to something that is not JSON; None if none does."""
+    for name, value in os.environ.items():
+        if not name.startswith(ENV_PREFIX) or name in _PATH_VARIABLES:
+            continue
+        kind = _container(model, name.removeprefix(ENV_PREFIX).lower().split("__"))
+        if kind is None:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            example = '["a", "b"]' if kind == "list" else '{"a": 1}'
+            return f"{name} must be a JSON {kind}, e.g. {name}='{example}'"
+    return None
+
+
+def _container(model: Any, keys: list[str]) -> str | None:
+    """``"list"`` or ``"object"`` (a table) if the setting at ``keys`` is one, else None."""
+    for key in keys:
+        field = model.model_fields.get(key) if _is_model(model) else None
+        if field is None:
+            return None
+        model = field.annotation
+    origin = get_origin(model) or model
+    if _is_model(model) or origin is dict:
+        return "object"
+    return "list" if origin in (list, set, tuple) else None
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """The config file's read errors as ConfigErrors that name it."""
+    try:
+        yield
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path} is not UTF-8 text: {error}") from None
+    except OSError as error:  # a directory, unreadable
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 def _describe(error: ValidationError, paths: Paths) -> str:
@@ -284,7 +337,7 @@ def merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 def read_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    with path.open("rb") as fh:
+    with _reading(path), path.open("rb") as fh:
         return tomllib.load(fh)
 
 
@@ -300,11 +353,13 @@ def edit_file(path: Path, edit: Callable[[MutableMapping[str, Any]], None]) -> N
     """Apply ``edit`` to the TOML file at ``path`` (empty if absent) and write it back like
     :func:`write_file`, keeping the user's comments and layout."""
     import tomlkit
-    from tomlkit.exceptions import ParseError
+    from tomlkit.exceptions import TOMLKitError
 
+    with _reading(path):
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
     try:
-        document = tomlkit.parse(path.read_text(encoding="utf-8") if path.exists() else "")
-    except ParseError as error:
+        document = tomlkit.parse(text)
+    except TOMLKitError as error:  # not only ParseError: a table defined twice, too
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     edit(document)
     _replace(path, tomlkit.dumps(document))

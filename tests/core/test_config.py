@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 from stdio_server import run_cli
 
-from spotify_mcp.config import ConfigError, Paths, load_config, parse_override, write_file
+from spotify_mcp.config import (
+    ConfigError,
+    Paths,
+    edit_file,
+    load_config,
+    parse_override,
+    read_file,
+    write_file,
+)
 
 
 class Section(BaseModel):
@@ -66,6 +75,51 @@ def test_invalid_toml_is_reported_with_the_file() -> None:
     paths.config_file.write_text("log_level = [unclosed")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(paths)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "kind"),
+    [
+        ("SPOTIFY_MCP_PLUGINS__DISABLED", "metrics", "list"),
+        ("SPOTIFY_MCP_CACHE__WARM", "/me", "list"),  # a plugin's section
+        ("SPOTIFY_MCP_PIPELINE__ORDER", "x", "object"),
+    ],
+)
+def test_a_list_or_table_variable_that_is_not_json_is_a_clean_error(
+    variable: str, value: str, kind: str
+) -> None:
+    helped = run_cli("--help", env={variable: value})
+    assert helped.returncode == 0 and "serve" in helped.stdout, helped.stderr
+    shown = run_cli("config", "show", env={variable: value})
+    assert shown.returncode == 1
+    assert f"{variable} must be a JSON {kind}, e.g. {variable}='" in shown.stderr
+    assert "Traceback" not in helped.stderr + shown.stderr
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda path: path.mkdir(parents=True), id="a directory"),
+        pytest.param(lambda path: path.write_bytes(b'market = "\xff"\n'), id="not UTF-8"),
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_a_clean_error(
+    tmp_path: Path, make: Callable[[Path], object]
+) -> None:
+    path = tmp_path / "config.toml"
+    make(path)
+    for read in (lambda: load_config(Paths.discover(path)), lambda: read_file(path)):
+        with pytest.raises(ConfigError, match=str(path)):
+            read()
+    with pytest.raises(ConfigError, match=str(path)):
+        edit_file(path, lambda document: None)
+
+
+def test_a_table_defined_twice_is_invalid_toml_for_edits_too(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[a]\nb = 1\n[a.b]\n")  # tomlkit's KeyAlreadyPresent is no ParseError
+    with pytest.raises(ConfigError, match=f"{path} is not valid TOML"):
+        edit_file(path, lambda document: None)
 
 
 def test_overrides_parse_as_toml_values() -> None:
