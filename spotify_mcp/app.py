@@ -8,10 +8,12 @@ are built on first use, so listing tools never waits for them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
 import threading
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
 
@@ -35,6 +37,13 @@ if TYPE_CHECKING:
     from spotify_mcp.session import Spotify
 
 _REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts", "health_checks")
+
+
+def _plugin_output_to_stderr() -> contextlib.redirect_stdout[TextIO]:
+    """Around loading plugins and their startup hooks (one thread, before the server takes
+    stdout): stdout is the MCP channel, and `plugins list --json`'s, so a plugin's print()
+    goes to stderr."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 class App:
@@ -73,16 +82,17 @@ class App:
         """Load config and plugins and collect registrations (see the module docstring)."""
         paths = Paths.discover(config_file)
         base = load_config(paths, overrides)
-        plugins = Plugins(base.settings.plugins.disabled)
-        plugins.load_entry_points()
-        for name, plugin in inline_plugins:
-            plugins.register(plugin, name)
-        sections = plugins.collect_settings()
-        app = cls(load_config(paths, overrides, sections), plugins)
-        app._warn_about_unknown_names(overrides)
-        if sandbox:
-            app._start_sandbox()
-        app._collect_registrations()
+        with _plugin_output_to_stderr():
+            plugins = Plugins(base.settings.plugins.disabled)
+            plugins.load_entry_points()
+            for name, plugin in inline_plugins:
+                plugins.register(plugin, name)
+            sections = plugins.collect_settings()
+            app = cls(load_config(paths, overrides, sections), plugins)
+            app._warn_about_unknown_names(overrides)
+            if sandbox:
+                app._start_sandbox()
+            app._collect_registrations()
         return app
 
     def _warn_about_unknown_names(self, overrides: Mapping[str, Any] | None) -> None:
@@ -250,7 +260,8 @@ class App:
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        self.plugins.notify("startup", app=self)
+        with _plugin_output_to_stderr():
+            self.plugins.notify("startup", app=self)
 
     def close(self) -> None:
         self.plugins.notify("shutdown", app=self)

@@ -17,6 +17,7 @@ import pluggy
 from loguru import logger
 
 from spotify_mcp import hookspecs
+from spotify_mcp.config import Settings
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -25,6 +26,8 @@ GROUP = "spotify_mcp"
 OWN_DISTRIBUTION = "spotify-mcp"
 #: Core parts: refusing to disable them keeps `server_info` and the CLI usable.
 ESSENTIAL = frozenset({"server"})
+#: A plugin's settings section is named after it: these names are the core's settings.
+RESERVED = frozenset(Settings.model_fields)
 
 
 @dataclass
@@ -47,6 +50,15 @@ def _name_and_version(dist: Distribution | None) -> tuple[str | None, str | None
     text = (dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "") if dist else ""
     headers = HeaderParser().parsestr(text.split("\n\n", 1)[0])
     return headers["Name"], headers["Version"]
+
+
+def _refused_as_a_core_setting(info: PluginInfo) -> bool:
+    """Refuse a plugin named like a core setting (``http``): its section would replace it."""
+    if info.name not in RESERVED:
+        return False
+    info.error = f"{info.name!r} is the name of a core setting; a plugin cannot take it"
+    logger.error("plugin {} ({}) not loaded: {}", info.name, info.distribution, info.error)
+    return True
 
 
 class Plugins:
@@ -82,8 +94,8 @@ class Plugins:
             return
         info = PluginInfo(ep.name, distribution, version, enabled=ep.name not in self.disabled)
         self.info[ep.name] = info
-        if not info.enabled:
-            return  # blocked before import
+        if not info.enabled or _refused_as_a_core_setting(info):
+            return  # blocked (or refused) before import
         try:
             self.pm.register(ep.load(), name=ep.name)
         except Exception as error:
@@ -91,8 +103,8 @@ class Plugins:
 
     def register(self, plugin: object, name: str) -> None:
         """Register an in-process plugin (tests, embedding), unless it is disabled."""
-        self.info[name] = PluginInfo(name, enabled=name not in self.disabled)
-        if name not in self.disabled:
+        info = self.info[name] = PluginInfo(name, enabled=name not in self.disabled)
+        if info.enabled and not _refused_as_a_core_setting(info):
             self.pm.register(plugin, name=name)
 
     def fail(self, name: str, error: BaseException) -> None:

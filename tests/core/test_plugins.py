@@ -63,6 +63,73 @@ def test_a_pack_cannot_replace_a_built_in_plugin_by_taking_its_name(
     assert shadow.error == "spotify-mcp already provides a plugin named 'server'"
 
 
+SETTINGS_PLUGIN = """
+from pydantic import BaseModel
+
+from spotify_mcp import hookimpl
+
+
+class Mine(BaseModel):
+    mine: int = 1
+
+
+@hookimpl
+def plugin_settings():
+    return Mine
+"""
+
+
+def test_a_plugin_cannot_take_the_name_of_a_core_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its settings section would replace the core's (serve --http then crashed)."""
+    site = tmp_path / "site"
+    install_dist(site, "spotify-mcp-http", "1.0", {"http_plugin": SETTINGS_PLUGIN})
+    monkeypatch.syspath_prepend(str(site))
+    app = App.create(inline_plugins=[("market", Registers("market_tool"))])
+    assert "http_plugin" not in sys.modules  # refused before import
+    assert app.config.settings.http.path == "/mcp"
+    reason = "is the name of a core setting; a plugin cannot take it"
+    assert app.plugins.info["http"].error == f"'http' {reason}"
+    assert app.plugins.info["market"].error == f"'market' {reason}"
+    assert "market_tool" not in app.tools and "market" not in app.plugins.loaded()
+
+
+class Noisy:
+    """Prints in every hook it runs at startup, as a careless plugin would."""
+
+    @hookimpl
+    def plugin_settings(self) -> None:
+        print("noisy settings")
+
+    @hookimpl
+    def register_tools(self, registry) -> None:
+        print("noisy tools")
+
+    @hookimpl
+    def startup(self, app) -> None:
+        print("noisy startup")
+
+
+def test_what_a_plugin_prints_while_loading_goes_to_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stdout is the MCP channel over stdio, and the output of plugins list --json."""
+    site = tmp_path / "site"
+    install_dist(site, "spotify-mcp-loud", "1.0", {"loud_plugin": 'print("loud import")'})
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        app = App.create(inline_plugins=[("noisy", Noisy())])
+    finally:
+        sys.modules.pop("loud_plugin", None)
+    app.start()
+    app.close()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    for line in ("loud import", "noisy settings", "noisy tools", "noisy startup"):
+        assert line in captured.err
+
+
 def test_disabled_plugin_is_never_imported(plugin_site: Path) -> None:
     app = App.create({"plugins": {"disabled": ["broken"]}})
     assert app.plugins.info["broken"].enabled is False
