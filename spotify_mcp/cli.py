@@ -181,10 +181,17 @@ def serve(
     if listen and not over_http:
         raise click.UsageError("--host and --port are for --http")
     if over_http:
+        state.overrides = merge(state.overrides, {"http": listen})
+    elif sys.stdin.isatty():
+        _connect_help(sandbox)
+    app = state.app(sandbox=sandbox)
+    if metrics_port is not None and "metrics" not in app.plugins.loaded():
+        logger.warning(
+            "--metrics-port has no effect: the metrics plugin is not loaded (disabled or failed)"
+        )
+    if over_http:
         from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
 
-        state.overrides = merge(state.overrides, {"http": listen})
-        app = state.app(sandbox=sandbox)
         try:
             anyio.run(serve_http, app, app.config.settings.http)
         except HttpSetupError as error:
@@ -194,9 +201,6 @@ def serve(
         return
     from spotify_mcp.server import serve_stdio
 
-    if sys.stdin.isatty():
-        _connect_help(sandbox)
-    app = state.app(sandbox=sandbox)
     try:
         anyio.run(serve_stdio, app)
     except KeyboardInterrupt:  # Ctrl-C while starting, before the server handles it
@@ -287,15 +291,7 @@ def plugins_list(state: State, as_json: bool) -> None:
 @click.pass_obj
 def plugins_enable(state: State, name: str) -> None:
     """Enable plugin NAME (persisted in the config file)."""
-    _set_disabled(state.paths(), name, disabled=False)
-    try:
-        still = name in load_config(state.paths(), state.overrides).settings.plugins.disabled
-    except ConfigError:
-        return  # the next command that loads the settings says what is wrong with them
-    if still:
-        logger.warning(
-            "{} stays disabled: SPOTIFY_MCP_PLUGINS__DISABLED or --set disables it too", name
-        )
+    _set_disabled(state, name, disabled=False)
 
 
 @plugins.command("disable")
@@ -303,10 +299,26 @@ def plugins_enable(state: State, name: str) -> None:
 @click.pass_obj
 def plugins_disable(state: State, name: str) -> None:
     """Disable plugin NAME (persisted in the config file); it is not even imported."""
-    _set_disabled(state.paths(), name, disabled=True)
+    _set_disabled(state, name, disabled=True)
 
 
-def _set_disabled(paths: Paths, name: str, disabled: bool) -> None:
+def _set_disabled(state: State, name: str, disabled: bool) -> None:
+    _edit_disabled(state.paths(), name, disabled)
+    # SPOTIFY_MCP_PLUGINS__DISABLED and --set plugins.disabled replace the file's list.
+    try:
+        listed = name in load_config(state.paths(), state.overrides).settings.plugins.disabled
+    except ConfigError:
+        return  # the next command that loads the settings says what is wrong with them
+    if listed != disabled:
+        logger.warning(
+            "{} stays {}: SPOTIFY_MCP_PLUGINS__DISABLED or --set plugins.disabled {} it",
+            name,
+            "disabled" if listed else "enabled",
+            "lists" if listed else "does not list",
+        )
+
+
+def _edit_disabled(paths: Paths, name: str, disabled: bool) -> None:
     from importlib.metadata import entry_points
 
     from spotify_mcp.plugins import ESSENTIAL, GROUP

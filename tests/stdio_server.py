@@ -292,15 +292,17 @@ def sandbox_env(sb: Sandbox, user: str | None = None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, input: str | None = None
 ) -> CompletedProcess[str]:
-    """Run ``spotify-mcp ARGS`` as a subprocess with this process's environment (+ ``env``)."""
+    """Run ``spotify-mcp ARGS`` as a subprocess with this process's environment (+ ``env``),
+    ``input`` on its stdin if given."""
     return subprocess.run(
         [sys.executable, "-m", "spotify_mcp", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
+        input=input,
         check=False,
     )
 

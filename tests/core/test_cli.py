@@ -75,6 +75,26 @@ def test_plugins_disable_keeps_comments_and_refuses_a_malformed_list(isolated_ho
     assert "Cache" not in config.read_text()
 
 
+def test_plugins_enable_and_disable_warn_when_the_environment_overrides_the_file(
+    isolated_home: Path,
+) -> None:
+    env = {"SPOTIFY_MCP_PLUGINS__DISABLED": '["cache"]'}  # replaces the file's list
+    disabled = run_cli("plugins", "disable", "metrics", env=env)
+    assert disabled.returncode == 0, disabled.stderr
+    assert "metrics stays enabled: SPOTIFY_MCP_PLUGINS__DISABLED or --set" in disabled.stderr
+    enabled = run_cli("plugins", "enable", "cache", env=env)
+    assert enabled.returncode == 0, enabled.stderr
+    assert "cache stays disabled: SPOTIFY_MCP_PLUGINS__DISABLED or --set" in enabled.stderr
+    assert "stays" not in run_cli("plugins", "disable", "metrics").stderr
+
+
+def test_metrics_port_without_the_metrics_plugin_says_it_has_no_effect() -> None:
+    env = {"SPOTIFY_MCP_PLUGINS__DISABLED": '["metrics"]'}
+    served = run_cli("serve", "--metrics-port", "0", env=env, input="")  # stdin closed: it stops
+    assert served.returncode == 0, served.stderr
+    assert "--metrics-port has no effect: the metrics plugin is not loaded" in served.stderr
+
+
 def test_bad_ports_and_log_levels_are_clean_errors() -> None:
     assert run_cli("auth", "login", "--no-browser", "--port", "70000").returncode == 2
     assert run_cli("sandbox", "--port", "70000").returncode == 2
