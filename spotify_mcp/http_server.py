@@ -118,17 +118,23 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     for plugin, routes in answers.items():
         for route in routes:
             path = getattr(route, "path", None)
+            if isinstance(path, str) and _overlap(path, settings.path):
+                raise HttpSetupError(
+                    f"http.path {settings.path} collides with {plugin}'s {path} (MCP would take "
+                    "its requests, or put it behind MCP's token): serve MCP at a path of its own"
+                )
             if path in served:
                 logger.error("plugin {}: {} is already served; not adding it again", plugin, path)
                 continue
-            if isinstance(path, str) and guard.guards(path):
-                raise HttpSetupError(
-                    f"http.path {settings.path} would put {plugin}'s {path} under MCP (behind "
-                    "its token): serve MCP at its own path, e.g. /mcp"
-                )
             served.add(path)
             starlette.routes.append(route)
     return guard
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether path ``a`` is ``b``, or one is under the other."""
+    a, b = a.rstrip("/") + "/", b.rstrip("/") + "/"
+    return a.startswith(b) or b.startswith(a)
 
 
 async def serve_http(app: App, settings: HttpSettings) -> None:

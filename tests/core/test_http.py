@@ -257,14 +257,27 @@ def test_a_plugin_serves_its_routes_beside_mcp() -> None:
 
 
 def test_a_path_already_served_is_not_taken_over() -> None:
-    _, routes = served([("greedy", RoutesPlugin([Route("/mcp", hello), Route("/metrics", hello)]))])
+    _, routes = served([("greedy", RoutesPlugin([Route("/metrics", hello)]))])
     assert routes["/metrics"].endpoint is not hello
-    assert routes["/mcp"].endpoint is not hello
 
 
-def test_mcp_at_a_path_that_would_put_the_probes_behind_its_token_is_refused() -> None:
-    with pytest.raises(HttpSetupError, match=r"http\.path / would put health's /healthz under"):
-        served([], HttpSettings(path="/"))
+@pytest.mark.parametrize(
+    ("path", "route", "plugin"),
+    [
+        ("/", "/healthz", "health"),  # the probes behind MCP's token
+        ("/metrics", "/metrics", "metrics"),  # the scrape answered by MCP
+        ("/healthz/", "/healthz", "health"),
+        ("/readyz/mcp", "/readyz", "health"),
+        ("/mcp", "/mcp", "greedy"),
+        ("/mcp", "/mcp/status", "greedy"),
+    ],
+)
+def test_mcp_at_a_plugin_route_above_or_below_it_is_refused(
+    path: str, route: str, plugin: str
+) -> None:
+    greedy = ("greedy", RoutesPlugin([Route(route, hello)]))
+    with pytest.raises(HttpSetupError, match=f"http.path {path} collides with {plugin}'s {route}"):
+        served([greedy], HttpSettings(path=path))
 
 
 def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:
