@@ -8,6 +8,7 @@ command hooks. The log is written while ``spotify-mcp serve`` runs.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -44,7 +45,9 @@ def audit() -> None:
 
 
 @audit.command("tail")
-@click.option("-n", "lines", default=20, show_default=True, help="How many calls.")
+@click.option(
+    "-n", "lines", default=20, type=click.IntRange(min=0), show_default=True, help="How many calls."
+)
 @pass_app
 def tail(app: App, lines: int) -> None:
     """Print the last tool calls, oldest first."""
@@ -65,7 +68,7 @@ def plugin_settings() -> type[BaseModel]:
 def startup(app: App) -> None:
     global _log
     _log = log_path(app)
-    _log.parent.mkdir(parents=True, exist_ok=True)
+    _log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as the core's
 
 
 @hookimpl
@@ -78,8 +81,13 @@ def tool_called(name: str, outcome: str, duration_s: float) -> None:
         "outcome": outcome,
         "ms": round(duration_s * 1000, 1),
     }
-    with _lock, _log.open("a") as fh:
+    with _lock, open(_log, "a", opener=_private) as fh:
         fh.write(json.dumps(entry) + "\n")
+
+
+def _private(path: str, flags: int) -> int:
+    """Create the log readable by its owner only: it tells what the user did."""
+    return os.open(path, flags, 0o600)
 
 
 @hookimpl

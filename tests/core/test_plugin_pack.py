@@ -39,7 +39,13 @@ def test_installed_pack_is_listed_and_logs_every_tool_call(
         server.call_ok("server_info")
         server.call_error("server_info", unexpected=1)
 
-    log = [json.loads(line) for line in (home / "data" / "audit.jsonl").read_text().splitlines()]
+    log_file = home / "data" / "audit.jsonl"
+    # It tells what the user did: private, as the core keeps its data directory.
+    assert (log_file.parent.stat().st_mode & 0o777, log_file.stat().st_mode & 0o777) == (
+        0o700,
+        0o600,
+    )
+    log = [json.loads(line) for line in log_file.read_text().splitlines()]
     assert [(e["tool"], e["outcome"]) for e in log] == [
         ("server_info", "ok"),
         ("server_info", "error"),
@@ -47,6 +53,8 @@ def test_installed_pack_is_listed_and_logs_every_tool_call(
     tail = run_cli("audit", "tail", "-n", "1")
     assert tail.returncode == 0, tail.stderr
     assert json.loads(tail.stdout)["outcome"] == "error"
+    negative = run_cli("audit", "tail", "-n", "-1")
+    assert negative.returncode == 2 and "Traceback" not in negative.stderr
 
     assert run_cli("plugins", "disable", "audit").returncode == 0
     assert run_cli("audit", "tail").returncode != 0  # the command left with the plugin
