@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, SpotifyMCPError
+from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain
 from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import (
     PLAYLIST_MAX_ITEMS,
@@ -252,26 +252,32 @@ def playlists_remove_items(
 ) -> Removed:
     """Remove every occurrence of the items, or with positions (see playlists_get_items)
     only those, for up to 100 different items."""
-    if positions is not None:  # one request: all positions refer to the same version
-        occurrences = _occurrences(items, positions)
+    occurrences = None if positions is None else _occurrences(items, positions)
+    with _editing(playlist):
+        before = _item_count(spotify, playlist)
+    if occurrences is not None:  # one request: all positions refer to the same version
         with _editing(playlist), _positions_checked(playlist):
             result = spotify.playlist_remove_specific_occurrences_of_items(
                 playlist.id, occurrences, snapshot_id=snapshot_id
             )
-        return Removed(
-            playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(positions)
-        )
-    uris = list(dict.fromkeys(item.uri for item in items))
-    with _editing(playlist):
-        result = send_in_chunks(
-            uris,
-            CHUNK,
-            lambda _, chunk: spotify.playlist_remove_all_occurrences_of_items(
-                playlist.id, chunk, snapshot_id=snapshot_id
-            ),
-            lambda sent: f"Removed every occurrence of the first {sent} of {len(uris)} items",
-        )
-    return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=len(uris))
+    else:
+        uris = list(dict.fromkeys(item.uri for item in items))
+        with _editing(playlist):
+            result = send_in_chunks(
+                uris,
+                CHUNK,
+                lambda _, chunk: spotify.playlist_remove_all_occurrences_of_items(
+                    playlist.id, chunk, snapshot_id=snapshot_id
+                ),
+                lambda sent: f"Removed every occurrence of the first {sent} of {len(uris)} items",
+            )
+    # Spotify does not say how many occurrences went: the item count does.
+    removed = max(0, before - _item_count(spotify, playlist))
+    return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=removed)
+
+
+def _item_count(spotify: Spotify, playlist: Ref) -> int:
+    return int(spotify.playlist_items(playlist.id, fields="total", limit=1)["total"])
 
 
 def playlists_reorder_items(
@@ -284,7 +290,7 @@ def playlists_reorder_items(
 ) -> Moved:
     """Move range_length items starting at range_start to before insert_before (use the
     item count to move them to the end)."""
-    with _editing(playlist):
+    with _editing(playlist), _range_checked(playlist):
         result = spotify.playlist_reorder_items(
             playlist.id, range_start, insert_before, range_length, snapshot_id=snapshot_id
         )
@@ -333,7 +339,9 @@ def _occurrences(items: list[Ref], positions: list[int]) -> list[dict[str, Any]]
     """``[{"uri", "positions"}]``, one object per distinct item, as Spotify expects."""
     if len(positions) != len(items):
         raise InvalidInput(
-            f"positions pair up with items: got {len(items)} items and {len(positions)} positions"
+            f"positions pair up with items (items[i] is at positions[i]): got {len(items)} "
+            f"items and {len(positions)} positions. For two occurrences of one item, repeat "
+            "it: items=[u, u], positions=[10, 31]"
         )
     by_uri: dict[str, list[int]] = {}
     for item, position in zip(items, positions, strict=True):
@@ -385,6 +393,21 @@ def _positions_checked(playlist: Ref) -> Iterator[None]:
             f"The positions do not hold those items in {playlist.uri} (it changed since they "
             "were read, or they were removed already). Read playlists_get_items again, and "
             "playlists_get for its snapshot_id, then remove by the new positions."
+        ) from error
+
+
+@contextmanager
+def _range_checked(playlist: Ref) -> Iterator[None]:
+    """Spotify's 400 "Invalid range", said with the rule it broke."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "http_status", None) != 400:
+            raise
+        raise InvalidInput(
+            f"{explain(error)} range_start + range_length and insert_before must each be at "
+            f"most the item count of {playlist.uri} (positions count from 0; playlists_get "
+            "gives the count)."
         ) from error
 
 
@@ -477,7 +500,7 @@ def register_tools(registry: ToolRegistry) -> None:
             "Remove items from a playlist",
             True,
             False,
-            ["DELETE /playlists/{playlist_id}/items"],
+            ["DELETE /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}/items"],
         ),
         (
             playlists_reorder_items,

@@ -78,9 +78,9 @@ def explore_artist(artist: Annotated[str, Field(description="The artist's name")
     artist = _given("artist", artist, most=200)
     return f"""Help me explore the artist {artist} on Spotify.
 
-1. Find them with `search` (types ["artist"]); if several match, pick the likeliest and
-   say which.
-2. `search_get_items` for the artist's genres; `search_list_contents` for their albums.
+1. Find them with `search` (types ["artist"]; results carry genres); if several match,
+   pick the likeliest and say which.
+2. `search_list_contents` for their albums (groups ["album"] for studio albums only).
 3. For two or three key albums, `search_list_contents` on the album for its tracks.
 4. Suggest where to start, then offer: play the artist or an album (`playback_start` with
    it as context), follow the artist (`library_save`), or make a starter playlist

@@ -105,7 +105,8 @@ def search_list_contents(
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
     groups: Annotated[
-        list[AlbumGroup] | None, Field(min_length=1, description="Artist only: which albums")
+        list[AlbumGroup] | None,
+        Field(min_length=1, description="Artist only: which albums (default: all)"),
     ] = None,
     *,
     app: App,

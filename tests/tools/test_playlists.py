@@ -266,8 +266,10 @@ def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None
     a, b, c = tracks[:3]
     server.call_ok("playlists_add_items", playlist=playlist, items=[a, b, a, c, a])
     removed = server.call_ok("playlists_remove_items", playlist=playlist, items=[a, a])
-    assert removed["removed"] == 1 and removed["snapshot_id"]
+    assert removed["removed"] == 3 and removed["snapshot_id"]  # occurrences, as Spotify did
     assert item_uris(server, playlist) == [b, c]
+    again = server.call_ok("playlists_remove_items", playlist=playlist, items=[a])
+    assert again["removed"] == 0  # not there any more: nothing to claim
 
 
 def test_remove_one_occurrence_by_position(server: StdioServer, tracks: list[str]) -> None:
@@ -335,7 +337,8 @@ def test_reorder_out_of_range(server: StdioServer, tracks: list[str]) -> None:
     playlist = new_playlist(server)
     server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
     args = {"playlist": playlist, "range_start": 5, "insert_before": 0}
-    assert "Spotify rejected" in server.call_error("playlists_reorder_items", args)
+    refused = server.call_error("playlists_reorder_items", args)
+    assert "Spotify rejected" in refused and "must each be at most the item count" in refused
     assert "greater than or equal to 1" in server.call_error(
         "playlists_reorder_items", {**args, "range_start": 0, "range_length": 0}
     )
