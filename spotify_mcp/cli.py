@@ -272,16 +272,20 @@ def plugins_list(state: State, as_json: bool) -> None:
     if as_json:
         _echo_json(rows)
         return
-    for row in rows:
+    kinds = [",".join(row["kinds"]) or "-" for row in rows]
+    name_width = max((len(row["name"]) for row in rows), default=0)
+    kinds_width = max(map(len, kinds), default=0)
+    indent = " " * name_width
+    for row, kind in zip(rows, kinds, strict=True):
         status = "failed" if row["error"] else ("enabled" if row["enabled"] else "disabled")
         dist = f"{row['distribution']} {row['version']}" if row["distribution"] else "inline"
-        click.echo(f"{row['name']:<12} {','.join(row['kinds']) or '-':<22} {status:<9} {dist}")
+        click.echo(f"{row['name']:<{name_width}}  {kind:<{kinds_width}}  {status:<9} {dist}")
         if row.get("order") is not None:
-            click.echo(f"{'':<12} order {row['order']}")
+            click.echo(f"{indent}  order {row['order']}")
         if row["tools"]:
-            click.echo(f"{'':<12} tools: {', '.join(row['tools'])}")
+            click.echo(f"{indent}  tools: {', '.join(row['tools'])}")
         if row["error"]:
-            click.echo(f"{'':<12} error: {row['error']}")
+            click.echo(f"{indent}  error: {row['error']}")
     chain = " -> ".join(f"{mw.name}" for mw in app.middleware)
     click.echo(f"\npipeline: {chain + ' -> ' if chain else ''}transport")
 

@@ -14,6 +14,7 @@ HOOK_KINDS = {
     "request_middleware": "middleware",
     "health_checks": "health",
     "register_commands": "commands",
+    "http_routes": "http",
 }
 
 

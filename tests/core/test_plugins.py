@@ -33,6 +33,15 @@ def test_third_party_plugin_is_listed_with_its_distribution(plugin_site: Path) -
     assert hello["error"] is None
 
 
+def test_the_listing_names_http_routes_and_keeps_its_columns() -> None:
+    assert "http" in plugin_rows()["health"]["kinds"]  # /healthz and /readyz
+    listed = run_cli("plugins", "list")
+    rows = [line for line in listed.stdout.splitlines() if line and not line.startswith(" ")]
+    plugins = [line for line in rows if not line.startswith("pipeline:")]
+    status_columns = {line.index(" enabled ") for line in plugins}
+    assert len(plugins) > 5 and len(status_columns) == 1, listed.stdout
+
+
 def test_broken_plugin_is_reported_and_the_rest_still_load(plugin_site: Path) -> None:
     rows = plugin_rows()
     assert "boom: this plugin cannot be imported" in rows["broken"]["error"]
