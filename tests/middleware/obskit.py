@@ -84,3 +84,14 @@ def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
     return subprocess.run(
         [executable, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def assert_scraped_without_sizes() -> None:
+    """A cache that cannot be measured leaves its size out of the scrape (a gap in the graph,
+    not a fall to 0), and the scrape, with every other metric, still works."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    scraped = generate_latest(REGISTRY).decode()
+    assert "spotify_mcp_cache_hits_total" in scraped
+    assert REGISTRY.get_sample_value("spotify_mcp_cache_entries") is None
+    assert REGISTRY.get_sample_value("spotify_mcp_cache_size_bytes") is None

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import redis
-from faultkit import SandboxAdmin, metric, track_uris, wait_until
+from faultkit import SandboxAdmin, track_uris, wait_until
 from loguru import logger
-from obskit import LONG_TTL, HoldReplies, cached_session
+from obskit import LONG_TTL, HoldReplies, assert_scraped_without_sizes, cached_session
 from stdio_server import StdioServer, free_port, run_cli, sandbox_env
 
 from spotify_mcp.errors import SpotifyMCPError
@@ -260,7 +260,7 @@ def test_an_unreachable_redis_passes_reads_through_and_fails_the_probe(
         cache.probe()
     with pytest.raises(SpotifyMCPError, match=f"The cache in Redis cannot be used .*{url}"):
         cache.stats()
-    assert metric("spotify_mcp_cache_entries") is not None  # the scrape does not fail
+    assert_scraped_without_sizes()
     cache.close()
 
 

@@ -103,7 +103,7 @@ class PrometheusCollector:
 
     def describe(self) -> Iterator[Any]:
         # Without describe(), registering would call collect() and open the cache at startup.
-        return _families(dict.fromkeys(COUNTERS, 0), 0, 0)
+        return _families(dict.fromkeys(COUNTERS, 0), (0, 0))
 
     def collect(self) -> Iterator[Any]:
         caches: list[Measured] = list(self.caches)
@@ -112,27 +112,37 @@ class PrometheusCollector:
             for name, value in cache.counters.snapshot().items():
                 counts[name] += value
         sizes = [_size(cache) for cache in {c.location: c for c in caches}.values()]
-        return _families(counts, sum(e for e, _ in sizes), sum(b for _, b in sizes))
+        if any(size is None for size in sizes):
+            return _families(counts, None)
+        known = [size for size in sizes if size is not None]
+        return _families(counts, (sum(e for e, _ in known), sum(b for _, b in known)))
 
 
-def _size(cache: Measured) -> tuple[int, int]:
+def _size(cache: Measured) -> tuple[int, int] | None:
     # One unusable cache must not fail the whole scrape; its health check says why.
     try:
         return cache.size()
     except Exception as error:
         logger.warning("cache size of {} unknown: {}", cache.location, error)
-        return 0, 0
+        return None
 
 
-def _families(counts: Mapping[str, int], entries: int, size: int) -> Iterator[Any]:
+def _families(counts: Mapping[str, int], size: tuple[int, int] | None) -> Iterator[Any]:
+    """The counters, and the entries and bytes stored unless unknown (a gap, not a fall to 0,
+    when the store cannot be reached)."""
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
     for name, value in counts.items():
         yield CounterMetricFamily(f"spotify_mcp_cache_{name}", COUNTERS[name], value=value)
-    yield GaugeMetricFamily("spotify_mcp_cache_entries", "Stored replies.", value=entries)
-    yield GaugeMetricFamily(
-        "spotify_mcp_cache_size_bytes", "Disk space used (in Redis: bytes of replies).", value=size
+    entries = GaugeMetricFamily("spotify_mcp_cache_entries", "Stored replies.")
+    size_bytes = GaugeMetricFamily(
+        "spotify_mcp_cache_size_bytes", "Disk space used (in Redis: bytes of replies)."
     )
+    if size is not None:
+        entries.add_metric([], size[0])
+        size_bytes.add_metric([], size[1])
+    yield entries
+    yield size_bytes
 
 
 @functools.cache
