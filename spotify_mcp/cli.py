@@ -159,7 +159,11 @@ def _echo_json(data: Any) -> None:
 
 @cli.command()
 @click.option("--sandbox", is_flag=True, help="Run against the built-in Spotify emulator.")
-@click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on 127.0.0.1:PORT.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus /metrics on PORT (0: a free one) at metrics.host [127.0.0.1].",
+)
 @click.option("--http", "over_http", is_flag=True, help="Serve MCP over Streamable HTTP.")
 @click.option("--host", help="With --http: address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="With --http [default: 8000].")
