@@ -75,6 +75,12 @@ class HttpSettings(BaseModel):
         le=3600,
         description="At SIGTERM, how long calls in flight get to finish.",
     )
+    read_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long a request may take to arrive in full; a slower client is cut off.",
+    )
 
     @field_validator("bearer_token", mode="before")
     @classmethod

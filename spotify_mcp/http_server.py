@@ -9,6 +9,7 @@ the server acts as the logged-in Spotify user. Plugins add open routes beside it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import math
@@ -162,6 +163,7 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
             host=settings.host,
             port=settings.port,
             log_config=None,  # uvicorn's records go through our stderr logging
+            http=_read_timeout(settings.read_timeout_s),
             timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
         )
         server = Server(config)
@@ -172,6 +174,43 @@ async def serve_http(app: App, settings: HttpSettings) -> None:
     finally:
         app.close()
         logger.info("stopped")
+
+
+def _read_timeout(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, closing a connection whose request has not arrived in full
+    ``seconds`` after the connection opened or the previous answer: uvicorn has no such
+    timeout, so a client trickling its headers or body would hold a connection forever."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class ReadTimeout(HttpToolsProtocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._expect_a_request()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._expect_a_request()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            super().connection_lost(exc)
+
+        def _expect_a_request(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline = self.loop.call_later(seconds, self._read_timed_out)
+
+        def _read_timed_out(self) -> None:
+            cycle = self.cycle  # the last request whose headers arrived
+            waiting = cycle is None or cycle.more_body or cycle.response_complete
+            if waiting and not self.transport.is_closing():
+                logger.info("cut off a client whose request took over {} s to arrive", seconds)
+                self.transport.close()
+
+    return ReadTimeout
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -365,3 +365,59 @@ def test_after_the_shutdown_grace_a_long_change_stops_at_its_next_chunk(
     finally:
         fresh_sandbox.clear_faults()
     assert sum(entry["path"] == path for entry in fresh_sandbox.requests()) < 10
+
+
+# -- slow clients -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def impatient_http(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HttpServer]:
+    """A server that gives a request 1 s to arrive in full."""
+    env = {**sandbox_env(sandbox), "SPOTIFY_MCP_HTTP__READ_TIMEOUT_S": "1"}
+    with HttpServer(env=env, home=tmp_path_factory.mktemp("impatient-http")) as server:
+        yield server
+
+
+def cut_off(server: HttpServer, sent: bytes) -> bool:
+    """Whether the server hangs up on a client that sends ``sent`` and then nothing."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as client:
+        client.sendall(sent)
+        try:
+            return client.recv(4096) == b""  # an answer would mean the request was read
+        except ConnectionResetError:
+            return True
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # connected, silent
+        b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor",  # headers trickling in
+        b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"  # a body
+        + f"Authorization: Bearer {HttpServer.TOKEN}\r\n\r\n{{".encode(),  # past the guard
+    ],
+    ids=["nothing", "half the headers", "a tenth of the body"],
+)
+def test_a_client_too_slow_to_send_its_request_is_cut_off(
+    impatient_http: HttpServer, sent: bytes
+) -> None:
+    assert cut_off(impatient_http, sent)
+    assert impatient_http.call_ok("server_info")["version"]  # the others are served
+
+
+def test_a_call_longer_than_the_read_timeout_is_answered(
+    impatient_http: HttpServer, sandbox: Sandbox
+) -> None:
+    sandbox.add_fault(method="GET", path="/v1/me", latency_ms=2500, times=1)
+    try:
+        assert impatient_http.call_ok("library_get_profile")["name"]  # 2.5 s at Spotify
+    finally:
+        sandbox.clear_faults()
+
+
+def test_a_read_timeout_that_is_no_duration_is_refused(tmp_path: Path) -> None:
+    env = {"SPOTIFY_MCP_HOME": str(tmp_path), "SPOTIFY_MCP_HTTP__READ_TIMEOUT_S": "0"}
+    result = run_cli("serve", "--http", env=env)
+    assert result.returncode != 0 and "read_timeout_s" in result.stderr
