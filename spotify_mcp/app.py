@@ -40,9 +40,9 @@ _REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts
 
 
 def _plugin_output_to_stderr() -> contextlib.redirect_stdout[TextIO]:
-    """Around loading plugins and their startup hooks (one thread, before the server takes
-    stdout): stdout is the MCP channel, and `plugins list --json`'s, so a plugin's print()
-    goes to stderr."""
+    """Around loading plugins and their startup and shutdown hooks (one thread, while the
+    server does not use stdout): stdout is the MCP channel, and `plugins list --json`'s, so a
+    plugin's print() goes to stderr."""
     return contextlib.redirect_stdout(sys.stderr)
 
 
@@ -264,6 +264,7 @@ class App:
             self.plugins.notify("startup", app=self)
 
     def close(self) -> None:
-        self.plugins.notify("shutdown", app=self)
+        with _plugin_output_to_stderr():
+            self.plugins.notify("shutdown", app=self)
         if self.sandbox is not None and self._sandbox_ready.is_set():
             self.sandbox.stop()

@@ -119,7 +119,7 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     for plugin, routes in answers.items():
         for route in routes:
             path = getattr(route, "path", None)
-            if isinstance(path, str) and _overlap(path, settings.path):
+            if isinstance(path, str) and _within(path, settings.path):
                 raise HttpSetupError(
                     f"http.path {settings.path} collides with {plugin}'s {path} (MCP would take "
                     "its requests, or put it behind MCP's token): serve MCP at a path of its own"
@@ -132,10 +132,10 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     return guard
 
 
-def _overlap(a: str, b: str) -> bool:
-    """Whether path ``a`` is ``b``, or one is under the other."""
-    a, b = a.rstrip("/") + "/", b.rstrip("/") + "/"
-    return a.startswith(b) or b.startswith(a)
+def _within(route: str, path: str) -> bool:
+    """Whether ``route`` is ``path`` or under it, where MCP answers (a route above it, which
+    matches only itself, is no clash)."""
+    return (route.rstrip("/") + "/").startswith(path.rstrip("/") + "/")
 
 
 async def serve_http(app: App, settings: HttpSettings) -> None:

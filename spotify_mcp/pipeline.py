@@ -17,7 +17,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -66,19 +66,31 @@ _MIN_ATTEMPT_S = 0.05  # an attempt near the deadline still gets a chance to con
 
 
 _sent_once: ContextVar[bool] = ContextVar("spotify_mcp_sent_once", default=False)
+_fresh: ContextVar[bool] = ContextVar("spotify_mcp_fresh", default=False)
 
 
-@contextmanager
-def sent_once() -> Iterator[None]:
+def sent_once() -> AbstractContextManager[None]:
     """Requests made inside (in this thread) are not sent again after a failure that may
     have followed their effect, even when idempotent. For a change that later requests build
     on: a first copy arriving late, after a retry and the requests that followed, would undo
     them (a replace of a playlist's items, then the adds of the rest)."""
-    token = _sent_once.set(True)
+    return _marked(_sent_once)
+
+
+def fresh() -> AbstractContextManager[None]:
+    """Reads made inside (in this thread) are answered by Spotify, not by a cache: for a
+    count a change is measured by, which a reply cached before a change made elsewhere would
+    skew."""
+    return _marked(_fresh)
+
+
+@contextmanager
+def _marked(flag: ContextVar[bool]) -> Iterator[None]:
+    token = flag.set(True)
     try:
         yield
     finally:
-        _sent_once.reset(token)
+        flag.reset(token)
 
 
 @dataclass
@@ -111,6 +123,8 @@ class Request:
     sent_once: bool = field(default_factory=_sent_once.get)
     """Not to be repeated after a failure that may have followed its effect, though its
     method is idempotent: made inside :func:`sent_once`."""
+    fresh: bool = field(default_factory=_fresh.get)
+    """To be answered by Spotify, not by a cache: made inside :func:`fresh`."""
 
     def attempt_timeout(self) -> float:
         """The timeout of an attempt sent now: :attr:`timeout`, cut to the deadline."""

@@ -441,8 +441,12 @@ def _add_completions(server: MCPServer, app: App) -> None:
         """Values for a resource template's argument; an unknown prompt, template or
         argument is invalid params, as the MCP spec asks."""
         if not isinstance(ref, ResourceTemplateReference):
-            if app.prompts.get(ref.name) is None:
+            prompt = app.prompts.get(ref.name)
+            if prompt is None:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
+            if argument.name not in inspect.signature(prompt.fn).parameters:
+                message = f"prompt {prompt.name} has no argument {clipped(argument.name)!r}"
+                raise MCPError(code=INVALID_PARAMS, message=message)
             return None  # prompts take no completions
         spec = templates.get(ref.uri)
         if spec is None:

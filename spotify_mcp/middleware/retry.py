@@ -103,7 +103,7 @@ class Retry:
                 outcome: Response | TransportError = call_next(request)
             except TransportError as error:
                 outcome = error
-            except SpotifyMCPError as error:  # the breaker or the limiter refused the attempt
+            except SpotifyMCPError as error:  # the breaker, the limiter or the login refused it
                 if unsure:
                     raise MaybeMade(error) from error
                 raise

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
+from loguru import logger
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
@@ -29,7 +30,7 @@ from spotify_mcp.models import (
     Track,
     any_item,
 )
-from spotify_mcp.pipeline import sent_once
+from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.refs import Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class Added(Changed):
 
 
 class Removed(Changed):
-    removed: int
+    removed: int | None = None  # unknown when the count after could not be read
 
 
 class Moved(Changed):
@@ -253,7 +254,7 @@ def playlists_remove_items(
     """Remove every occurrence of the items, or with positions (see playlists_get_items)
     only those, for up to 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    with _editing(playlist):
+    with _editing(playlist), fresh():
         before = _item_count(spotify, playlist)
     if occurrences is not None:  # one request: all positions refer to the same version
         with _editing(playlist), _positions_checked(playlist):
@@ -271,13 +272,26 @@ def playlists_remove_items(
                 ),
                 lambda sent: f"Removed every occurrence of the first {sent} of {len(uris)} items",
             )
-    # Spotify does not say how many occurrences went: the item count does.
-    removed = max(0, before - _item_count(spotify, playlist))
-    return Removed(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), removed=removed)
+    snapshot = result.get("snapshot_id")
+    return Removed(
+        playlist=playlist.uri, snapshot_id=snapshot, removed=_fall(spotify, playlist, before)
+    )
 
 
 def _item_count(spotify: Spotify, playlist: Ref) -> int:
     return int(spotify.playlist_items(playlist.id, fields="total", limit=1)["total"])
+
+
+def _fall(spotify: Spotify, playlist: Ref, before: int) -> int | None:
+    """How far the item count fell from ``before`` (Spotify does not say how many occurrences
+    a removal took); None if the count cannot be read: the removal is made, and a failed
+    read must not make it look undone."""
+    try:
+        with fresh():
+            return max(0, before - _item_count(spotify, playlist))
+    except Exception as error:
+        logger.info("item count of {} after a removal unknown: {}", playlist.uri, error)
+        return None
 
 
 def playlists_reorder_items(
@@ -402,7 +416,7 @@ def _range_checked(playlist: Ref) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        if getattr(error, "http_status", None) != 400:
+        if getattr(error, "http_status", None) != 400 or "Invalid range" not in str(error):
             raise
         raise InvalidInput(
             f"{explain(error)} range_start + range_length and insert_before must each be at "
@@ -450,7 +464,7 @@ def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
 def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
     """IDs of the user's playlists (the newest 500: 10 requests, sent at once) whose ID starts
     with, or name contains, ``partial``; a URI or URL typed so far counts by its ID."""
-    text = partial.strip()
+    text = partial.strip().partition("?")[0]  # a share link's ?si=...
     for prefix in ("spotify:playlist:", "https://open.spotify.com/playlist/"):
         text = text.removeprefix(prefix)
     needle = text.lower()

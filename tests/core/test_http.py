@@ -267,17 +267,19 @@ def test_a_path_already_served_is_not_taken_over() -> None:
         ("/", "/healthz", "health"),  # the probes behind MCP's token
         ("/metrics", "/metrics", "metrics"),  # the scrape answered by MCP
         ("/healthz/", "/healthz", "health"),
-        ("/readyz/mcp", "/readyz", "health"),
         ("/mcp", "/mcp", "greedy"),
         ("/mcp", "/mcp/status", "greedy"),
     ],
 )
-def test_mcp_at_a_plugin_route_above_or_below_it_is_refused(
-    path: str, route: str, plugin: str
-) -> None:
+def test_mcp_at_or_above_a_plugin_route_is_refused(path: str, route: str, plugin: str) -> None:
     greedy = ("greedy", RoutesPlugin([Route(route, hello)]))
     with pytest.raises(HttpSetupError, match=f"http.path {path} collides with {plugin}'s {route}"):
         served([greedy], HttpSettings(path=path))
+
+
+def test_mcp_below_a_plugin_route_is_no_clash() -> None:
+    _, routes = served([], HttpSettings(path="/readyz/mcp"))  # /readyz matches only itself
+    assert {"/readyz", "/readyz/mcp"} <= set(routes)
 
 
 def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:

@@ -196,10 +196,12 @@ def test_a_rate_limit_after_an_applied_5xx_says_the_change_may_have_been_made(
     assert isinstance(raised.value.error, RateLimited)
 
 
-def test_a_refusal_with_no_attempt_applied_is_left_as_it_is(
+def test_a_change_refused_with_no_attempt_applied_is_said_not_made(
     sandbox: Sandbox, admin: SandboxAdmin
 ) -> None:
     pipeline = build_pipeline(sandbox, without=("breaker",), retry={"deadline_s": 1.0})
-    admin.fault("/me", status=429, retry_after=5, times=1)
-    with pytest.raises(RateLimited):
-        pipeline.spotify.me()
+    admin.fault(f"/playlists/{EMPTY_PLAYLIST}", method="PUT", status=429, retry_after=5)
+    with pytest.raises(RateLimited) as raised:
+        pipeline.spotify.playlist_change_details(EMPTY_PLAYLIST, name="Never")
+    assert not isinstance(raised.value, MaybeMade) and not may_have_been_made(raised.value)
+    assert bare(sandbox).playlist(EMPTY_PLAYLIST)["name"] != "Never"

@@ -272,6 +272,34 @@ def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None
     assert again["removed"] == 0  # not there any more: nothing to claim
 
 
+def test_removed_is_counted_by_spotify_not_by_a_cache_that_missed_a_change_elsewhere(
+    server: StdioServer, uncached: StdioServer, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    a, b, c, d = tracks[:4]
+    server.call_ok("playlists_add_items", playlist=playlist, items=[a, b, a])
+    assert server.call_ok("playlists_remove_items", playlist=playlist, items=[a])["removed"] == 2
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[c, d])  # elsewhere
+    assert server.call_ok("playlists_remove_items", playlist=playlist, items=[b])["removed"] == 1
+
+
+def test_a_removal_made_is_not_reported_failed_when_the_count_after_cannot_be_read(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    a, b = tracks[:2]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[a, b, a])
+    path = f"/v1/playlists/{playlist.rpartition(':')[2]}/items"
+    sandbox.add_fault(method="GET", path=path, latency_ms=1, times=1)  # the count before
+    sandbox.add_fault(method="GET", path=path, status=503, times=20)  # the count after
+    try:
+        removed = uncached.call_ok("playlists_remove_items", playlist=playlist, items=[a])
+    finally:
+        sandbox.clear_faults()
+    assert "removed" not in removed and removed["snapshot_id"]
+    assert item_uris(uncached, playlist) == [b]
+
+
 def test_remove_one_occurrence_by_position(server: StdioServer, tracks: list[str]) -> None:
     playlist = new_playlist(server)
     a, b = tracks[:2]

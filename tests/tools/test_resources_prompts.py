@@ -145,6 +145,8 @@ def test_completion_of_nothing_lists_my_playlists(server: StdioServer) -> None:
 def test_completion_takes_a_uri_or_url_typed_so_far(server: StdioServer) -> None:
     for typed in ("spotify:playlist:", "https://open.spotify.com/playlist/", " "):
         assert complete(server, typed + DEEP_FOCUS_PLAYLIST[:6]) == [DEEP_FOCUS_PLAYLIST]
+    link = f"https://open.spotify.com/playlist/{DEEP_FOCUS_PLAYLIST}?si=0123abcd"
+    assert complete(server, link) == [DEEP_FOCUS_PLAYLIST]  # a pasted share link
 
 
 def test_completion_looks_past_the_first_page_of_playlists(
@@ -164,6 +166,11 @@ def test_completion_looks_past_the_first_page_of_playlists(
     ("ref", "argument", "message"),
     [
         (PromptReference(type="ref/prompt", name="no_such_prompt"), "x", "Unknown prompt"),
+        (
+            PromptReference(type="ref/prompt", name="explore_artist"),
+            "bogus",
+            "prompt explore_artist has no argument 'bogus'",
+        ),
         (
             ResourceTemplateReference(type="ref/resource", uri="spotify://nothing/{id}"),
             "id",

@@ -112,9 +112,9 @@ class PrometheusCollector:
             for name, value in cache.counters.snapshot().items():
                 counts[name] += value
         sizes = [_size(cache) for cache in {c.location: c for c in caches}.values()]
-        if any(size is None for size in sizes):
-            return _families(counts, None)
         known = [size for size in sizes if size is not None]
+        if len(known) < len(sizes):
+            return _families(counts, None)
         return _families(counts, (sum(e for e, _ in known), sum(b for _, b in known)))
 
 

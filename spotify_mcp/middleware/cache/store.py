@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 _FLUSH_EVERY_S = 10.0
 _PROBE_KEY = "|health-probe|"  # + a random suffix: replicas probe the same store
-_UNKNOWN = -1  # a generation Redis could not tell: matches none, so the reply is not stored
+_UNKNOWN = -1  # a generation the store could not tell: matches none, so the reply is not stored
 
 Generation = tuple[int, int | None]
 """Evictions of a tag so far: by this process, and by every server sharing the store (None for
@@ -141,6 +141,8 @@ class ResponseCache:
         ttl = self.ttl_s.get(request.family, 0.0)
         if ttl > 0 and self._maybe_stale(f"{request.account}|{read_group(request)}"):
             ttl = 0.0  # neither served nor stored: the store may still hold the stale reply
+        if request.fresh:
+            ttl = 0.0  # asked of Spotify itself (pipeline.fresh)
         if ttl > 0:
             cached = self._lookup(key)
             if cached is not None:
