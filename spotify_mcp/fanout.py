@@ -8,8 +8,10 @@ so tools fan reads out over a small thread pool. Changes go one chunk after anot
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from spotify_mcp.errors import PartlyDone, may_have_been_made
@@ -22,23 +24,45 @@ P = TypeVar("P", bound=Page[Any])
 
 #: Requests one tool call has in flight at most.
 WORKERS = 8
+#: Threads all calls share. Long-lived: each thread that reads the cache opens its own SQLite
+#: connections, which a pool per call would open again and leave to the garbage collector.
+_SHARED_THREADS = 32
+_pool_thread = threading.local()
 
 
 def fan_out(fn: Callable[[T], R], items: Iterable[T], progress: Progress | None = None) -> list[R]:
-    """``[fn(item) for item in items]``, run concurrently; results keep the input order.
-    ``progress`` advances by one as each item is done."""
+    """``[fn(item) for item in items]``, run concurrently in up to ``WORKERS`` lanes (each
+    takes every ``WORKERS``-th item); results keep the input order. ``progress`` advances by
+    one as each item is done. A failure stops its lane and is raised once every lane ends."""
     work = list(items)
+    results: list[Any] = [None] * len(work)
 
-    def step(item: T) -> R:
-        result = fn(item)
-        if progress is not None:
-            progress.advance()
-        return result
+    def lane(first: int, step: int) -> None:
+        for index in range(first, len(work), step):
+            results[index] = fn(work[index])
+            if progress is not None:
+                progress.advance()
 
-    if len(work) <= 1:
-        return [step(item) for item in work]
-    with ThreadPoolExecutor(max_workers=min(WORKERS, len(work))) as pool:
-        return list(pool.map(step, work))
+    if len(work) <= 1 or getattr(_pool_thread, "marked", False):  # nested: the pool may be full
+        lane(0, 1)
+        return results
+    lanes = min(WORKERS, len(work))
+    futures = [_pool().submit(lane, first, lanes) for first in range(lanes)]
+    wait(futures)
+    for future in futures:
+        future.result()  # the first lane's failure, if any
+    return results
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        _SHARED_THREADS, thread_name_prefix="spotify-mcp-fan-out", initializer=_mark_pool_thread
+    )
+
+
+def _mark_pool_thread() -> None:
+    _pool_thread.marked = True
 
 
 def read_pages(

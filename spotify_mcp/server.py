@@ -382,8 +382,7 @@ def explained(wrap: type[Exception], unknown: type[Exception] | None = None) -> 
 
         if not isinstance(error, SpotifyMCPError | TransportError | SpotifyException):
             raise
-        message = explain(error)
-        logger.info("call failed: {}", message)
+        message = explain(error)  # logged by the SDK with the tool or resource it failed
         names_nothing = isinstance(error, InvalidInput) or getattr(error, "http_status", 0) == 404
         raise (unknown if unknown and names_nothing else wrap)(message) from None
 

@@ -40,6 +40,12 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Pa
         assert server.call_ok("server_info")["version"]
 
 
+def test_a_failed_call_is_logged_once(tmp_path: Path) -> None:
+    with StdioServer(home=tmp_path / "home") as server:  # no login
+        assert "Not logged in to Spotify." in server.call_error("library_get_profile")
+    assert server.log_text().count("Not logged in to Spotify.") == 1, server.log_text()
+
+
 BAD_CANCEL = {"requestId": {"not": "an id"}}  # the SDK drops it; it must not crash anything
 DEEP = {"_meta": {"x": json.loads("[" * 900 + "]" * 900)}}  # past pydantic's limit, not json's
 

@@ -416,3 +416,22 @@ def test_warming_runs_in_the_background(
         wait_until(lambda: server.call_ok("cache_stats")["entries"] == 1, timeout=30)
         server.call_ok("playlists_list", limit=50)
     assert gets(admin, "/me/playlists") == 1
+
+
+def test_the_directory_stays_near_its_size_limit(tmp_path: Path) -> None:
+    """The size limit counts entries; SQLite's write-ahead log, reused without shrinking,
+    once added megabytes beside them."""
+    from spotify_mcp.middleware.cache.disk import open_disk
+
+    entries, totals = open_disk(tmp_path, size_limit=2**21)
+    body = os.urandom(20_000)
+    for n in range(1000):  # 20 MB written, evictions among them
+        tag = f"user|group{n % 5}"
+        stored = (200, None, body)
+        entries.set(f"key{n}", stored, expire=60, tag=tag, generation=entries.generation(tag))
+        if n % 50 == 0:
+            entries.evict(tag)
+    used = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
+    entries.close()
+    totals.close()
+    assert used < 2**21 + 2**21  # the limit, plus at most 1 MiB of log per database in use

@@ -9,6 +9,9 @@ from typing import Any
 import diskcache
 
 _MAX_IN_DATABASE = 2**20  # replies up to 1 MiB stay in SQLite: a hit reads no extra file
+# SQLite reuses its write-ahead log without shrinking it: cut back to this after each
+# checkpoint, or the log adds megabytes beyond the size limit (which counts only entries).
+_WAL_KEPT = {"sqlite_journal_size_limit": 2**20}
 
 
 class DiskEntries(diskcache.Cache):  # type: ignore[misc]  # diskcache has no type hints
@@ -54,12 +57,13 @@ class DiskEntries(diskcache.Cache):  # type: ignore[misc]  # diskcache has no ty
 
 def open_disk(directory: Path, size_limit: int) -> tuple[DiskEntries, diskcache.Cache]:
     """The replies and the lifetime totals in ``directory``."""
-    totals = diskcache.Cache(str(directory / "totals"), eviction_policy="none")
+    totals = diskcache.Cache(str(directory / "totals"), eviction_policy="none", **_WAL_KEPT)
     entries = DiskEntries(
         directory / "entries",
-        diskcache.Cache(str(directory / "generations"), eviction_policy="none"),
+        diskcache.Cache(str(directory / "generations"), eviction_policy="none", **_WAL_KEPT),
         size_limit=size_limit,
         tag_index=True,
         disk_min_file_size=_MAX_IN_DATABASE,
+        **_WAL_KEPT,
     )
     return entries, totals
