@@ -204,6 +204,9 @@ def _read_timeout(seconds: float) -> type[asyncio.Protocol]:
             self._deadline = self.loop.call_later(seconds, self._read_timed_out)
 
         def _read_timed_out(self) -> None:
+            if self.pipeline or self.flow.read_paused:  # uvicorn, not the client, holds it back
+                self._expect_a_request()
+                return
             cycle = self.cycle  # the last request whose headers arrived
             waiting = cycle is None or cycle.more_body or cycle.response_complete
             if waiting and not self.transport.is_closing():

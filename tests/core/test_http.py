@@ -423,3 +423,41 @@ def test_a_read_timeout_that_is_no_duration_is_refused(tmp_path: Path) -> None:
     env = {"SPOTIFY_MCP_HOME": str(tmp_path), "SPOTIFY_MCP_HTTP__READ_TIMEOUT_S": "0"}
     result = run_cli("serve", "--http", env=env)
     assert result.returncode != 0 and "read_timeout_s" in result.stderr
+
+
+def test_a_request_queued_behind_a_long_call_on_its_connection_is_not_cut_off(
+    impatient_http: HttpServer, sandbox: Sandbox
+) -> None:
+    """HTTP/1.1 pipelining: uvicorn stops reading while the first call runs, so the second
+    request's body waits on the server, not on the client."""
+    sandbox.add_fault(method="GET", path="/v1/me/player", latency_ms=2500, times=1)  # no cache
+
+    def post(request_id: int, tool: str, closing: bool) -> tuple[bytes, bytes]:
+        call = {"name": tool, "arguments": {}}
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": call}
+        )
+        headers = {
+            **MCP_HEADERS,
+            "Host": f"127.0.0.1:{impatient_http.port}",
+            "Authorization": f"Bearer {HttpServer.TOKEN}",
+            "Content-Length": str(len(body)),
+            **({"Connection": "close"} if closing else {}),
+        }
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        return f"POST /mcp HTTP/1.1\r\n{head}\r\n".encode(), body.encode()
+
+    try:
+        with socket.create_connection(("127.0.0.1", impatient_http.port), timeout=30) as client:
+            client.sendall(b"".join(post(1, "playback_state", closing=False)))
+            time.sleep(0.2)  # the first call is running
+            head, body = post(2, "server_info", closing=True)
+            client.sendall(head)
+            time.sleep(0.2)  # the body in a packet of its own, after uvicorn paused reading
+            client.sendall(body)
+            answers = b""
+            while chunk := client.recv(65536):
+                answers += chunk
+    finally:
+        sandbox.clear_faults()
+    assert answers.count(b"HTTP/1.1 200") == 2, answers[:500]
