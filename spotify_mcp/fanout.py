@@ -8,8 +8,7 @@ so tools fan reads out over a small thread pool. Changes go one chunk after anot
 
 from __future__ import annotations
 
-import functools
-import threading
+import itertools
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
@@ -24,45 +23,42 @@ P = TypeVar("P", bound=Page[Any])
 
 #: Requests one tool call has in flight at most.
 WORKERS = 8
-#: Threads all calls share. Long-lived: each thread that reads the cache opens its own SQLite
-#: connections, which a pool per call would open again and leave to the garbage collector.
-_SHARED_THREADS = 32
-_pool_thread = threading.local()
+#: Threads all calls share, besides each call's own. Long-lived: each thread that reads the
+#: cache opens its own SQLite connections, which a pool per call would open again and leave
+#: to the garbage collector.
+SHARED_THREADS = 32
+_shared = ThreadPoolExecutor(SHARED_THREADS, thread_name_prefix="spotify-mcp-fan-out")
 
 
 def fan_out(fn: Callable[[T], R], items: Iterable[T], progress: Progress | None = None) -> list[R]:
-    """``[fn(item) for item in items]``, run concurrently in up to ``WORKERS`` lanes (each
-    takes every ``WORKERS``-th item); results keep the input order. ``progress`` advances by
-    one as each item is done. A failure stops its lane and is raised once every lane ends."""
+    """``[fn(item) for item in items]``, up to ``WORKERS`` at a time: the calling thread and
+    shared ones take the next item as they come free, so a slow item holds up no other, and
+    a call progresses on its own thread however busy the shared ones are. Results keep the
+    input order; ``progress`` advances by one as each item is done. After a failure no item
+    is started, and the failure of the earliest item is raised."""
     work = list(items)
     results: list[Any] = [None] * len(work)
+    failures: list[tuple[int, BaseException]] = []
+    indexes = itertools.count()  # next() is atomic: each index goes to one thread
 
-    def lane(first: int, step: int) -> None:
-        for index in range(first, len(work), step):
-            results[index] = fn(work[index])
-            if progress is not None:
-                progress.advance()
+    def take_items() -> None:
+        while not failures and (index := next(indexes)) < len(work):
+            try:
+                results[index] = fn(work[index])
+                if progress is not None:
+                    progress.advance()  # in the calling thread, stops a cancelled call
+            except BaseException as error:
+                failures.append((index, error))
+                return
 
-    if len(work) <= 1 or getattr(_pool_thread, "marked", False):  # nested: the pool may be full
-        lane(0, 1)
-        return results
-    lanes = min(WORKERS, len(work))
-    futures = [_pool().submit(lane, first, lanes) for first in range(lanes)]
-    wait(futures)
-    for future in futures:
-        future.result()  # the first lane's failure, if any
+    helpers = [_shared.submit(take_items) for _ in range(min(WORKERS, len(work)) - 1)]
+    take_items()
+    # The caller is done (every item taken, or one failed): helpers not started are dropped,
+    # not waited for (a nested call would wait for a shared thread its own caller holds).
+    wait([helper for helper in helpers if not helper.cancel()])
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
     return results
-
-
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(
-        _SHARED_THREADS, thread_name_prefix="spotify-mcp-fan-out", initializer=_mark_pool_thread
-    )
-
-
-def _mark_pool_thread() -> None:
-    _pool_thread.marked = True
 
 
 def read_pages(

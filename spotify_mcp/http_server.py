@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 from starlette.responses import JSONResponse
+from starlette.routing import Mount
 
 from spotify_mcp.config import HttpSettings
 from spotify_mcp.server import build_server
@@ -119,7 +120,7 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     for plugin, routes in answers.items():
         for route in routes:
             path = getattr(route, "path", None)
-            if isinstance(path, str) and _within(path, settings.path):
+            if isinstance(path, str) and _clash(route, path, settings.path):
                 raise HttpSetupError(
                     f"http.path {settings.path} collides with {plugin}'s {path} (MCP would take "
                     "its requests, or put it behind MCP's token): serve MCP at a path of its own"
@@ -132,10 +133,12 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     return guard
 
 
-def _within(route: str, path: str) -> bool:
-    """Whether ``route`` is ``path`` or under it, where MCP answers (a route above it, which
-    matches only itself, is no clash)."""
-    return (route.rstrip("/") + "/").startswith(path.rstrip("/") + "/")
+def _clash(route: object, route_path: str, path: str) -> bool:
+    """Whether ``route`` is at or under ``path``, where MCP answers; or, a Mount (which
+    answers everything under it), above it. A plain route above it matches only itself."""
+    at_or_under = (route_path.rstrip("/") + "/").startswith(path.rstrip("/") + "/")
+    above = (path.rstrip("/") + "/").startswith(route_path.rstrip("/") + "/")
+    return at_or_under or (above and isinstance(route, Mount))
 
 
 async def serve_http(app: App, settings: HttpSettings) -> None:

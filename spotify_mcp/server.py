@@ -443,6 +443,9 @@ def _add_completions(server: MCPServer, app: App) -> None:
             prompt = app.prompts.get(ref.name)
             if prompt is None:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
+            if reason := app.hidden_reason(prompt):
+                message = f"prompt {prompt.name} is not offered: {reason}"
+                raise MCPError(code=INVALID_PARAMS, message=message)
             if argument.name not in inspect.signature(prompt.fn).parameters:
                 message = f"prompt {prompt.name} has no argument {clipped(argument.name)!r}"
                 raise MCPError(code=INVALID_PARAMS, message=message)

@@ -274,7 +274,7 @@ def playlists_remove_items(
             )
     snapshot = result.get("snapshot_id")
     return Removed(
-        playlist=playlist.uri, snapshot_id=snapshot, removed=_fall(spotify, playlist, before)
+        playlist=playlist.uri, snapshot_id=snapshot, removed=_count_drop(spotify, playlist, before)
     )
 
 
@@ -282,7 +282,7 @@ def _item_count(spotify: Spotify, playlist: Ref) -> int:
     return int(spotify.playlist_items(playlist.id, fields="total", limit=1)["total"])
 
 
-def _fall(spotify: Spotify, playlist: Ref, before: int) -> int | None:
+def _count_drop(spotify: Spotify, playlist: Ref, before: int) -> int | None:
     """How far the item count fell from ``before`` (Spotify does not say how many occurrences
     a removal took); None if the count cannot be read: the removal is made, and a failed
     read must not make it look undone."""

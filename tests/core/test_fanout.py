@@ -1,17 +1,18 @@
-"""fan_out: many reads of one tool call at once, on threads every call shares."""
+"""fan_out: many reads of one tool call at once, on the caller's thread and shared ones."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from spotify_mcp.fanout import WORKERS, fan_out
+from spotify_mcp.fanout import SHARED_THREADS, WORKERS, fan_out
 
 
 def test_results_keep_the_input_order_and_at_most_workers_run_at_once() -> None:
     running, most, lock = 0, 0, threading.Lock()
-    release = threading.Barrier(WORKERS, timeout=10)
+    together = threading.Barrier(WORKERS, timeout=10)
 
     def slow_square(n: int) -> int:
         nonlocal running, most
@@ -19,7 +20,7 @@ def test_results_keep_the_input_order_and_at_most_workers_run_at_once() -> None:
             running += 1
             most = max(most, running)
         if n < WORKERS:
-            release.wait()  # the first WORKERS items are all in flight together
+            together.wait()  # the first WORKERS items are all in flight at once
         with lock:
             running -= 1
         return n * n
@@ -37,12 +38,44 @@ def test_calls_share_their_threads() -> None:
 
     for _ in range(20):
         fan_out(note, range(WORKERS))
-    assert len(seen) <= 4 * WORKERS  # the shared pool's size, not 20 calls' worth
+    assert len(seen) <= SHARED_THREADS + 1  # and this thread
+
+
+def test_a_call_progresses_while_others_hold_every_shared_thread() -> None:
+    release = threading.Event()
+    holders = [
+        threading.Thread(target=fan_out, args=(lambda _: release.wait(30), range(WORKERS)))
+        for _ in range(SHARED_THREADS // (WORKERS - 1) + 1)  # more helpers than shared threads
+    ]
+    for holder in holders:
+        holder.start()
+    try:
+        assert fan_out(lambda n: n + 1, range(WORKERS)) == list(range(1, WORKERS + 1))
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join(30)
+
+
+def test_a_slow_item_holds_up_no_other() -> None:
+    finished: list[int] = []
+    slow = threading.Event()
+
+    def item(n: int) -> int:
+        if n == 0:
+            assert slow.wait(30)  # until every other item is done
+        else:
+            finished.append(n)
+            if len(finished) == 49:
+                slow.set()
+        return n
+
+    assert fan_out(item, range(50)) == list(range(50))
 
 
 def test_a_fan_out_inside_a_fan_out_does_not_wait_for_the_busy_pool() -> None:
-    """Five calls at once fill the shared threads with lanes; a lane that waited for pool
-    threads of its own would wait forever."""
+    """Five calls at once fill the shared threads; a nested call that waited for one of
+    them would wait forever."""
 
     def inner(n: int) -> list[int]:
         return fan_out(lambda m: n * 100 + m, range(3))
@@ -60,15 +93,16 @@ def test_a_fan_out_inside_a_fan_out_does_not_wait_for_the_busy_pool() -> None:
     assert answers == [expected] * 5
 
 
-def test_a_failure_is_raised_after_every_lane_ends() -> None:
-    done: list[int] = []
+def test_after_a_failure_no_item_is_started_and_the_earliest_is_raised() -> None:
+    started: list[int] = []
 
-    def fail_on_three(n: int) -> int:
-        if n == 3:
-            raise ValueError("three")
-        done.append(n)
+    def fail_early(n: int) -> int:
+        started.append(n)
+        if n in (0, 1):
+            raise ValueError(f"item {n}")
+        time.sleep(0.01)  # long after items 0 and 1 failed
         return n
 
-    with pytest.raises(ValueError, match="three"):
-        fan_out(fail_on_three, range(16))
-    assert 4 in done and 11 not in done  # other lanes went on; lane 3 stopped at its failure
+    with pytest.raises(ValueError, match="item 0"):
+        fan_out(fail_early, range(50))
+    assert len(started) <= WORKERS  # the ones already running when the failure came

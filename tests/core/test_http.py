@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from stdio_server import HttpServer, run_cli, sandbox_env, wait_for_request
 
 from spotify_mcp import hookimpl
@@ -277,9 +277,12 @@ def test_mcp_at_or_above_a_plugin_route_is_refused(path: str, route: str, plugin
         served([greedy], HttpSettings(path=path))
 
 
-def test_mcp_below_a_plugin_route_is_no_clash() -> None:
+def test_mcp_below_a_plugin_route_is_no_clash_unless_it_is_a_mount() -> None:
     _, routes = served([], HttpSettings(path="/readyz/mcp"))  # /readyz matches only itself
     assert {"/readyz", "/readyz/mcp"} <= set(routes)
+    admin = ("admin", RoutesPlugin([Mount("/admin", routes=[Route("/mcp", hello)])]))
+    with pytest.raises(HttpSetupError, match=r"http\.path /admin/mcp collides with admin's"):
+        served([admin], HttpSettings(path="/admin/mcp"))  # a Mount answers all under it
 
 
 def test_a_plugin_failing_to_give_routes_is_left_out_entirely() -> None:

@@ -434,4 +434,4 @@ def test_the_directory_stays_near_its_size_limit(tmp_path: Path) -> None:
     used = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
     entries.close()
     totals.close()
-    assert used < 2**21 + 2**21  # the limit, plus at most 1 MiB of log per database in use
+    assert used < 2**21 + 2**21  # the limit, plus logs cut back at checkpoints (6.6 MB without)
