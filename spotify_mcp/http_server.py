@@ -120,7 +120,7 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     for plugin, routes in answers.items():
         for route in routes:
             path = getattr(route, "path", None)
-            if isinstance(path, str) and _clash(route, path, settings.path):
+            if isinstance(path, str) and (guard.guards(path) or _mounted_above(route, guard)):
                 raise HttpSetupError(
                     f"http.path {settings.path} collides with {plugin}'s {path} (MCP would take "
                     "its requests, or put it behind MCP's token): serve MCP at a path of its own"
@@ -133,12 +133,10 @@ def http_app(app: App, settings: HttpSettings) -> ASGIApp:
     return guard
 
 
-def _clash(route: object, route_path: str, path: str) -> bool:
-    """Whether ``route`` is at or under ``path``, where MCP answers; or, a Mount (which
-    answers everything under it), above it. A plain route above it matches only itself."""
-    at_or_under = (route_path.rstrip("/") + "/").startswith(path.rstrip("/") + "/")
-    above = (path.rstrip("/") + "/").startswith(route_path.rstrip("/") + "/")
-    return at_or_under or (above and isinstance(route, Mount))
+def _mounted_above(route: object, guard: McpGuard) -> bool:
+    """Whether ``route`` is a Mount, which answers everything under it, above MCP's path (a
+    plain route above it matches only itself)."""
+    return isinstance(route, Mount) and guard.path.startswith(route.path.rstrip("/") + "/")
 
 
 async def serve_http(app: App, settings: HttpSettings) -> None:

@@ -103,8 +103,8 @@ class SpotifyMCPServer(MCPServer):
         """Missing, unknown or invalid prompt arguments are invalid params, not an internal
         error; a prompt the login hides says why."""
         spec = self.app.prompts.get(name)
-        if spec and (reason := self.app.hidden_reason(spec)):
-            raise MCPError(code=INVALID_PARAMS, message=f"prompt {name} is not offered: {reason}")
+        if spec:
+            _refuse_if_hidden(self.app, spec)
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
@@ -432,8 +432,20 @@ def _resource_reader(app: App, spec: ResourceSpec) -> Callable[..., str]:
     return with_signature(read, signature.replace(return_annotation=str))
 
 
+def _refuse_if_hidden(app: App, prompt: PromptSpec) -> None:
+    """A prompt the login hides says why, rather than that there is no such prompt."""
+    if reason := app.hidden_reason(prompt):
+        message = f"prompt {prompt.name} is not offered: {reason}"
+        raise MCPError(code=INVALID_PARAMS, message=message)
+
+
 def _add_completions(server: MCPServer, app: App) -> None:
-    templates = {s.uri: s for s in app.resources if UriTemplate.parse(s.uri).variable_names}
+    # Each template with the names of its arguments.
+    templates = {
+        spec.uri: (spec, names)
+        for spec in app.resources
+        if (names := UriTemplate.parse(spec.uri).variable_names)
+    }
 
     @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
@@ -443,18 +455,16 @@ def _add_completions(server: MCPServer, app: App) -> None:
             prompt = app.prompts.get(ref.name)
             if prompt is None:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
-            if reason := app.hidden_reason(prompt):
-                message = f"prompt {prompt.name} is not offered: {reason}"
-                raise MCPError(code=INVALID_PARAMS, message=message)
+            _refuse_if_hidden(app, prompt)
             if argument.name not in inspect.signature(prompt.fn).parameters:
                 message = f"prompt {prompt.name} has no argument {clipped(argument.name)!r}"
                 raise MCPError(code=INVALID_PARAMS, message=message)
             return None  # prompts take no completions
-        spec = templates.get(ref.uri)
-        if spec is None:
+        if ref.uri not in templates:
             message = f"Unknown resource template: {clipped(ref.uri)}"
             raise MCPError(code=INVALID_PARAMS, message=message)
-        if argument.name not in UriTemplate.parse(spec.uri).variable_names:
+        spec, names = templates[ref.uri]
+        if argument.name not in names:
             message = f"{spec.uri} has no argument {clipped(argument.name)!r}"
             raise MCPError(code=INVALID_PARAMS, message=message)
         completer = spec.complete.get(argument.name)

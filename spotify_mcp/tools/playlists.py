@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 from loguru import logger
@@ -254,16 +254,16 @@ def playlists_remove_items(
     """Remove every occurrence of the items, or with positions (see playlists_get_items)
     only those, for up to 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    with _editing(playlist), fresh():
-        before = _item_count(spotify, playlist)
-    if occurrences is not None:  # one request: all positions refer to the same version
-        with _editing(playlist), _positions_checked(playlist):
-            result = spotify.playlist_remove_specific_occurrences_of_items(
-                playlist.id, occurrences, snapshot_id=snapshot_id
-            )
-    else:
-        uris = list(dict.fromkeys(item.uri for item in items))
-        with _editing(playlist):
+    with _editing(playlist):
+        with fresh():
+            before = _item_count(spotify, playlist)
+        if occurrences is not None:  # one request: all positions refer to the same version
+            with _positions_checked(playlist):
+                result = spotify.playlist_remove_specific_occurrences_of_items(
+                    playlist.id, occurrences, snapshot_id=snapshot_id
+                )
+        else:
+            uris = list(dict.fromkeys(item.uri for item in items))
             result = send_in_chunks(
                 uris,
                 CHUNK,
@@ -395,50 +395,57 @@ def _editing(playlist: Ref, *, owner_only: bool = False) -> Iterator[None]:
         yield
 
 
-@contextmanager
-def _positions_checked(playlist: Ref) -> Iterator[None]:
+def _positions_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 for positions that do not hold the items, said with the way out."""
-    try:
-        yield
-    except Exception as error:
-        if getattr(error, "http_status", None) != 400:
-            raise
-        raise InvalidInput(
+    return _answered(
+        400,
+        lambda _: InvalidInput(
             f"The positions do not hold those items in {playlist.uri} (it changed since they "
             "were read, or they were removed already). Read playlists_get_items again, and "
             "playlists_get for its snapshot_id, then remove by the new positions."
-        ) from error
+        ),
+    )
 
 
-@contextmanager
-def _range_checked(playlist: Ref) -> Iterator[None]:
+def _range_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 "Invalid range", said with the rule it broke."""
-    try:
-        yield
-    except Exception as error:
-        if getattr(error, "http_status", None) != 400 or "Invalid range" not in str(error):
-            raise
-        raise InvalidInput(
+    return _answered(
+        400,
+        lambda error: InvalidInput(
             f"{explain(error)} range_start + range_length and insert_before must each be at "
             f"most the item count of {playlist.uri} (positions count from 0; playlists_get "
             "gives the count)."
-        ) from error
+        ),
+        when=lambda message: "Invalid range" in message,
+    )
 
 
 class NotMine(SpotifyMCPError):
     """Spotify refused for want of ownership (not of a scope)."""
 
 
-@contextmanager
-def _not_mine(explanation: str) -> Iterator[None]:
+def _not_mine(explanation: str) -> AbstractContextManager[None]:
     """A 403 for want of ownership (not of a scope) becomes :class:`NotMine` (explanation)."""
+    return _answered(
+        403, lambda _: NotMine(explanation), when=lambda message: "scope" not in message.lower()
+    )
+
+
+@contextmanager
+def _answered(
+    status: int,
+    becomes: Callable[[Exception], Exception],
+    when: Callable[[str], bool] = lambda _: True,
+) -> Iterator[None]:
+    """Spotify's answer ``status`` (its message passing ``when``) raised as ``becomes(it)``."""
     try:
         yield
     except Exception as error:
-        message = str(getattr(error, "msg", "")).lower()
-        if getattr(error, "http_status", None) != 403 or "scope" in message:
+        if getattr(error, "http_status", None) != status or not when(
+            str(getattr(error, "msg", ""))
+        ):
             raise
-        raise NotMine(explanation) from error
+        raise becomes(error) from error
 
 
 # -- resources ------------------------------------------------------------------------------
