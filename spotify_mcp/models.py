@@ -7,10 +7,11 @@ Every item carries its ``uri`` (which names its kind and ID; any tool accepts it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, SerializeAsAny
+from pydantic import BaseModel, SerializeAsAny, create_model
 
 T = TypeVar("T")
 Payload = Mapping[str, Any]
@@ -218,6 +219,17 @@ def any_item(payload: Payload) -> Item:
     # Spotify types audiobook chapters "episode"; their chapter_number tells them apart.
     kind = "chapter" if "chapter_number" in payload else payload.get("type", "")
     return BY_TYPE.get(kind, Item.of)(payload)
+
+
+def saved_item(row: Payload, kind: str) -> Item:
+    """An item of the user's library with when it was saved (``added_at``)."""
+    item = any_item(row.get(kind) or row)  # saved audiobooks may come unwrapped
+    return _dated(type(item)).model_validate({**item.model_dump(), "added_at": row.get("added_at")})
+
+
+@functools.cache
+def _dated(shape: type[Item]) -> type[Item]:
+    return create_model(f"Saved{shape.__name__}", __base__=shape, added_at=(str | None, None))
 
 
 class Page(BaseModel, Generic[T]):

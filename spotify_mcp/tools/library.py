@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
-from spotify_mcp.models import ItemPage, Payload, any_item
+from spotify_mcp.models import ItemPage, Payload, any_item, saved_item
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, ref_type
 
@@ -65,7 +65,7 @@ def library_list_saved(
     limit: Annotated[int, Field(ge=1, le=1000)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
 ) -> ItemPage:
-    """Saved tracks, albums, shows, episodes or audiobooks, or followed artists
+    """Saved tracks, albums, shows, episodes or audiobooks with added_at, or followed artists
     (kind=artist), newest first."""
     if kind == "artist":
         return _followed_artists(spotify, offset, limit)
@@ -73,10 +73,14 @@ def library_list_saved(
     def fetch(start: int, count: int) -> Any:
         return spotify._get(f"me/{kind}s", limit=count, offset=start)
 
-    def convert(row: Any) -> Any:
-        return any_item(row.get(kind) or row)  # saved audiobooks may come unwrapped
-
-    return read_pages(fetch, convert, ItemPage, offset=offset, limit=limit, page_size=_PAGE)
+    return read_pages(
+        fetch,
+        lambda row: saved_item(row, kind),
+        ItemPage,
+        offset=offset,
+        limit=limit,
+        page_size=_PAGE,
+    )
 
 
 def _followed_artists(spotify: Spotify, offset: int, limit: int) -> ItemPage:

@@ -63,6 +63,10 @@ def test_saved_tracks_newest_first(uncached: StdioServer, sb: Sandbox) -> None:
     assert [t["uri"] for t in page["items"]] == expected[:5]
     assert page["total"] == 1250 and page["offset"] == 0 and page["next_offset"] == 5
     assert page["items"][0]["artists"] and page["items"][0]["album"]["uri"]
+    saved_at = me(sb).saved["track"]
+    assert [t["added_at"] for t in page["items"]] == [
+        saved_at[u.split(":")[2]] for u in expected[:5]
+    ]
     tail = uncached.call_ok("library_list_saved", kind="track", limit=50, offset=1240)
     assert [t["uri"] for t in tail["items"]] == expected[1240:] and "next_offset" not in tail
 
@@ -83,6 +87,8 @@ def test_other_saved_kinds(uncached: StdioServer, sb: Sandbox, kind: str) -> Non
     page = uncached.call_ok("library_list_saved", kind=kind, limit=50)
     assert [item["uri"] for item in page["items"]] == newest_first(me(sb).saved[kind], kind)
     assert page["total"] == len(me(sb).saved[kind])
+    saved_at = me(sb).saved[kind]
+    assert [item["added_at"] for item in page["items"]] == list(reversed(saved_at.values()))
     expected_field = {"album": "release_date", "show": "publisher", "episode": "show"}
     field = expected_field.get(kind, "authors")
     assert all(field in item for item in page["items"])
