@@ -50,6 +50,7 @@ from spotify_mcp.errors import (
     listed,
 )
 from spotify_mcp.pipeline import TransportError
+from spotify_mcp.protocol import explain_invalid_params
 from spotify_mcp.registry import PromptSpec, ResourceSpec, ToolSpec, evaluated
 from spotify_mcp.schemas import compact_output_schema, compact_schema
 from spotify_mcp.stdio import run_stdio
@@ -75,6 +76,7 @@ class SpotifyMCPServer(MCPServer):
     def __init__(self, app: App, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
+        self.middleware.append(explain_invalid_params)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         started, outcome = time.perf_counter(), "error"

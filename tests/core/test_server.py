@@ -90,6 +90,35 @@ def test_malformed_lines_get_protocol_errors_and_the_server_keeps_answering(tmp_
     assert listed["id"] == 4 and any(t["name"] == "server_info" for t in listed["result"]["tools"])
 
 
+def test_params_against_the_mcp_schema_say_which_field_is_wrong(tmp_path: Path) -> None:
+    requests = [
+        ("tools/call", {"name": "server_info", "arguments": "oops"}),
+        ("tools/call", {"arguments": {}}),
+        ("resources/read", {}),
+        ("prompts/get", {"name": "x", "arguments": {"k" * 10_000: 1}}),
+        ("completion/complete", {"ref": {"type": "ref/zzz"}, "argument": {"name": "a"}}),
+    ]
+    with RawStdio(home=tmp_path / "home") as raw:
+        raw.initialize()
+        errors = []
+        for n, (method, params) in enumerate(requests, start=10):
+            raw.send({"jsonrpc": "2.0", "id": n, "method": method, "params": params})
+            errors.append(raw.receive()["error"])
+        raw.send({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
+        assert raw.receive()["result"]["tools"]
+    assert {error["code"] for error in errors} == {INVALID_PARAMS}
+    messages = [error["message"] for error in errors]
+    assert messages[:3] == [
+        "Invalid params for tools/call: params.arguments: Input should be a valid dictionary",
+        "Invalid params for tools/call: params.name: Field required",
+        "Invalid params for resources/read: params.uri: Field required",
+    ]
+    assert messages[3].startswith("Invalid params for prompts/get: params.arguments.kkk")
+    assert messages[3].endswith("...: Input should be a valid string") and len(messages[3]) < 200
+    assert "params.ref.PromptReference.name: Field required" in messages[4]
+    assert "and 2 more" in messages[4]  # ref's other branch, and argument.value
+
+
 def test_tool_calls_run_concurrently(plugin_site: Path, tmp_path: Path) -> None:
     # hello_rendezvous returns only when two calls wait at once: serial execution would fail.
     env = {"PYTHONPATH": os.environ["PYTHONPATH"]}
