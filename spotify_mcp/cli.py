@@ -48,7 +48,8 @@ class State:
             self._app = _or_exit(
                 lambda: App.create(self.overrides, config_file=self.config_file, sandbox=sandbox)
             )
-            setup_logging(self._app.config.settings.log_level)
+            settings = self._app.config.settings
+            setup_logging(settings.log_level, settings.log_format)
             _startup_over()
         return self._app
 
@@ -138,8 +139,9 @@ def _state(
     if log_level:
         overrides["log_level"] = log_level.upper()
     level = (overrides.get("log_level") or os.environ.get("SPOTIFY_MCP_LOG_LEVEL", "")).upper()
+    log_format = str(overrides.get("log_format") or os.environ.get("SPOTIFY_MCP_LOG_FORMAT", ""))
     # A bad level in the environment is reported with the rest of the settings, not here.
-    setup_logging(level if level in LOG_LEVELS else "INFO")
+    setup_logging(level if level in LOG_LEVELS else "INFO", log_format.lower())
     chosen = config_file or os.environ.get("SPOTIFY_MCP_CONFIG")
     if chosen and not Path(chosen).expanduser().exists():
         logger.warning(

@@ -43,6 +43,7 @@ SPOTIFY_ENV = {
 M = TypeVar("M", bound=BaseModel)
 LogLevel = Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"]
 LOG_LEVELS: tuple[str, ...] = LogLevel.__args__  # type: ignore[attr-defined]
+LogFormat = Literal["text", "json"]
 _PATH_VARIABLES = {f"{ENV_PREFIX}HOME", f"{ENV_PREFIX}CONFIG"}  # where, not what
 
 
@@ -97,6 +98,7 @@ class Settings(BaseSettings):
     )
 
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
     client_id: str | None = Field(None, description="Spotify app client ID (for login).")
     client_secret: SecretStr | None = Field(None, description="Only for confidential apps.")
     redirect_uri: str = "http://127.0.0.1:8888/callback"
@@ -116,6 +118,11 @@ class Settings(BaseSettings):
     @classmethod
     def _any_case(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

@@ -1,20 +1,24 @@
 """Logging: loguru to stderr only (stdout is the MCP channel), with secrets redacted.
 
 Standard-library logging (spotipy, urllib3, uvicorn, the mcp SDK) is routed through loguru
-so every line passes the same redaction. Tracebacks never show local variables.
+so every line passes the same redaction. Tracebacks never show local variables. Lines are
+text for a person, or one JSON object each for a log shipper (``log_format = "json"``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+import traceback
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from loguru import logger
 
 if TYPE_CHECKING:
-    from loguru import Record
+    from loguru import Message, Record
 
 _SECRETS = re.compile(
     r"(?P<key>Bearer\s+|Basic\s+|(?:access_token|refresh_token|client_secret|code_verifier|code)"
@@ -48,10 +52,30 @@ class _InterceptHandler(logging.Handler):
         logger.patch(named).opt(exception=record.exc_info).log(level, record.getMessage())
 
 
-def setup_logging(level: str = "INFO") -> None:
+def _json_line(message: Message) -> None:
+    """One JSON object a line: UTC time, level, logger, message, any bound extras, and the
+    traceback (redacted too) when there is one."""
+    record = message.record
+    line = {
+        "time": record["time"].astimezone(UTC).isoformat(timespec="milliseconds"),
+        "level": record["level"].name,
+        "logger": record["name"],
+        "message": record["message"],
+        **record["extra"],
+    }
+    if record["exception"] is not None:
+        kind, error, trace = record["exception"]
+        line["exception"] = redact("".join(traceback.format_exception(kind, error, trace)))
+    sys.stderr.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+def setup_logging(level: str = "INFO", log_format: str = "text") -> None:
     logger.remove()
     logger.configure(patcher=_patch)
-    logger.add(sys.stderr, level=level.upper(), format=_FORMAT, backtrace=False, diagnose=False)
+    if log_format == "json":
+        logger.add(_json_line, level=level.upper(), backtrace=False, diagnose=False)
+    else:
+        logger.add(sys.stderr, level=level.upper(), format=_FORMAT, backtrace=False, diagnose=False)
     logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
     # spotipy logs each HTTP error itself; we explain errors once, per tool call.
     logging.getLogger("spotipy").setLevel(logging.CRITICAL)

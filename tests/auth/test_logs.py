@@ -3,12 +3,17 @@ token appears in any log output."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from authkit import Setup
 from stdio_server import StdioServer
 
 
-def test_no_token_in_any_log_at_debug_level(setup: Setup) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_token_in_any_log_at_debug_level(setup: Setup, log_format: str) -> None:
     setup.env["SPOTIFY_MCP_LOG_LEVEL"] = "DEBUG"
+    setup.env["SPOTIFY_MCP_LOG_FORMAT"] = log_format
     login = setup.login()
     assert login.returncode == 0, login.stderr
     outputs = [login.stdout, login.stderr]
@@ -37,3 +42,5 @@ def test_no_token_in_any_log_at_debug_level(setup: Setup) -> None:
     for output in outputs:
         for token in tokens:
             assert token not in output
+    if log_format == "json":  # every line of the server's log, from its first
+        assert all(json.loads(line)["level"] for line in outputs[2].splitlines())
