@@ -9,7 +9,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +282,50 @@ def test_a_redis_that_does_not_answer_costs_one_timeout_not_one_per_read(
             while silent.accept():
                 connections += 1
     assert connections == 1  # then left alone for a few seconds
+
+
+# -- round trips: each a network hop when Redis is on another machine -------------------------
+
+
+class CountingConnection(redis.Connection):
+    """Counts what it sends to Redis: each send is one round trip (a script is one command)."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sent += 1
+        super().send_packed_command(command, check_health)
+
+
+def round_trips(operation: Callable[[], object]) -> int:
+    before = CountingConnection.sent
+    operation()
+    return CountingConnection.sent - before
+
+
+def test_a_hit_is_one_round_trip_a_stored_miss_two_and_a_mutation_one(
+    tmp_path: Path, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url, connection_class=CountingConnection)
+    cache = ResponseCache(tmp_path, LONG_TTL, 2**28, redis=client)
+    reply = Response(200, {"Content-Type": "application/json"}, b"{}")
+
+    def send(method: str, path: str) -> int:
+        cache.flush()  # due every 10 s, then in a request: now, and outside the count
+        request = Request(method, f"https://api.spotify.com/v1{path}", account="a")
+        return round_trips(lambda: cache(request, lambda _: reply))
+
+    evicted = ("/playlists/P1", "/me/playlists", "/search?q=x&type=track")  # by a change to P1
+    for path in evicted:  # connects, and loads the scripts of a look and a store into Redis
+        send("GET", path)
+    send("POST", "/playlists/P0/items")  # loads the eviction's
+    assert send("GET", "/tracks/T1") == 2  # the look (with the tag's generation), the store
+    assert send("GET", "/tracks/T1") == 1  # the look
+    assert send("POST", "/playlists/P1/items") == 1  # its three groups, in one script
+    assert cache.stats().process.evictions == 3
+    cache.counters.add("hits", "misses", "invalidations")
+    assert round_trips(cache.flush) == 1  # every count at once
+    assert round_trips(cache.stats) == 2  # the entries and bytes, the lifetime totals
 
 
 # -- two servers over stdio -------------------------------------------------------------------

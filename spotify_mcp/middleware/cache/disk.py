@@ -3,6 +3,7 @@ processes sharing the directory. Imported on first use: diskcache is slow to imp
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ class DiskEntries(diskcache.Cache):  # type: ignore[misc]  # diskcache has no ty
     def __init__(self, directory: Path, generations: diskcache.Cache, **settings: Any) -> None:
         self.generations = generations  # first: diskcache's __init__ may call close()
         super().__init__(str(directory), **settings)
+
+    def lookup(self, key: str, tag: str) -> Any:
+        """The reply stored for ``key``, or on a miss the generation of ``tag`` (read only then:
+        a hit needs none)."""
+        found = self.get(key, retry=True)
+        return self.generation(tag) if found is None else found
 
     def generation(self, tag: str) -> int:
         """Evictions of ``tag`` so far, by any process: read before a fetch, passed to set()."""
@@ -45,19 +52,40 @@ class DiskEntries(diskcache.Cache):  # type: ignore[misc]  # diskcache has no ty
                 return False
             return bool(super().set(key, value, expire=expire, read=read, tag=tag, retry=retry))
 
-    def evict(self, tag: str, retry: bool = False) -> int:
-        """Count the eviction of ``tag``, then remove its entries; how many there were."""
-        self.generations.incr(tag, retry=retry)
-        return int(super().evict(tag, retry=retry))
+    def evict_tags(self, tags: Sequence[str], retry: bool = False) -> int:
+        """Count the eviction of each of ``tags``, then remove its entries; how many there
+        were."""
+        evicted = 0
+        for tag in tags:
+            self.generations.incr(tag, retry=retry)
+            evicted += int(self.evict(tag, retry=retry))
+        return evicted
+
+    def sizes(self) -> tuple[int, int]:
+        """(entries, bytes on disk)."""
+        return len(self), int(self.volume())
 
     def close(self) -> None:
         super().close()
         self.generations.close()
 
 
-def open_disk(directory: Path, size_limit: int) -> tuple[DiskEntries, diskcache.Cache]:
+class DiskTotals(diskcache.Cache):  # type: ignore[misc]
+    """The lifetime counters, shaped like :class:`~.redis_store.RedisTotals`."""
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` in one transaction: all of them or none."""
+        with self.transact(retry=True):
+            for name, n in counts.items():
+                self.incr(name, n, retry=True)
+
+    def read(self, names: Iterable[str]) -> dict[str, int]:
+        return {name: int(self.get(name, 0, retry=True)) for name in names}
+
+
+def open_disk(directory: Path, size_limit: int) -> tuple[DiskEntries, DiskTotals]:
     """The replies and the lifetime totals in ``directory``."""
-    totals = diskcache.Cache(str(directory / "totals"), eviction_policy="none", **_WAL_KEPT)
+    totals = DiskTotals(str(directory / "totals"), eviction_policy="none", **_WAL_KEPT)
     entries = DiskEntries(
         directory / "entries",
         diskcache.Cache(str(directory / "generations"), eviction_policy="none", **_WAL_KEPT),

@@ -1,8 +1,17 @@
-"""The Lua scripts of the Redis cache (redis_store.py): each runs atomically in Redis, so a
-conditional store, an eviction and the bookkeeping of the entry count and size never
-interleave, whichever server sends them."""
+"""The Lua scripts of the Redis cache (redis_store.py): each is one round trip, and runs
+atomically in Redis, so a conditional store, an eviction and the bookkeeping of the entry
+count and size never interleave, whichever server sends them."""
 
-# Every script: KEYS[1..3] = index, sizes, bytes; ARGV[1] = the entry key prefix.
+# KEYS[1] the entry, KEYS[2] its tag's generation: the entry's status, content type and body,
+# or on a miss the generation (an integer), which the store after the fetch is conditional on.
+# The only script without the common keys: it writes nothing.
+LOOKUP = """
+local found = redis.call('HMGET', KEYS[1], 'status', 'type', 'body')
+if found[1] then return found end
+return tonumber(redis.call('GET', KEYS[2]) or '0')
+"""
+
+# Every other script: KEYS[1..3] = index, sizes, bytes; ARGV[1] = the entry key prefix.
 _COMMON = """
 local index, sizes, total, entry_prefix = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 local function now_ms()
@@ -58,18 +67,21 @@ end
 return 1
 """
 )
-# KEYS[4] the tag set, KEYS[5] the tag's generation; ARGV[2] seconds the generation is kept.
+# KEYS[4], KEYS[5] a tag set and the tag's generation, then the same for each further tag;
+# ARGV[2] seconds a generation is kept.
 EVICT = (
     _COMMON
     + """
-redis.call('INCR', KEYS[5])
-redis.call('EXPIRE', KEYS[5], ARGV[2])
 local evicted = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
-  evicted = evicted + redis.call('DEL', entry_prefix .. member)
-  forget(member)
+for i = 4, #KEYS, 2 do
+  redis.call('INCR', KEYS[i + 1])
+  redis.call('EXPIRE', KEYS[i + 1], ARGV[2])
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[i], 0, -1)) do
+    evicted = evicted + redis.call('DEL', entry_prefix .. member)
+    forget(member)
+  end
+  redis.call('DEL', KEYS[i])
 end
-redis.call('DEL', KEYS[4])
 return evicted
 """
 )

@@ -7,16 +7,18 @@ pruned on each write and expiring with its last member; ``generation:<tag>`` the
 a tag so far; ``index`` every cache key by expiry, ``sizes`` their body bytes and ``bytes``
 the sum, for the entry count, the size and the size limit; ``totals`` the lifetime counters.
 A store is conditional on the tag's generation in the same script, so a read in flight on
-one server while another evicts its tag is not stored. Not for Redis Cluster: the scripts
-reach keys they derive.
+one server while another evicts its tag is not stored. Each method but clear() is one round
+trip: a lookup reads the entry and the generation its miss needs together, a store or an
+eviction (of all the tags of a mutation) is one script, the totals one transaction. Not for
+Redis Cluster: the scripts reach keys they derive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from spotify_mcp.middleware.cache.redis_scripts import EVICT, POP, SET, SIZE
+from spotify_mcp.middleware.cache.redis_scripts import EVICT, LOOKUP, POP, SET, SIZE
 from spotify_mcp.shared_state import KEY_PREFIX, RedisLink
 
 if TYPE_CHECKING:
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 PREFIX = f"{KEY_PREFIX}cache:"
 _ENTRY, _TAG, _GENERATION = f"{PREFIX}entry:", f"{PREFIX}tag:", f"{PREFIX}generation:"
 _INDEX, _SIZES, _BYTES, _TOTALS = (PREFIX + name for name in ("index", "sizes", "bytes", "totals"))
-_FIELDS = ("status", "type", "body")
 _GENERATION_TTL_S = 86400  # far longer than a read stays in flight, not forever
 _PRUNE_PER_WRITE, _PRUNE_PER_COUNT = 100, 1000
 
@@ -34,24 +35,22 @@ Stored = tuple[int, str | None, bytes]
 
 
 class RedisEntries:
-    """The replies, with the methods of diskcache.Cache that ResponseCache calls (``retry`` is
-    accepted and ignored: it is about SQLite) and the tag generations."""
+    """The replies and the tag generations, shaped like :class:`~.disk.DiskEntries` (``retry``
+    is accepted and ignored: it is about SQLite)."""
 
     def __init__(self, link: RedisLink, size_limit: int) -> None:
         self.link, self.size_limit = link, size_limit
         client = link.client
         self._set, self._evict = client.register_script(SET), client.register_script(EVICT)
         self._size, self._pop = client.register_script(SIZE), client.register_script(POP)
+        self._lookup = client.register_script(LOOKUP)
 
-    def generation(self, tag: str) -> int:
-        """Evictions of ``tag`` so far, by any server: read before a fetch, passed to set()."""
+    def lookup(self, key: str, tag: str) -> Stored | int:
+        """The reply stored for ``key``, or on a miss the evictions of ``tag`` so far by any
+        server (read before a fetch, passed to set()): one script, one round trip."""
         with self.link.use() as client:
-            return int(client.get(_GENERATION + tag) or 0)
-
-    def get(self, key: str, default: Any = None, retry: bool = False) -> Stored | Any:
-        with self.link.use() as client:
-            found = _stored(client.hmget(_ENTRY + key, _FIELDS))
-        return default if found is None else found
+            found = self._lookup(keys=[_ENTRY + key, _GENERATION + tag], client=client)
+        return found if isinstance(found, int) else _stored(found)
 
     def set(
         self,
@@ -71,24 +70,19 @@ class RedisEntries:
         args = [key, status, content_type or "", body, ttl_ms, self.size_limit, condition]
         return bool(self._run(self._set, keys, [*args, _PRUNE_PER_WRITE]))
 
-    def evict(self, tag: str, retry: bool = False) -> int:
-        """Remove the entries of ``tag`` and count the eviction; how many entries there were."""
-        keys = [_TAG + tag, _GENERATION + tag]
+    def evict_tags(self, tags: Sequence[str], retry: bool = False) -> int:
+        """Remove the entries of each of ``tags`` and count its eviction, in one script; how
+        many entries there were."""
+        keys = [key for tag in tags for key in (_TAG + tag, _GENERATION + tag)]
         return int(self._run(self._evict, keys, [_GENERATION_TTL_S]))
 
     def pop(self, key: str, default: Any = None, retry: bool = False) -> Stored | Any:
-        found = _stored(self._run(self._pop, [_ENTRY + key], [key]))
-        return default if found is None else found
-
-    def __len__(self) -> int:
-        return self.sizes()[0]
-
-    def volume(self) -> int:
-        """Bytes of the stored bodies (Redis's own overhead per key is not counted)."""
-        return self.sizes()[1]
+        found = self._run(self._pop, [_ENTRY + key], [key])
+        return default if found[0] is None else _stored(found)
 
     def sizes(self) -> tuple[int, int]:
-        """(entries, bytes), after forgetting expired entries."""
+        """(entries, bytes of the stored bodies), after forgetting expired entries; Redis's own
+        overhead per key is not counted."""
         entries, size = self._run(self._size, [], [_PRUNE_PER_COUNT])
         return int(entries), max(0, int(size))
 
@@ -109,19 +103,24 @@ class RedisEntries:
 
 
 class RedisTotals:
-    """The lifetime counters, in one hash, with the diskcache.Cache methods ResponseCache calls."""
+    """The lifetime counters, in one hash, shaped like :class:`~.disk.DiskTotals`."""
 
     def __init__(self, link: RedisLink) -> None:
         self.link = link
 
-    def incr(self, key: str, delta: int = 1, default: int = 0, retry: bool = False) -> int:
+    def add(self, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` in one transaction (MULTI/EXEC): all of them or none."""
         with self.link.use() as client:
-            return int(client.hincrby(_TOTALS, key, delta))
+            pipe = client.pipeline()
+            for name, n in counts.items():
+                pipe.hincrby(_TOTALS, name, n)
+            pipe.execute()
 
-    def get(self, key: str, default: Any = None, retry: bool = False) -> int | Any:
+    def read(self, names: Iterable[str]) -> dict[str, int]:
+        asked = list(names)
         with self.link.use() as client:
-            value = client.hget(_TOTALS, key)
-        return default if value is None else int(value)
+            values = client.hmget(_TOTALS, asked)
+        return {name: int(value or 0) for name, value in zip(asked, values, strict=True)}
 
     def clear(self, retry: bool = False) -> int:
         with self.link.use() as client:
@@ -137,10 +136,8 @@ def open_redis(client: Redis, size_limit: int) -> tuple[RedisEntries, RedisTotal
     return RedisEntries(link, size_limit), RedisTotals(link)
 
 
-def _stored(values: Sequence[Any]) -> Stored | None:
+def _stored(values: Sequence[Any]) -> Stored:
     status, content_type, body = values
-    if status is None:
-        return None
     kind = content_type.decode() if isinstance(content_type, bytes) else content_type
     return int(status), kind or None, body if isinstance(body, bytes) else body.encode()
 

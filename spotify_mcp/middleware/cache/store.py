@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _FLUSH_EVERY_S = 10.0
 _PROBE_KEY = "|health-probe|"  # + a random suffix: replicas probe the same store
 _UNKNOWN = -1  # a generation the store could not tell: matches none, so the reply is not stored
+_LANDINGS_KEPT = 4096  # keys of flights that ended lately, told apart (older ones: any key)
 
 Generation = tuple[int, int | None]
 """Evictions of a tag so far: by this process, and by every server sharing the store (None for
@@ -38,10 +39,14 @@ a read that is never stored)."""
 
 
 class Entries(Protocol):
-    """The replies: DiskEntries (disk.py) or RedisEntries (redis_store.py)."""
+    """The replies: DiskEntries (disk.py) or RedisEntries (redis_store.py). Each method but
+    clear() is one round trip to Redis."""
 
-    def generation(self, tag: str) -> int: ...
-    def get(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
+    def lookup(self, key: str, tag: str) -> Any:
+        """The reply stored for ``key`` as (status, content type, body), or on a miss the
+        evictions of ``tag`` so far by any server: the generation set() is conditional on."""
+        ...
+
     def set(
         self,
         key: str,
@@ -52,19 +57,18 @@ class Entries(Protocol):
         retry: bool = False,
         generation: int | None = None,
     ) -> bool: ...
-    def evict(self, tag: str, *, retry: bool = False) -> int: ...
+    def evict_tags(self, tags: Sequence[str], *, retry: bool = False) -> int: ...
     def pop(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
-    def __len__(self) -> int: ...
-    def volume(self) -> int: ...
+    def sizes(self) -> tuple[int, int]: ...
     def clear(self, *, retry: bool = False) -> int: ...
     def close(self) -> None: ...
 
 
 class Totals(Protocol):
-    """The lifetime counters: a diskcache.Cache or RedisTotals (redis_store.py)."""
+    """The lifetime counters: DiskTotals (disk.py) or RedisTotals (redis_store.py)."""
 
-    def incr(self, key: str, delta: int = 1, default: int = 0, *, retry: bool = False) -> int: ...
-    def get(self, key: str, default: Any = None, *, retry: bool = False) -> Any: ...
+    def add(self, counts: Mapping[str, int]) -> None: ...
+    def read(self, names: Iterable[str]) -> dict[str, int]: ...
     def clear(self, *, retry: bool = False) -> int: ...
     def close(self) -> None: ...
 
@@ -92,6 +96,28 @@ class _Flight:
         if self._error is not None:
             raise self._error
         return self._response
+
+
+class _Landings:
+    """Flights as they end, by key: a read that missed looks into the store again before it
+    fetches only if a flight of its key ended since its look (and may have stored the reply
+    after it), not after every miss. Used under the flights lock."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._last: dict[str, int] = {}  # key -> count at its last flight's end
+        self._forgotten = 0  # ends up to this count are no longer told apart by key
+
+    def add(self, key: str) -> None:
+        self.count += 1
+        if len(self._last) >= _LANDINGS_KEPT:
+            self._last.clear()
+            self._forgotten = self.count - 1
+        self._last[key] = self.count
+
+    def since(self, key: str, count: int) -> bool:
+        """Whether a flight of ``key`` may have ended after ``count``."""
+        return max(self._last.get(key, 0), self._forgotten) > count
 
 
 class ResponseCache:
@@ -123,6 +149,7 @@ class ResponseCache:
         self._open_lock = threading.Lock()
         self._flights: dict[tuple[str, Generation], _Flight] = {}
         self._flights_lock = threading.Lock()
+        self._landings = _Landings()
         self._generations: dict[str, int] = {}
         self._unevicted: dict[str, float] = {}  # tag -> until when its replies may be stale
         self._write_lock = threading.Lock()  # orders a store against an eviction of its group
@@ -138,29 +165,33 @@ class ResponseCache:
             finally:  # even after a transport error: the change may have been made
                 self.invalidate(request)
         key = cache_key(request)
+        tag = f"{request.account}|{read_group(request)}"
         ttl = self.ttl_s.get(request.family, 0.0)
-        if ttl > 0 and self._maybe_stale(f"{request.account}|{read_group(request)}"):
+        if ttl > 0 and self._maybe_stale(tag):
             ttl = 0.0  # neither served nor stored: the store may still hold the stale reply
         if request.fresh:
             ttl = 0.0  # asked of Spotify itself (pipeline.fresh)
-        if ttl > 0:
-            cached = self._lookup(key)
-            if cached is not None:
+        return self._fetch(request, call_next, key, ttl, tag)
+
+    def _fetch(
+        self, request: Request, call_next: CallNext, key: str, ttl: float, tag: str
+    ) -> Response:
+        while True:
+            looked_at = self._landings.count
+            # Never stored (ttl 0): no look, and no generation its store would depend on.
+            found = self._look(key, tag) if ttl > 0 else None
+            if isinstance(found, Response):
                 request.extensions["cache"] = "hit"
                 self.counters.add("hits")
-                return cached
-        return self._fetch(request, call_next, key, ttl)
-
-    def _fetch(self, request: Request, call_next: CallNext, key: str, ttl: float) -> Response:
-        account = request.account
-        tag = f"{account}|{read_group(request)}"
-        while True:
-            generation = self._generation(tag, stored=ttl > 0)
+                return found
+            # A read of another generation, here or in the store, does not join its flight.
+            generation = (self._generations.get(tag, 0), found)
             with self._flights_lock:
                 flight = self._flights.get((key, generation))
                 leader = flight is None
                 if flight is None:
                     flight = self._flights[(key, generation)] = _Flight()
+                    look_again = ttl > 0 and self._landings.since(key, looked_at)
             if leader:
                 break
             request.extensions["cache"] = "coalesced"
@@ -174,11 +205,12 @@ class ResponseCache:
                 return shared
         outcome: Response | BaseException
         try:
-            outcome = self._lead(request, call_next, key, ttl, tag, generation)
+            outcome = self._lead(request, call_next, key, ttl, tag, generation, look_again)
         except BaseException as error:
             outcome = error
         with self._flights_lock:  # before settling: no one may join a settled flight
             del self._flights[(key, generation)]
+            self._landings.add(key)
         flight.settle(outcome)
         if time.monotonic() - self._flushed_at >= _FLUSH_EVERY_S:
             self._try_flush()
@@ -194,15 +226,16 @@ class ResponseCache:
         ttl: float,
         tag: str,
         generation: Generation,
+        look_again: bool,
     ) -> Response:
         """The fetch those with the same read wait for."""
         account = request.account
-        # A flight that ended between our first look and now stored its reply: use it.
-        response = self._lookup(key) if ttl > 0 else None
-        if response is not None:
+        # A flight that ended between our look and now may have stored its reply: use it.
+        found = self._look(key, tag) if look_again else None
+        if isinstance(found, Response):
             request.extensions["cache"] = "hit"
             self.counters.add("hits")
-            return response
+            return found
         if ttl > 0:
             request.extensions["cache"] = "miss"
             self.counters.add("misses")
@@ -212,28 +245,18 @@ class ResponseCache:
             self._save(key, response, ttl, tag, generation)
         return response
 
-    def _generation(self, tag: str, stored: bool) -> Generation:
-        """Read before a fetch: the reply is stored only if ``tag`` is not evicted meanwhile,
-        here or by any server sharing the store; a read of another generation does not join its
-        flight."""
-        local = self._generations.get(tag, 0)
-        if not stored:
-            return local, None
+    def _look(self, key: str, tag: str) -> Response | int:
+        """The stored reply; on a miss, the generation of ``tag`` in the store, read in the same
+        look (one round trip to Redis): the reply fetched next is stored only if ``tag`` is not
+        evicted meanwhile by any server sharing the store."""
         try:
-            return local, self.entries.generation(tag)
-        except Exception as error:  # the look into the cache just before has warned
-            logger.debug("cache generation unknown, the reply will not be stored: {}", error)
-            return local, _UNKNOWN
-
-    def _lookup(self, key: str) -> Response | None:
-        try:
-            value = self.entries.get(key, retry=True)
+            found = self.entries.lookup(key, tag)
         except Exception as error:  # a broken cache degrades to no cache
             logger.warning("cache read failed, fetching instead: {}", error)
-            return None
-        if value is None:
-            return None
-        status, content_type, body = value
+            return _UNKNOWN
+        if isinstance(found, int):
+            return found
+        status, content_type, body = found
         return Response(status, {"Content-Type": content_type} if content_type else {}, body)
 
     def _save(
@@ -255,22 +278,22 @@ class ResponseCache:
         groups = stale_groups(request)
         if not groups:
             return
-        evicted = 0
+        tags = [f"{request.account}|{group}" for group in groups]
         with self._write_lock:
-            for group in groups:
-                tag = f"{request.account}|{group}"
+            for tag in tags:
                 self._generations[tag] = self._generations.get(tag, 0) + 1
-                try:
-                    evicted += self.entries.evict(tag, retry=True)
-                except Exception as error:
-                    # Until it succeeds, or the replies it missed have expired.
-                    self._unevicted[tag] = time.monotonic() + max(self.ttl_s.values(), default=0)
-                    logger.error(
-                        "cache eviction of {} failed; its reads pass the cache until it is "
-                        "done: {}",
-                        group,
-                        error,
-                    )
+            try:
+                evicted = self.entries.evict_tags(tags, retry=True)  # all of them at once
+            except Exception as error:
+                # Until it succeeds, or the replies it missed have expired.
+                until = time.monotonic() + max(self.ttl_s.values(), default=0)
+                self._unevicted.update(dict.fromkeys(tags, until))
+                logger.error(
+                    "cache eviction of {} failed; their reads pass the cache until it is done: {}",
+                    ", ".join(groups),
+                    error,
+                )
+                return
         if evicted:  # a player command, with nothing of the player stored, invalidates nothing
             self.counters.add("invalidations")
             self.counters.add("evictions", n=evicted)
@@ -292,7 +315,7 @@ class ResponseCache:
                 )
             else:
                 try:
-                    self.entries.evict(tag, retry=True)
+                    self.entries.evict_tags([tag], retry=True)
                 except Exception:
                     return True
                 logger.info("cache eviction of {} done; its reads use the cache again", group)
@@ -328,18 +351,17 @@ class ResponseCache:
         return open_disk(self.directory, self.size_limit)
 
     def size(self) -> tuple[int, int]:
-        return len(self.entries), self.entries.volume()
+        return self.entries.sizes()
 
     def flush(self) -> None:
         """Add this process's new counts to the lifetime totals."""
         unsaved = self.counters.take_unflushed()
         try:
-            for name, n in list(unsaved.items()):
-                if n:
-                    self.totals.incr(name, n, retry=True)
-                unsaved[name] = 0
-        finally:
+            if any(unsaved.values()):  # all in one go (one round trip to Redis), or none
+                self.totals.add({name: n for name, n in unsaved.items() if n})
+        except BaseException:
             self.counters.give_back(unsaved)
+            raise
         self._flushed_at = time.monotonic()
 
     def _try_flush(self) -> None:
@@ -352,7 +374,7 @@ class ResponseCache:
         with self._usable():
             self.flush()
             entries, size = self.size()
-            lifetime = {name: int(self.totals.get(name, 0, retry=True)) for name in COUNTERS}
+            lifetime = self.totals.read(COUNTERS)
         return CacheStats(
             directory=self.location,
             entries=entries,
