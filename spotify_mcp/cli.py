@@ -39,6 +39,8 @@ class State:
 
     config_file: str | None
     overrides: dict[str, Any] = field(default_factory=dict)
+    log_level: str = "INFO"
+    """The level logging was set up with before the config file was read."""
     _app: App | None = None
 
     def app(self, sandbox: bool = False) -> App:
@@ -48,7 +50,8 @@ class State:
             self._app = _or_exit(
                 lambda: App.create(self.overrides, config_file=self.config_file, sandbox=sandbox)
             )
-            setup_logging(self._app.config.settings.log_level)
+            if self._app.config.settings.log_level != self.log_level:  # the config file's
+                setup_logging(self._app.config.settings.log_level)
             _startup_over()
         return self._app
 
@@ -139,7 +142,8 @@ def _state(
         overrides["log_level"] = log_level.upper()
     level = (overrides.get("log_level") or os.environ.get("SPOTIFY_MCP_LOG_LEVEL", "")).upper()
     # A bad level in the environment is reported with the rest of the settings, not here.
-    setup_logging(level if level in LOG_LEVELS else "INFO")
+    level = level if level in LOG_LEVELS else "INFO"
+    setup_logging(level)
     chosen = config_file or os.environ.get("SPOTIFY_MCP_CONFIG")
     if chosen and not Path(chosen).expanduser().exists():
         logger.warning(
@@ -147,7 +151,7 @@ def _state(
             "environment and --set",
             chosen,
         )
-    return State(config_file, overrides)
+    return State(config_file, overrides, level)
 
 
 def _echo_json(data: Any) -> None:
@@ -188,14 +192,17 @@ def serve(
         state.overrides = merge(state.overrides, {"http": listen})
     elif sys.stdin.isatty():
         _connect_help(sandbox)
+    # Before the app: the mcp SDK then loads while startup's garbage collection is still off
+    # (see main), which is about a tenth of the time to the first tools/list.
+    from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
+    from spotify_mcp.server import serve_stdio
+
     app = state.app(sandbox=sandbox)
     if metrics_port is not None and "metrics" not in app.plugins.loaded():
         logger.warning(
             "--metrics-port has no effect: the metrics plugin is not loaded (disabled or failed)"
         )
     if over_http:
-        from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
-
         try:
             anyio.run(serve_http, app, app.config.settings.http)
         except HttpSetupError as error:
@@ -203,8 +210,6 @@ def serve(
         except CannotListen as error:
             raise click.ClickException(str(error)) from None
         return
-    from spotify_mcp.server import serve_stdio
-
     try:
         anyio.run(serve_stdio, app)
     except KeyboardInterrupt:  # Ctrl-C while starting, before the server handles it
