@@ -39,6 +39,8 @@ class State:
 
     config_file: str | None
     overrides: dict[str, Any] = field(default_factory=dict)
+    logging: tuple[str, str] = ("INFO", "text")
+    """The level and format logging was set up with before the config file was read."""
     _app: App | None = None
 
     def app(self, sandbox: bool = False) -> App:
@@ -49,7 +51,8 @@ class State:
                 lambda: App.create(self.overrides, config_file=self.config_file, sandbox=sandbox)
             )
             settings = self._app.config.settings
-            setup_logging(settings.log_level, settings.log_format)
+            if (settings.log_level, settings.log_format) != self.logging:  # the config file's
+                setup_logging(settings.log_level, settings.log_format)
             _startup_over()
         return self._app
 
@@ -140,8 +143,12 @@ def _state(
         overrides["log_level"] = log_level.upper()
     level = (overrides.get("log_level") or os.environ.get("SPOTIFY_MCP_LOG_LEVEL", "")).upper()
     log_format = str(overrides.get("log_format") or os.environ.get("SPOTIFY_MCP_LOG_FORMAT", ""))
-    # A bad level in the environment is reported with the rest of the settings, not here.
-    setup_logging(level if level in LOG_LEVELS else "INFO", log_format.lower())
+    # A bad level or format in the environment is reported with the rest of the settings.
+    logging = (
+        level if level in LOG_LEVELS else "INFO",
+        "json" if log_format.lower() == "json" else "text",
+    )
+    setup_logging(*logging)
     chosen = config_file or os.environ.get("SPOTIFY_MCP_CONFIG")
     if chosen and not Path(chosen).expanduser().exists():
         logger.warning(
@@ -149,7 +156,7 @@ def _state(
             "environment and --set",
             chosen,
         )
-    return State(config_file, overrides)
+    return State(config_file, overrides, logging)
 
 
 def _echo_json(data: Any) -> None:
@@ -190,14 +197,17 @@ def serve(
         state.overrides = merge(state.overrides, {"http": listen})
     elif sys.stdin.isatty():
         _connect_help(sandbox)
+    # Before the app: the mcp SDK then loads while startup's garbage collection is still off
+    # (see main), which is about a tenth of the time to the first tools/list.
+    from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
+    from spotify_mcp.server import serve_stdio
+
     app = state.app(sandbox=sandbox)
     if metrics_port is not None and "metrics" not in app.plugins.loaded():
         logger.warning(
             "--metrics-port has no effect: the metrics plugin is not loaded (disabled or failed)"
         )
     if over_http:
-        from spotify_mcp.http_server import CannotListen, HttpSetupError, serve_http
-
         try:
             anyio.run(serve_http, app, app.config.settings.http)
         except HttpSetupError as error:
@@ -205,8 +215,6 @@ def serve(
         except CannotListen as error:
             raise click.ClickException(str(error)) from None
         return
-    from spotify_mcp.server import serve_stdio
-
     try:
         anyio.run(serve_stdio, app)
     except KeyboardInterrupt:  # Ctrl-C while starting, before the server handles it

@@ -129,8 +129,10 @@ def ref_type(*kinds: str) -> Any:
     # explain references once.
     accepted = "ID, URI or URL" if len(kinds) == 1 else "URI or URL"
     description = f"{_names(list(kinds)).capitalize()} {accepted}"
+    # Any, not Ref: for a serializer, PlainValidator has pydantic build the schema of the type
+    # it annotates, twice per parameter, a dataclass's at that; arguments are never serialized.
     return Annotated[
-        Ref,
+        Any,
         PlainValidator(validate),
         WithJsonSchema({"type": "string", "description": description}),
     ]

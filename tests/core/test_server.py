@@ -11,7 +11,7 @@ import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
-from plugin_kit import core_app
+from plugin_kit import core_app, install_dist
 from pydantic import BaseModel
 from stdio_server import RawStdio, StdioServer
 
@@ -29,6 +29,33 @@ def test_initialize_list_and_call_server_info(tmp_path: Path) -> None:
         assert info["version"]
         assert "server" in info["plugins"]
         assert info["login"] == "none"
+
+
+GC_PROBE = """
+import gc
+import sys
+
+from spotify_mcp import hookimpl
+
+
+@hookimpl
+def startup(app):
+    from mcp.server.mcpserver import MCPServer
+
+    # gc.get_objects() walks the generations the collector visits, not what gc.freeze() moved.
+    frozen = all(o is not MCPServer for o in gc.get_objects())
+    print(f"mcp SDK frozen: {frozen}", file=sys.stderr)
+"""
+
+
+def test_serve_freezes_the_mcp_sdk_out_of_the_collector(tmp_path: Path) -> None:
+    """The SDK loads before startup's objects are frozen, not with the collector running
+    (about a tenth of a cold start; benchmarks/coldstart.py has the figures)."""
+    site = tmp_path / "site"
+    install_dist(site, "spotify-mcp-gcprobe", "1.0", {"gcprobe_plugin": GC_PROBE})
+    with StdioServer(env={"PYTHONPATH": str(site)}, home=tmp_path / "home") as server:
+        assert server.list_tools()
+    assert "mcp SDK frozen: True" in server.log_text()
 
 
 def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Path) -> None:
