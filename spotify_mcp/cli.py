@@ -527,7 +527,7 @@ def config_show(state: State, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def config_path(state: State, as_json: bool) -> None:
-    """The config file, and the data (tokens) and cache directories."""
+    """The config file (--json: also the data (tokens) and cache directories)."""
     paths = state.paths()
     if as_json:
         _echo_json({k: str(v) for k, v in vars(paths).items()})
