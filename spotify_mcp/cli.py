@@ -6,6 +6,7 @@ import functools
 import gc
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -222,18 +223,28 @@ def serve(
 
 
 def _connect_help(sandbox: bool) -> None:
+    command = _this_command()
     args = ["serve", "--sandbox"] if sandbox else ["serve"]
-    config = {"mcpServers": {"spotify": {"command": "spotify-mcp", "args": args}}}
+    config = {"mcpServers": {"spotify": {"command": command[0], "args": [*command[1:], *args]}}}
     click.echo(
         "spotify-mcp speaks MCP on stdin/stdout: an MCP client should start it, not a terminal.\n"
         "Claude Desktop (claude_desktop_config.json):\n"
         f"{json.dumps(config, indent=2)}\n"
-        "MCP Inspector:  npx @modelcontextprotocol/inspector spotify-mcp "
-        f"{' '.join(args)}\n"
-        "Try a tool from the terminal:  spotify-mcp tools call server_info --sandbox\n"
+        f"MCP Inspector:  npx @modelcontextprotocol/inspector {shlex.join([*command, *args])}\n"
+        "Try a tool from the terminal:  "
+        f"{shlex.join([*command, 'tools', 'call', 'server_info', '--sandbox'])}\n"
         "Waiting for MCP messages on stdin (Ctrl-D to stop)...",
         err=True,
     )
+
+
+def _this_command() -> list[str]:
+    """This server's command, by absolute path: a client does not start it with the
+    terminal's PATH (a venv's bin is rarely on Claude Desktop's)."""
+    script = Path(sys.argv[0])
+    if script.stem == "spotify-mcp":
+        return [str(script.absolute())]  # not resolve(): a venv's python is a symlink
+    return [sys.executable, "-m", "spotify_mcp"]
 
 
 # -- sandbox ------------------------------------------------------------------------------
@@ -524,7 +535,7 @@ def config_show(state: State, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def config_path(state: State, as_json: bool) -> None:
-    """The config file, and the data (tokens) and cache directories."""
+    """The config file (--json: also the data (tokens) and cache directories)."""
     paths = state.paths()
     if as_json:
         _echo_json({k: str(v) for k, v in vars(paths).items()})

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from stdio_server import run_cli
 
 
@@ -125,3 +130,40 @@ def test_a_tool_the_login_hides_says_why() -> None:
     hidden = run_cli("tools", "call", "library_get_profile", env=catalog_mode)
     assert hidden.returncode == 1
     assert "library_get_profile is not offered: catalog mode" in hidden.stderr
+
+
+def _connect_help(command: list[str]) -> str:
+    """What ``serve``, started from a terminal, prints on stderr before it waits for MCP."""
+    controller, terminal = pty.openpty()
+    with subprocess.Popen(
+        [*command, "serve"],
+        stdin=terminal,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        os.close(terminal)
+        assert server.stderr is not None
+        printed = ""
+        while "Waiting for MCP messages" not in printed and server.poll() is None:
+            printed += server.stderr.readline()
+        os.write(controller, b"\x04")  # Ctrl-D: end of input, the server exits
+        server.wait(timeout=30)
+    os.close(controller)
+    return printed
+
+
+@pytest.mark.usefixtures("isolated_home")
+@pytest.mark.parametrize("way", ["script", "module"])
+def test_serve_from_a_terminal_prints_a_command_a_client_can_start(way: str) -> None:
+    """A client does not share the terminal's PATH (Claude Desktop has none of a venv's), so
+    the printed command is the one this server was started as, by its absolute path."""
+    script = Path(sys.executable).parent / "spotify-mcp"
+    command = [str(script)] if way == "script" else [sys.executable, "-m", "spotify_mcp"]
+    printed = _connect_help(command)
+    config = json.loads(printed[printed.index("{") : printed.rindex("}") + 1])
+    server = config["mcpServers"]["spotify"]
+    assert [server["command"], *server["args"]] == [*command, "serve"]
+    assert Path(server["command"]).is_absolute()
+    assert f"inspector {' '.join(command)} serve\n" in printed
+    assert f"terminal:  {' '.join(command)} tools call server_info --sandbox\n" in printed
