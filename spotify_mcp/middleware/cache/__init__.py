@@ -55,7 +55,7 @@ class CacheSettings(BaseModel):
     warm: list[str] = Field(
         default_factory=list,
         description="API paths read in the background at startup, with the query the tools "
-        "send, e.g. /me/playlists?limit=50.",
+        "send, e.g. /me/playlists?limit=20&offset=0 (playlists_list).",
     )
 
 
