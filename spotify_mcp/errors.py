@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 _RESTRICTED = "Restriction violated"  # Spotify's 403 message for a refused player command
+# Spotify's 403 for an account a Development Mode app has not been given: "User not registered
+# in the Developer Dashboard", "Check settings on developer.spotify.com/dashboard, the user
+# may not be registered."
+_NOT_REGISTERED = "registered"
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
@@ -129,7 +133,7 @@ def explain(error: BaseException) -> str:
         )
     status = getattr(error, "http_status", None)
     if isinstance(status, int):  # spotipy.SpotifyException, without importing spotipy here
-        return _explain_http(status, getattr(error, "reason", None), _spotify_message(error))
+        return explain_http(status, _spotify_message(error), getattr(error, "reason", None))
     return f"Unexpected error: {type(error).__name__}"
 
 
@@ -180,7 +184,9 @@ def _spotify_message(error: Any) -> str:
     return msg.split(":\n", 1)[-1].strip() or "no details"
 
 
-def _explain_http(status: int, reason: str | None, message: str) -> str:
+def explain_http(status: int, message: str, reason: str | None = None) -> str:
+    """One actionable sentence for a Spotify Web API error answer (status, its message and
+    reason)."""
     if reason == "NO_ACTIVE_DEVICE":
         return f"No active Spotify device. {_DEVICE_HINT}"
     if reason == "PREMIUM_REQUIRED":
@@ -204,6 +210,13 @@ def _explain_http(status: int, reason: str | None, message: str) -> str:
         return (
             f"Spotify rejected the access token ({message}). "
             "Run `spotify-mcp auth login` to log in again."
+        )
+    if status == 403 and _NOT_REGISTERED in message.lower():
+        return (
+            f"Spotify refused this account ({message.rstrip('.')}): the Spotify app is in "
+            "Development Mode and the account is not one of its users. Add the account's email "
+            "under User Management in the app's settings on developer.spotify.com/dashboard "
+            "(Development Mode also needs the app's owner to have Premium), then try again."
         )
     if status == 403:
         return (

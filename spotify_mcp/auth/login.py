@@ -27,9 +27,11 @@ from loguru import logger
 
 from spotify_mcp.auth.accounts import Accounts, pkce_pair
 from spotify_mcp.auth.store import LoginStore, StoredLogin, login_store
-from spotify_mcp.errors import LoginRequired, SpotifyMCPError
+from spotify_mcp.errors import LoginRequired, SpotifyMCPError, explain_http
 
 if TYPE_CHECKING:
+    import requests
+
     from spotify_mcp.app import App
     from spotify_mcp.config import Settings
 
@@ -260,6 +262,14 @@ def _handler(path: str, state: str, redirects: queue.Queue[str]) -> type[BaseHTT
     return Callback
 
 
+def _error_message(response: requests.Response) -> str:
+    """The message of a Web API error answer: ``{"error": {"status", "message"}}``."""
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.reason or f"HTTP {response.status_code}"
+
+
 def _profile(settings: Settings, access_token: str) -> tuple[str | None, str | None]:
     """The user's ID and display name (``GET /me``); (None, None) if that fails."""
     import requests
@@ -273,7 +283,10 @@ def _profile(settings: Settings, access_token: str) -> tuple[str | None, str | N
         if response.ok:
             me = response.json()
             return me.get("id"), me.get("display_name")
-        logger.warning("logged in, but GET /me answered HTTP {}", response.status_code)
+        logger.warning(
+            "logged in, but reading the profile (GET /me) failed: {}",
+            explain_http(response.status_code, _error_message(response)),
+        )
     except (requests.RequestException, ValueError) as error:
         logger.warning("logged in, but GET /me failed: {}", type(error).__name__)
     return None, None

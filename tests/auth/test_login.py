@@ -58,6 +58,15 @@ def test_login_status_call_refresh_logout(setup: Setup) -> None:
     assert error.returncode == 1 and "spotify-mcp auth login" in error.stderr
 
 
+def test_an_account_the_app_has_not_been_given_is_told_how_to_add_it(setup: Setup) -> None:
+    message = "User not registered in the Developer Dashboard"
+    setup.sandbox.add_fault(method="GET", path="/v1/me", status=403, message=message)
+    login = setup.login()
+    assert login.returncode == 0, login.stderr  # the login itself went through
+    assert f"({message}): the Spotify app is in Development Mode" in login.stderr
+    assert "under User Management in the app's settings" in login.stderr
+
+
 def test_pasted_redirect_logs_in(setup: Setup) -> None:
     login = setup.login(approve)
     assert login.returncode == 0, login.stderr

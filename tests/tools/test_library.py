@@ -258,6 +258,10 @@ def test_profile_tool_and_resource(uncached: StdioServer) -> None:
 
 # -- Spotify's errors, for every tool ---------------------------------------------------------
 
+# Spotify's answer to an account a Development Mode app has not been given.
+NOT_REGISTERED = (
+    "Check settings on developer.spotify.com/dashboard, the user may not be registered."
+)
 CALLS = [
     ("library_list_saved", {"kind": "track"}, "GET", "/me/tracks"),
     ("library_list_saved", {"kind": "artist"}, "GET", "/me/following"),
@@ -275,6 +279,7 @@ CALLS = [
     [
         (401, {"message": "The access token expired"}, "auth login"),
         (403, {"message": "Insufficient client scope"}, "auth status"),
+        (403, {"message": NOT_REGISTERED}, "Add the account's email under User Management"),
         (429, {"retry_after": 0}, "rate limit"),
     ],
 )
