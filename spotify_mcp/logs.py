@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sys
 import traceback
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -53,20 +54,35 @@ class _InterceptHandler(logging.Handler):
 
 
 def _json_line(message: Message) -> None:
-    """One JSON object a line: UTC time, level, logger, message, any bound extras, and the
-    traceback (redacted too) when there is one."""
+    """One JSON object a line: UTC time, level, logger, message, the traceback when there is
+    one, and any bound fields, all redacted."""
     record = message.record
-    line = {
+    line: dict[str, Any] = {
         "time": record["time"].astimezone(UTC).isoformat(timespec="milliseconds"),
         "level": record["level"].name,
         "logger": record["name"],
         "message": record["message"],
-        **record["extra"],
     }
     if record["exception"] is not None:
         kind, error, trace = record["exception"]
         line["exception"] = redact("".join(traceback.format_exception(kind, error, trace)))
-    sys.stderr.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+    # Bound fields, and a message's format arguments (loguru binds those too): after the
+    # line's own, which they never replace.
+    for name, value in record["extra"].items():
+        line.setdefault(name, _field(value))
+    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _field(value: Any) -> Any:
+    """A bound value as a JSON line shows it: a number, boolean or null as it is, anything else
+    as its text, redacted like the message (a secret formatted into it is bound too)."""
+    if (
+        value is None
+        or isinstance(value, bool | int)
+        or (isinstance(value, float) and math.isfinite(value))
+    ):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
 
 
 def setup_logging(level: str = "INFO", log_format: str = "text") -> None:

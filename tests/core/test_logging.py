@@ -49,3 +49,30 @@ def test_json_lines_carry_level_logger_extras_and_a_redacted_traceback() -> None
     assert failed["level"] == "ERROR" and failed["logger"] == "mcp.server.streamable_http"
     assert "ValueError: refresh_token=<redacted> rejected" in failed["exception"]
     assert "abcdef123456" not in done.stderr
+
+
+EMIT_JSON_FIELDS = """
+from loguru import logger
+from spotify_mcp.logs import setup_logging
+setup_logging("INFO", "json")
+logger.info("refresh answered {status}: {body}", status=400, body="refresh_token=abcdef123456")
+headers = {"a": "Bearer abcdef123456"}
+logger.bind(message="access_token=abcdef123456", level="DEBUG", headers=headers).warning("sent")
+logger.bind(ratio=float("nan"), ids=[1, 2]).info("odd values")
+"""
+
+
+def test_json_fields_are_redacted_and_never_replace_the_line_s_own() -> None:
+    """A message's format arguments are bound fields too (loguru): a secret formatted into a
+    message must not come back unredacted beside it, nor a field named like the line's own
+    replace it (the message, redacted, or the level)."""
+    done = subprocess.run(
+        [sys.executable, "-c", EMIT_JSON_FIELDS], capture_output=True, text=True, timeout=60
+    )
+    formatted, bound, odd = (json.loads(line) for line in done.stderr.splitlines())
+    assert formatted["message"] == "refresh answered 400: refresh_token=<redacted>"
+    assert formatted["status"] == 400 and formatted["body"] == "refresh_token=<redacted>"
+    assert bound["message"] == "sent" and bound["level"] == "WARNING"
+    assert "Bearer <redacted>" in bound["headers"]
+    assert odd["ratio"] == "nan" and odd["ids"] == "[1, 2]"  # strict JSON: no NaN
+    assert "abcdef123456" not in done.stderr
