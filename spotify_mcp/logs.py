@@ -1,8 +1,9 @@
 """Logging: loguru to stderr only (stdout is the MCP channel), with secrets redacted.
 
 Standard-library logging (spotipy, urllib3, uvicorn, the mcp SDK) is routed through loguru
-so every line passes the same redaction. Tracebacks never show local variables. Lines are
-text for a person, or one JSON object each for a log shipper (``log_format = "json"``).
+so every line passes the same redaction, tracebacks too, which never show local variables.
+Lines are text for a person, or one JSON object each for a log shipper (``log_format =
+"json"``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,21 @@ class _InterceptHandler(logging.Handler):
         logger.patch(named).opt(exception=record.exc_info).log(level, record.getMessage())
 
 
+def _traceback(record: Record) -> str:
+    """The record's traceback, redacted: an exception's text may hold what a message would."""
+    assert record["exception"] is not None
+    kind, error, trace = record["exception"]
+    return redact("".join(traceback.format_exception(kind, error, trace)))
+
+
+def _text_format(record: Record) -> str:
+    """The text line, and the traceback (loguru's own is not redacted) when there is one."""
+    if record["exception"] is None:
+        return _FORMAT + "\n"
+    record["extra"]["_traceback"] = _traceback(record)
+    return _FORMAT + "\n{extra[_traceback]}"
+
+
 def _json_line(message: Message) -> None:
     """One JSON object a line: UTC time, level, logger, message, the traceback when there is
     one, and any bound fields, all redacted."""
@@ -64,8 +80,7 @@ def _json_line(message: Message) -> None:
         "message": record["message"],
     }
     if record["exception"] is not None:
-        kind, error, trace = record["exception"]
-        line["exception"] = redact("".join(traceback.format_exception(kind, error, trace)))
+        line["exception"] = _traceback(record)
     # Bound fields, and a message's format arguments (loguru binds those too): after the
     # line's own, which they never replace.
     for name, value in record["extra"].items():
@@ -91,7 +106,9 @@ def setup_logging(level: str = "INFO", log_format: str = "text") -> None:
     if log_format == "json":
         logger.add(_json_line, level=level.upper(), backtrace=False, diagnose=False)
     else:
-        logger.add(sys.stderr, level=level.upper(), format=_FORMAT, backtrace=False, diagnose=False)
+        logger.add(
+            sys.stderr, level=level.upper(), format=_text_format, backtrace=False, diagnose=False
+        )
     logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
     # spotipy logs each HTTP error itself; we explain errors once, per tool call.
     logging.getLogger("spotipy").setLevel(logging.CRITICAL)

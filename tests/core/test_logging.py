@@ -12,7 +12,7 @@ import logging
 from spotify_mcp.logs import setup_logging
 setup_logging()
 try:
-    raise ConnectionResetError("gone")
+    raise ConnectionResetError("gone with Bearer abcdef123456")
 except ConnectionResetError:
     logging.getLogger("mcp.server.streamable_http").exception("Error handling POST request")
 """
@@ -22,7 +22,9 @@ def test_a_stdlib_record_is_named_after_its_logger_on_stderr_only() -> None:
     done = subprocess.run([sys.executable, "-c", EMIT], capture_output=True, text=True, timeout=60)
     assert done.stdout == ""  # stdout is the MCP channel
     assert "ERROR   mcp.server.streamable_http: Error handling POST request" in done.stderr
-    assert "ConnectionResetError: gone" in done.stderr  # with its traceback
+    assert "Traceback (most recent call last)" in done.stderr  # with its traceback,
+    assert "ConnectionResetError: gone with Bearer <redacted>" in done.stderr  # redacted too
+    assert "abcdef123456" not in done.stderr
 
 
 EMIT_JSON = """
