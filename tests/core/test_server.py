@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -12,7 +13,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from plugin_kit import core_app, install_dist
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from stdio_server import RawStdio, StdioServer
 
 from spotify_mcp import hookimpl
@@ -144,6 +145,37 @@ def test_params_against_the_mcp_schema_say_which_field_is_wrong(tmp_path: Path) 
     assert messages[3].endswith("...: Input should be a valid string") and len(messages[3]) < 200
     assert "params.ref.PromptReference.name: Field required" in messages[4]
     assert "and 2 more" in messages[4]  # ref's other branch, and argument.value
+
+
+def test_a_validation_error_not_of_the_params_keeps_the_sdk_s_answer() -> None:
+    """Only the SDK's schema check (locations under "params") is the client's fault: a
+    handler's own failed validation is not rewritten as the client's invalid params."""
+    from types import SimpleNamespace
+
+    from spotify_mcp.protocol import explain_invalid_params
+
+    class Own(BaseModel):
+        name: str
+
+    def failing(model: type[BaseModel], data: object) -> Any:
+        async def call_next(ctx: Any) -> Any:
+            return model.model_validate(data)
+
+        ctx: Any = SimpleNamespace(method="tools/call")
+        return anyio.run(explain_invalid_params, ctx, call_next)
+
+    with pytest.raises(ValidationError):  # the handler's: passed on as it is
+        failing(Own, {})
+
+    class Request(BaseModel):
+        params: Own
+
+    with pytest.raises(MCPError) as params_error:
+        failing(Request, {"params": {}})
+    assert (
+        params_error.value.error.message
+        == "Invalid params for tools/call: params.name: Field required"
+    )
 
 
 def test_tool_calls_run_concurrently(plugin_site: Path, tmp_path: Path) -> None:
