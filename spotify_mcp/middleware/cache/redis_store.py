@@ -1,5 +1,6 @@
-"""The cache in Redis (``redis_url``), for replicas on several machines: the subset of the
-diskcache API that ResponseCache uses, plus a generation per tag shared by every server.
+"""The cache in Redis (``redis_url``), for replicas on several machines: the replies and the
+lifetime totals as ResponseCache uses them (store.py's Entries and Totals, as disk.py has them
+in diskcache), with a generation per tag shared by every server.
 
 Keys (all under ``spotify-mcp:cache:``): ``entry:<cache key>`` a hash of status, content type
 and body, expiring with its TTL; ``tag:<tag>`` the cache keys of a tag, scored by expiry,
