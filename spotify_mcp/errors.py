@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ _RESTRICTED = "Restriction violated"  # Spotify's 403 message for a refused play
 # Spotify's 403 for an account a Development Mode app has not been given: "User not registered
 # in the Developer Dashboard", "Check settings on developer.spotify.com/dashboard, the user
 # may not be registered."
-_NOT_REGISTERED = "registered"
+_NOT_REGISTERED = re.compile(r"not (be )?registered", re.IGNORECASE)
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
@@ -211,7 +212,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
             f"Spotify rejected the access token ({message}). "
             "Run `spotify-mcp auth login` to log in again."
         )
-    if status == 403 and _NOT_REGISTERED in message.lower():
+    if status == 403 and _NOT_REGISTERED.search(message):
         return (
             f"Spotify refused this account ({message.rstrip('.')}): the Spotify app is in "
             "Development Mode and the account is not one of its users. Add the account's email "

@@ -85,7 +85,8 @@ def _json_line(message: Message) -> None:
     # line's own, which they never replace.
     for name, value in record["extra"].items():
         line.setdefault(name, _field(value))
-    sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
+    # ASCII: a U+2028 or U+0085 in a message would split the line for some readers.
+    sys.stderr.write(json.dumps(line) + "\n")
 
 
 def _field(value: Any) -> Any:
