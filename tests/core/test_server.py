@@ -178,6 +178,20 @@ def test_a_validation_error_not_of_the_params_keeps_the_sdk_s_answer() -> None:
     )
 
 
+def test_a_request_before_initialize_is_told_to_initialize_first(tmp_path: Path) -> None:
+    with RawStdio(home=tmp_path / "home") as raw:
+        raw.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        early = raw.receive()["error"]
+        raw.initialize()
+        raw.send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        assert raw.receive()["result"]["tools"]
+    assert early == {
+        "code": INVALID_PARAMS,
+        "message": "tools/list before initialize: send initialize (then "
+        "notifications/initialized) first",
+    }
+
+
 def test_tool_calls_run_concurrently(plugin_site: Path, tmp_path: Path) -> None:
     # hello_rendezvous returns only when two calls wait at once: serial execution would fail.
     env = {"PYTHONPATH": os.environ["PYTHONPATH"]}
