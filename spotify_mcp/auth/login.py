@@ -73,6 +73,7 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
         if open_browser and webbrowser.open(url):
             click.echo("Log in to Spotify in the browser that opened. If none did, open:", err=True)
             click.echo(url)
+            _hint_spotify_errors(redirect_uri)
         else:
             click.echo(
                 "Open this URL in a browser (on any machine), log in, then paste here the "
@@ -80,6 +81,7 @@ def login(app: App, *, open_browser: bool, port: int | None = None) -> StoredLog
                 err=True,
             )
             click.echo(url)
+            _hint_spotify_errors(redirect_uri)
             _read_pasted(redirects)
         code = _code_from(_first_redirect(redirects, listening), state)
     grant = accounts.exchange_code(code, redirect_uri, verifier)
@@ -260,6 +262,17 @@ def _handler(path: str, state: str, redirects: queue.Queue[str]) -> type[BaseHTT
             pass  # the request line holds the authorization code: never log it
 
     return Callback
+
+
+def _hint_spotify_errors(redirect_uri: str) -> None:
+    """What to fix when Spotify's page shows an error instead of the login: it never comes back
+    here, so this command could only wait."""
+    click.echo(
+        f'If Spotify shows "INVALID_CLIENT: Invalid redirect URI", add {redirect_uri} under '
+        "Redirect URIs in your app's settings on developer.spotify.com/dashboard; \"Invalid "
+        'client": check client_id. Then run this again.',
+        err=True,
+    )
 
 
 def _error_message(response: requests.Response) -> str:

@@ -24,6 +24,9 @@ def test_login_status_call_refresh_logout(setup: Setup) -> None:
     assert query["code_challenge_method"] == ["S256"] and query["client_id"] == [CLIENT_ID]
     assert "user-read-private" in query["scope"][0].split()  # from the probe plugin's hook
     assert "Logged in as" in login.stdout and PREMIUM_USER in login.stdout
+    # Spotify's page, not this command, shows a wrong redirect URI: the fix is said up front.
+    redirect = query["redirect_uri"][0]
+    assert f'"INVALID_CLIENT: Invalid redirect URI", add {redirect} under' in login.stderr
     assert stat.S_IMODE(setup.token_file.stat().st_mode) == 0o600
     # No temporary file left; the lock servers renew under (taken by login to check it can write)
     assert sorted(p.name for p in setup.token_file.parent.iterdir()) == [
@@ -70,6 +73,7 @@ def test_an_account_the_app_has_not_been_given_is_told_how_to_add_it(setup: Setu
 def test_pasted_redirect_logs_in(setup: Setup) -> None:
     login = setup.login(approve)
     assert login.returncode == 0, login.stderr
+    assert "Invalid redirect URI" in login.stderr
     assert setup.stored()["user_id"] == PREMIUM_USER
 
 
