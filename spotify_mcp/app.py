@@ -12,13 +12,13 @@ import contextlib
 import functools
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
 
 from spotify_mcp import __version__
-from spotify_mcp.config import Config, Paths, load_config
+from spotify_mcp.config import Config, Paths, Settings, load_config
 from spotify_mcp.pipeline import Middleware, effective_order, order_middleware
 from spotify_mcp.plugins import Plugins
 from spotify_mcp.registry import (
@@ -78,10 +78,15 @@ class App:
         config_file: str | None = None,
         sandbox: bool = False,
         inline_plugins: Iterable[tuple[str, object]] = (),
+        on_settings: Callable[[Settings], None] | None = None,
     ) -> App:
-        """Load config and plugins and collect registrations (see the module docstring)."""
+        """Load config and plugins and collect registrations (see the module docstring).
+        ``on_settings`` gets the core settings as soon as they are read, before anything
+        is logged about them or the plugins (the CLI sets up logging with it)."""
         paths = Paths.discover(config_file)
         base = load_config(paths, overrides)
+        if on_settings is not None:
+            on_settings(base.settings)
         with _plugin_output_to_stderr():
             plugins = Plugins(base.settings.plugins.disabled)
             plugins.load_entry_points()

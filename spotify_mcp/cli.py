@@ -21,6 +21,7 @@ from spotify_mcp.config import (
     LOG_LEVELS,
     ConfigError,
     Paths,
+    Settings,
     edit_file,
     load_config,
     merge,
@@ -49,13 +50,21 @@ class State:
             from spotify_mcp.app import App
 
             self._app = _or_exit(
-                lambda: App.create(self.overrides, config_file=self.config_file, sandbox=sandbox)
+                lambda: App.create(
+                    self.overrides,
+                    config_file=self.config_file,
+                    sandbox=sandbox,
+                    on_settings=self._log_as_configured,
+                )
             )
-            settings = self._app.config.settings
-            if (settings.log_level, settings.log_format) != self.logging:  # the config file's
-                setup_logging(settings.log_level, settings.log_format)
             _startup_over()
         return self._app
+
+    def _log_as_configured(self, settings: Settings) -> None:
+        """The config file's level and format, before its typos or a plugin's failure are
+        logged: a log shipper reading JSON lines needs those most."""
+        if (settings.log_level, settings.log_format) != self.logging:
+            setup_logging(settings.log_level, settings.log_format)
 
     def paths(self) -> Paths:
         return Paths.discover(self.config_file)

@@ -161,6 +161,15 @@ def test_unknown_settings_and_plugin_names_are_warned_about(isolated_home: Path)
     assert "plugins.disabled: no plugin 'nope' is installed" in listed.stderr
 
 
+def test_the_config_file_s_log_format_applies_to_its_own_warnings(isolated_home: Path) -> None:
+    # A log shipper reading JSON lines would choke on the one warning it most needs.
+    write_file(Paths.discover().config_file, {"log_format": "json", "limiter": {"brust": 5}})
+    listed = run_cli("tools", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = [json.loads(line) for line in listed.stderr.splitlines()]
+    assert any("no setting 'limiter.brust'" in line["message"] for line in lines)
+
+
 def test_the_section_of_a_disabled_plugin_is_no_typo(isolated_home: Path) -> None:
     config_file = Paths.discover().config_file
     write_file(config_file, {"cache": {"someday": 1}, "plugins": {"disabled": ["cache"]}})
