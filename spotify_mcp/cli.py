@@ -372,14 +372,21 @@ def _edit_disabled(paths: Paths, name: str, disabled: bool) -> None:
             raise ConfigError(f"plugins.disabled in {paths.config_file} is not a list of names")
         # Enabling takes any listed name, so a misspelt one can be taken out again.
         if name not in known and (disabled or name not in names):
-            raise ConfigError(f"no plugin named {name!r}; known plugins: {', '.join(known)}")
+            import difflib  # only for a name no plugin has
+
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
+            raise ConfigError(f"no plugin named {name!r}{hint} Known plugins: {', '.join(known)}")
         section["disabled"] = sorted({*names, name} if disabled else set(names) - {name})
 
     try:
         edit_file(paths.config_file, edit)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{name} {'disabled' if disabled else 'enabled'} in {paths.config_file}")
+    click.echo(
+        f"{name} {'disabled' if disabled else 'enabled'} in {paths.config_file}: servers "
+        "already running keep it until they restart (your MCP client restarts its own)."
+    )
 
 
 # -- tools --------------------------------------------------------------------------------

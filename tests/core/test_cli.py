@@ -80,6 +80,17 @@ def test_plugins_disable_keeps_comments_and_refuses_a_malformed_list(isolated_ho
     assert "Cache" not in config.read_text()
 
 
+def test_plugins_disable_suggests_the_name_meant_and_says_when_it_takes_effect(
+    isolated_home: Path,
+) -> None:
+    misspelt = run_cli("plugins", "disable", "playbak")
+    assert misspelt.returncode == 1
+    assert "no plugin named 'playbak'; did you mean 'playback'?" in misspelt.stderr
+    disabled = run_cli("plugins", "disable", "playback")
+    assert disabled.returncode == 0, disabled.stderr
+    assert "servers already running keep it until they restart" in disabled.stdout
+
+
 def test_plugins_enable_and_disable_warn_when_the_environment_overrides_the_file(
     isolated_home: Path,
 ) -> None:
