@@ -22,6 +22,7 @@ from spotify_mcp.config import (
     ConfigError,
     Paths,
     Settings,
+    closest,
     edit_file,
     load_config,
     merge,
@@ -372,10 +373,8 @@ def _edit_disabled(paths: Paths, name: str, disabled: bool) -> None:
             raise ConfigError(f"plugins.disabled in {paths.config_file} is not a list of names")
         # Enabling takes any listed name, so a misspelt one can be taken out again.
         if name not in known and (disabled or name not in names):
-            import difflib  # only for a name no plugin has
-
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "."
+            close = closest(name, known)
+            hint = f"; did you mean {close!r}?" if close else "."
             raise ConfigError(f"no plugin named {name!r}{hint} Known plugins: {', '.join(known)}")
         section["disabled"] = sorted({*names, name} if disabled else set(names) - {name})
 

@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import tomllib
-from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_origin
@@ -217,6 +217,14 @@ def _environment_settings() -> dict[str, dict[str, Any]]:
     return found
 
 
+def closest(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` that ``name`` most likely misspells, if any."""
+    import difflib  # only for a name nobody knows
+
+    found = difflib.get_close_matches(name, list(names), n=1)
+    return found[0] if found else None
+
+
 def _unread(
     data: Mapping[str, Any], model: type[BaseModel], prefix: str = ""
 ) -> list[tuple[str, str | None]]:
@@ -225,10 +233,8 @@ def _unread(
         field = model.model_fields.get(key)
         section = field.annotation if field else None
         if field is None:
-            import difflib  # only for a key nobody reads
-
-            close = difflib.get_close_matches(key, model.model_fields, n=1)
-            found.append((prefix + key, prefix + close[0] if close else None))
+            close = closest(key, model.model_fields)
+            found.append((prefix + key, prefix + close if close else None))
         elif (
             isinstance(section, type) and issubclass(section, BaseModel) and isinstance(value, dict)
         ):
