@@ -284,6 +284,52 @@ def test_a_redis_that_does_not_answer_costs_one_timeout_not_one_per_read(
     assert connections == 1  # then left alone for a few seconds
 
 
+class RefusingConnection(redis.Connection):
+    """Refuses every command while ``refusing`` is set, as a Redis out of memory or disk does."""
+
+    refusing = False
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if RefusingConnection.refusing:
+            raise redis.ResponseError("MISCONF Redis cannot persist to disk")
+        super().send_packed_command(command, check_health)
+
+
+def test_a_failing_redis_is_logged_once_per_outage_not_per_read(
+    tmp_path: Path, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url, connection_class=RefusingConnection)
+    cache = ResponseCache(tmp_path, LONG_TTL, 2**28, redis=client)
+    fetched: list[str] = []
+
+    def read(path: str) -> Response:
+        def spotify(request: Request) -> Response:
+            fetched.append(path)
+            return Response(200, {"Content-Type": "application/json"}, b"{}")
+
+        return cache(Request("GET", f"https://api.spotify.com/v1{path}", account="a"), spotify)
+
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="INFO", format="{level} {message}")
+    try:
+        RefusingConnection.refusing = True
+        for n in range(20):
+            read(f"/tracks/T{n}")
+        cache._try_flush()
+        cache._try_flush()  # the counts wait for the next try, in 10 s
+        RefusingConnection.refusing = False
+        read("/tracks/T0")
+        read("/tracks/T0")
+    finally:
+        RefusingConnection.refusing = False
+        logger.remove(sink)
+    assert len(fetched) == 21  # every read during the outage, then one miss and its hit
+    warnings = [line for line in lines if line.startswith("WARNING")]
+    assert len(warnings) == 1, lines
+    assert "cache read failed, reads go to Spotify until the cache answers again" in warnings[0]
+    assert sum("answers again" in line and line.startswith("INFO") for line in lines) == 1
+
+
 # -- round trips: each a network hop when Redis is on another machine -------------------------
 
 

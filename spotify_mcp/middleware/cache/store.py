@@ -154,6 +154,8 @@ class ResponseCache:
         self._unevicted: dict[str, float] = {}  # tag -> until when its replies may be stale
         self._write_lock = threading.Lock()  # orders a store against an eviction of its group
         self._flushed_at = time.monotonic()
+        self._out = False  # the store failed and has not answered since
+        self._outage_lock = threading.Lock()
         export(self)
 
     # -- the request path ----------------------------------------------------------------
@@ -252,8 +254,9 @@ class ResponseCache:
         try:
             found = self.entries.lookup(key, tag)
         except Exception as error:  # a broken cache degrades to no cache
-            logger.warning("cache read failed, fetching instead: {}", error)
+            self._failed("read", error)
             return _UNKNOWN
+        self._answered()
         if isinstance(found, int):
             return found
         status, content_type, body = found
@@ -264,6 +267,8 @@ class ResponseCache:
     ) -> None:
         value = (response.status, response.header("Content-Type"), response.body)
         local, shared = generation
+        if shared == _UNKNOWN:
+            return  # the look failed: no generation to store it under
         with self._write_lock:
             if self._generations.get(tag, 0) != local:
                 return  # a mutation made this reply stale while it was in flight
@@ -271,7 +276,29 @@ class ResponseCache:
                 # Stored only if no server sharing the store evicted the tag meanwhile either.
                 self.entries.set(key, value, expire=ttl, tag=tag, retry=True, generation=shared)
             except Exception as error:
-                logger.warning("cache write failed: {}", error)
+                self._failed("write", error)
+
+    def _failed(self, what: str, error: Exception) -> None:
+        """Warn once per outage of the store, not for every read (a Redis that is down would
+        fill the log at the rate of requests)."""
+        with self._outage_lock:
+            first, self._out = not self._out, True
+        if first:
+            logger.warning(
+                "cache {} failed, reads go to Spotify until the cache answers again: {}",
+                what,
+                error,
+            )
+        else:
+            logger.debug("cache {} failed: {}", what, error)
+
+    def _answered(self) -> None:
+        if not self._out:  # the usual case: no lock
+            return
+        with self._outage_lock:
+            back, self._out = self._out, False
+        if back:
+            logger.info("cache at {} answers again", self.location)
 
     def invalidate(self, request: Request) -> None:
         """Evict the reads ``request`` (a mutation) makes stale, per the rule table."""
@@ -368,7 +395,8 @@ class ResponseCache:
         try:
             self.flush()
         except Exception as error:  # kept in memory: added to the totals next time
-            logger.warning("cache statistics not saved: {}", error)
+            self._flushed_at = time.monotonic()  # tried again in 10 s, not at every request
+            self._failed("statistics save", error)
 
     def stats(self) -> CacheStats:
         with self._usable():
