@@ -149,6 +149,11 @@ def _first_redirect(redirects: queue.Queue[str], listening: bool) -> str:
             return redirect
         if not listening:  # stdin closed and nothing listens for the browser
             raise LoginFailed("No redirect URL was pasted: run `spotify-mcp auth login` again.")
+        click.echo(  # stdin closed: say why nothing happens (the browser may still come back)
+            f"Nothing more can be pasted; waiting up to {left / 60:.0f} minutes for the browser "
+            "to come back (Ctrl-C stops).",
+            err=True,
+        )
     raise LoginFailed(f"No login arrived within {WAIT_S / 60:.0f} minutes: run it again.")
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import stat
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from authkit import CLIENT_ID, Setup, approve
+from authkit import CLIENT_ID, Setup, approve, via_callback
 from stdio_server import free_port
 
 from spotify_mcp.sandbox import PREMIUM_USER
@@ -68,6 +69,16 @@ def test_an_account_the_app_has_not_been_given_is_told_how_to_add_it(setup: Setu
     assert login.returncode == 0, login.stderr  # the login itself went through
     assert f"({message}): the Spotify app is in Development Mode" in login.stderr
     assert "under User Management in the app's settings" in login.stderr
+
+
+def test_closing_stdin_says_the_login_still_waits_for_the_browser(setup: Setup) -> None:
+    def browser_comes_back_later(url: str) -> str:
+        threading.Timer(1.0, via_callback, [url]).start()
+        return ""  # nothing pasted: stdin closes first
+
+    login = setup.login(browser_comes_back_later)
+    assert login.returncode == 0, login.stderr
+    assert "Nothing more can be pasted; waiting up to 5 minutes for the browser" in login.stderr
 
 
 def test_pasted_redirect_logs_in(setup: Setup) -> None:
