@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout
+from spotify_mcp.pipeline import ConnectError, ConnectionLost, RequestTimeout, Response
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -98,13 +98,13 @@ class MaybeMade(SpotifyMCPError):
         )
 
 
-def may_have_been_made(error: BaseException) -> bool:
-    """Whether a change that failed with ``error`` may have been made all the same: its
-    answer was lost (a timeout, a dropped connection) or was a server error, which Spotify
-    can send after making the change."""
-    if isinstance(error, ConnectionLost | RequestTimeout | MaybeMade):
+def may_have_been_made(failure: BaseException | Response) -> bool:
+    """Whether a change that failed with ``failure`` (an error, or Spotify's error answer) may
+    have been made all the same: its answer was lost (a timeout, a dropped connection) or was
+    a server error, which Spotify can send after making the change."""
+    if isinstance(failure, ConnectionLost | RequestTimeout | MaybeMade):
         return True
-    status = getattr(error, "http_status", getattr(error, "status", None))
+    status = getattr(failure, "http_status", getattr(failure, "status", None))
     return isinstance(status, int) and status >= 500
 
 

@@ -224,7 +224,8 @@ def any_item(payload: Payload) -> Item:
 def saved_item(row: Payload, kind: str) -> Item:
     """An item of the user's library with when it was saved (``added_at``)."""
     item = any_item(row.get(kind) or row)  # saved audiobooks may come unwrapped
-    return _dated(type(item)).model_validate({**item.model_dump(), "added_at": row.get("added_at")})
+    # Its fields as they are: validated once, by the shape that built it.
+    return _dated(type(item)).model_construct(**dict(item), added_at=row.get("added_at"))
 
 
 @functools.cache

@@ -69,6 +69,17 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
     return Ref(kind, item_id)
 
 
+def typed_id(text: str, kind: str) -> str:
+    """The ID in a reference to a ``kind`` still being typed (for completion): what a URI or
+    URL of that kind holds so far, else the text itself (an ID's start, or a name)."""
+    text = text.strip()
+    try:
+        found, item_id = _split(text, [kind])
+    except InvalidInput:  # not a URI or URL (yet)
+        return text
+    return item_id if found == kind else text
+
+
 def _split(text: str, kinds: list[str]) -> tuple[str, str]:
     if text.startswith("spotify:"):
         parts = text.split(":")

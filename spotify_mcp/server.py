@@ -135,20 +135,16 @@ class SpotifyMCPServer(MCPServer):
     async def list_tools(self) -> list[Any]:
         """Registered tools less those the login hides (which catalog mode stops hiding once
         a login is stored); resources and prompts likewise."""
-        hidden = self._hidden(self.app.tools)
-        return [tool for tool in await super().list_tools() if tool.name not in hidden]
+        return self._offered(await super().list_tools(), self.app.tools)
 
     async def list_resources(self) -> list[Any]:
-        hidden = self._hidden(self.app.resources)
-        return [r for r in await super().list_resources() if r.name not in hidden]
+        return self._offered(await super().list_resources(), self.app.resources)
 
     async def list_resource_templates(self) -> list[Any]:
-        hidden = self._hidden(self.app.resources)
-        return [t for t in await super().list_resource_templates() if t.name not in hidden]
+        return self._offered(await super().list_resource_templates(), self.app.resources)
 
     async def list_prompts(self) -> list[Any]:
-        hidden = self._hidden(self.app.prompts)
-        return [p for p in await super().list_prompts() if p.name not in hidden]
+        return self._offered(await super().list_prompts(), self.app.prompts)
 
     async def read_resource(self, uri: Any, context: Any = None) -> Any:
         """An unknown URI is named cut short: it can be any length."""
@@ -179,8 +175,12 @@ class SpotifyMCPServer(MCPServer):
         for kind in ("tools", "resources", "prompts"):
             await changes.send(f"notifications/{kind}/list_changed")
 
-    def _hidden(self, specs: Iterable[ToolSpec | ResourceSpec | PromptSpec]) -> set[str]:
-        return {spec.name for spec in specs if self.app.hidden_reason(spec)}
+    def _offered(
+        self, listed: list[Any], specs: Iterable[ToolSpec | ResourceSpec | PromptSpec]
+    ) -> list[Any]:
+        """``listed`` less what the login hides of ``specs``."""
+        hidden = {spec.name for spec in specs if self.app.hidden_reason(spec)}
+        return [item for item in listed if item.name not in hidden]
 
     def _reject_hidden_tool(self, name: str) -> None:
         """A tool the login hides says why, rather than that there is no such tool."""
@@ -442,23 +442,24 @@ def _refuse_if_hidden(app: App, prompt: PromptSpec) -> None:
 
 
 def _add_completions(server: MCPServer, app: App) -> None:
-    # Each template with the names of its arguments.
+    # Each template and each prompt with the names of its arguments.
     templates = {
         spec.uri: (spec, names)
         for spec in app.resources
         if (names := UriTemplate.parse(spec.uri).variable_names)
     }
+    prompts = {spec.name: (spec, inspect.signature(spec.fn).parameters) for spec in app.prompts}
 
     @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
         """Values for a resource template's argument; an unknown prompt, template or
         argument is invalid params, as the MCP spec asks."""
         if not isinstance(ref, ResourceTemplateReference):
-            prompt = app.prompts.get(ref.name)
-            if prompt is None:
+            if ref.name not in prompts:
                 raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
+            prompt, arguments = prompts[ref.name]
             _refuse_if_hidden(app, prompt)
-            if argument.name not in inspect.signature(prompt.fn).parameters:
+            if argument.name not in arguments:
                 message = f"prompt {prompt.name} has no argument {clipped(argument.name)!r}"
                 raise MCPError(code=INVALID_PARAMS, message=message)
             return None  # prompts take no completions

@@ -9,6 +9,7 @@ The client comes from the optional ``redis`` extra: ``pip install "spotify-mcp[r
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,29 @@ class RedisLink:
             raise RedisUnavailable(f"Redis at {self.location} is unreachable ({error})") from None
         except redis.RedisError as error:
             raise RedisUnavailable(f"Redis at {self.location} failed: {error}") from None
+
+
+class Outage:
+    """Whether a shared store (Redis, a cache directory) is failing, so its users report an
+    outage once, when it starts and when it ends, not at every request."""
+
+    def __init__(self) -> None:
+        self._out = False
+        self._lock = threading.Lock()
+
+    def failed(self) -> bool:
+        """Note a failure; True if it starts an outage."""
+        with self._lock:
+            started, self._out = not self._out, True
+        return started
+
+    def answered(self) -> bool:
+        """Note a success; True if it ends an outage."""
+        if not self._out:  # the usual case: no lock
+            return False
+        with self._lock:
+            ended, self._out = self._out, False
+        return ended
 
 
 def redis_client(settings: Settings, timeout_s: float | None = None) -> Redis | None:

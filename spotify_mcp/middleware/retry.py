@@ -55,8 +55,6 @@ _TRANSPORT_REASONS: dict[type[TransportError], str] = {
     ConnectionLost: "connection_lost",
     RequestTimeout: "timeout",
 }
-#: Retry reasons whose attempt may have been applied (a 5xx can follow the change).
-_UNSURE_REASONS = frozenset({"connection_lost", "timeout", "server_error"})
 
 
 class RetrySettings(BaseModel):
@@ -112,7 +110,7 @@ class Retry:
                 assert isinstance(outcome, Response)
                 return outcome
             # A change whose attempt may have been applied (a read changes nothing).
-            unsure = unsure or (reason in _UNSURE_REASONS and request.method != "GET")
+            unsure = unsure or (request.method != "GET" and may_have_been_made(outcome))
             delay = self._delay(attempt, outcome)
             if attempt >= self.settings.max_attempts or time.monotonic() + delay > deadline:
                 return _give_up(outcome, delay, unsure)

@@ -31,7 +31,7 @@ from spotify_mcp.models import (
     any_item,
 )
 from spotify_mcp.pipeline import fresh, sent_once
-from spotify_mcp.refs import Ref, parse_ref, ref_type
+from spotify_mcp.refs import Ref, parse_ref, ref_type, typed_id
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
@@ -471,9 +471,7 @@ def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
 def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
     """IDs of the user's playlists (the newest 500: 10 requests, sent at once) whose ID starts
     with, or name contains, ``partial``; a URI or URL typed so far counts by its ID."""
-    text = partial.strip().partition("?")[0]  # a share link's ?si=...
-    for prefix in ("spotify:playlist:", "https://open.spotify.com/playlist/"):
-        text = text.removeprefix(prefix)
+    text = typed_id(partial, "playlist")
     needle = text.lower()
 
     def fetch(start: int, count: int) -> Any:

@@ -24,6 +24,7 @@ from spotify_mcp.errors import SpotifyMCPError
 from spotify_mcp.middleware.cache.rules import cache_key, read_group, stale_groups
 from spotify_mcp.middleware.cache.stats import COUNTERS, CacheStats, Counters, Counts, export
 from spotify_mcp.pipeline import CallNext, Request, Response
+from spotify_mcp.shared_state import Outage, location_of
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -140,8 +141,6 @@ class ResponseCache:
         self.redis = redis
         self.location = str(directory)
         if redis is not None:
-            from spotify_mcp.shared_state import location_of
-
             self.location = location_of(redis)
         self.counters = Counters()
         self._entries: Entries | None = None
@@ -154,8 +153,7 @@ class ResponseCache:
         self._unevicted: dict[str, float] = {}  # tag -> until when its replies may be stale
         self._write_lock = threading.Lock()  # orders a store against an eviction of its group
         self._flushed_at = time.monotonic()
-        self._out = False  # the store failed and has not answered since
-        self._outage_lock = threading.Lock()
+        self._outage = Outage()
         export(self)
 
     # -- the request path ----------------------------------------------------------------
@@ -281,9 +279,7 @@ class ResponseCache:
     def _failed(self, what: str, error: Exception) -> None:
         """Warn once per outage of the store, not for every read (a Redis that is down would
         fill the log at the rate of requests)."""
-        with self._outage_lock:
-            first, self._out = not self._out, True
-        if first:
+        if self._outage.failed():
             logger.warning(
                 "cache {} failed, reads go to Spotify until the cache answers again: {}",
                 what,
@@ -293,11 +289,7 @@ class ResponseCache:
             logger.debug("cache {} failed: {}", what, error)
 
     def _answered(self) -> None:
-        if not self._out:  # the usual case: no lock
-            return
-        with self._outage_lock:
-            back, self._out = self._out, False
-        if back:
+        if self._outage.answered():
             logger.info("cache at {} answers again", self.location)
 
     def invalidate(self, request: Request) -> None:
@@ -382,6 +374,7 @@ class ResponseCache:
 
     def flush(self) -> None:
         """Add this process's new counts to the lifetime totals."""
+        self._flushed_at = time.monotonic()  # tried again in 10 s, whether or not it works
         unsaved = self.counters.take_unflushed()
         try:
             if any(unsaved.values()):  # all in one go (one round trip to Redis), or none
@@ -389,13 +382,11 @@ class ResponseCache:
         except BaseException:
             self.counters.give_back(unsaved)
             raise
-        self._flushed_at = time.monotonic()
 
     def _try_flush(self) -> None:
         try:
             self.flush()
         except Exception as error:  # kept in memory: added to the totals next time
-            self._flushed_at = time.monotonic()  # tried again in 10 s, not at every request
             self._failed("statistics save", error)
 
     def stats(self) -> CacheStats:

@@ -11,14 +11,13 @@ While Redis cannot be used the process paces itself (budget.py), with one warnin
 from __future__ import annotations
 
 import math
-import threading
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from spotify_mcp.errors import RateLimited
 from spotify_mcp.middleware.limiter.budget import LocalBudget
-from spotify_mcp.shared_state import KEY_PREFIX, RedisLink, RedisUnavailable
+from spotify_mcp.shared_state import KEY_PREFIX, Outage, RedisLink, RedisUnavailable
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -79,8 +78,7 @@ class RedisBudget:
         self._tolerance = _us(self.local.tolerance)
         self._reserve = client.register_script(RESERVE)
         self._close = client.register_script(CLOSE)
-        self._shared = True  # False from a failure until Redis answers again
-        self._lock = threading.Lock()
+        self._outage = Outage()
 
     def reserve(self, max_gate_wait: float, max_wait: float = math.inf) -> float:
         limit = -1 if math.isinf(max_wait) else _us(max_wait)
@@ -119,9 +117,7 @@ class RedisBudget:
         return result
 
     def _alone(self, error: RedisUnavailable) -> None:
-        with self._lock:
-            warn, self._shared = self._shared, False
-        if warn:  # once per outage, not per request
+        if self._outage.failed():  # once per outage, not per request
             logger.warning(
                 "limiter: {}; this server paces itself until Redis answers (each replica may "
                 "now send up to rate_per_s)",
@@ -129,11 +125,7 @@ class RedisBudget:
             )
 
     def _together(self) -> None:
-        if self._shared:  # the usual case: no lock
-            return
-        with self._lock:
-            back, self._shared = not self._shared, True
-        if back:
+        if self._outage.answered():
             logger.info(
                 "limiter: Redis at {} answers; the budget is shared again", self.link.location
             )
