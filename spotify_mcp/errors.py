@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,11 @@ _NOT_REGISTERED = re.compile(r"not (be )?registered", re.IGNORECASE)
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
+)
+
+_WHICH_ARE_MISSING = (
+    "Check the ID, URI or URL (of several, search_get_items marks which are missing); search "
+    "finds the right one."
 )
 
 
@@ -121,6 +126,24 @@ def partly_done(done: str, anything_done: bool) -> Iterator[None]:
         raise PartlyDone(done, error) from error
 
 
+@contextmanager
+def answered(
+    status: int,
+    becomes: Callable[[Exception], Exception],
+    when: Callable[[str], bool] = lambda _: True,
+) -> Iterator[None]:
+    """Spotify's answer ``status`` (its message passing ``when``) raised as ``becomes(it)``:
+    a tool's own explanation of an answer only it can read right."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "http_status", None) != status or not when(
+            str(getattr(error, "msg", ""))
+        ):
+            raise
+        raise becomes(error) from error
+
+
 def explain(error: BaseException) -> str:
     """One actionable sentence for any error met during a tool call."""
     if isinstance(error, SpotifyMCPError):
@@ -201,10 +224,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
             "something, pass items or context to playback_start."
         )
     if status == 400 and "non-existing id" in message.lower():  # an unknown item in the body
-        return (
-            f"An item given does not exist ({message.rstrip('.')}). Check each ID, URI or URL; "
-            "search can find the right one."
-        )
+        return f"An item given does not exist ({message.rstrip('.')}). {_WHICH_ARE_MISSING}"
     if status == 400:
         return f"Spotify rejected the request as invalid: {message.rstrip('.')}."
     if status == 401:
@@ -228,7 +248,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
     if status == 404 and "device" in message.lower():
         return f"Not found ({message}). Pass a device ID that playback_devices lists."
     if status == 404:
-        return f"Not found ({message}). Check the ID, URI or URL; search can find the right one."
+        return f"Not found ({message}). {_WHICH_ARE_MISSING}"
     if status == 429:
         return "Spotify's rate limit was reached. Wait a little and try again."
     if status >= 500:

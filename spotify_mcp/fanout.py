@@ -97,16 +97,17 @@ def send_in_chunks(
     size: int,
     send: Callable[[int, list[T]], R],
     done: Callable[[int], str],
-    resume_at: Callable[[int], str] | None = None,
+    the_rest: Callable[[int], str] | None = None,
 ) -> R:
     """``send(start, chunk)`` for each ``size`` items in order (at least once: an empty list
     is one request), with progress; returns the last answer.
 
     When a chunk fails after others went through, :class:`PartlyDone` says what was done
     (``done(items already sent)``), which items may or may not have gone through and which
-    did not, why, and how to finish. A change that is safe to repeat (no ``resume_at``) is
-    finished by the same call again; any other by sending only the items not done, with
-    ``resume_at(index of the first)`` saying where they go (e.g. `` with position 105``).
+    did not, why, and how to finish. A change that is safe to repeat (no ``the_rest``) is
+    finished by the same call again; any other by sending only the items not done, which
+    ``the_rest(index of the first)`` names in the call's terms and says where they go (e.g.
+    ``items[100:] with position 105``).
     """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
@@ -117,36 +118,35 @@ def send_in_chunks(
             if start == 0:
                 raise
             end = start + len(chunk)
-            fate, advice = _unfinished(start, end, len(items), resume_at, error)
+            fate, advice = _unfinished(start, end, len(items), the_rest, error)
             raise PartlyDone(f"{done(start)}; {fate}", error, advice) from error
         progress.advance(len(chunk))
     return answer
 
 
 def _unfinished(
-    start: int, end: int, total: int, resume_at: Callable[[int], str] | None, error: Exception
+    start: int, end: int, total: int, the_rest: Callable[[int], str] | None, error: Exception
 ) -> tuple[str, str]:
     """What became of items ``start`` on, the chunk ``[start, end)`` having failed; how to
     finish the change."""
-    unsure = may_have_been_made(error)
-    if not unsure:
-        fate = f"{_span(start, total)} did not go through"
+    if not may_have_been_made(error):
+        fate = f"the other {_count(total - start)} did not go through"
     elif end < total:
         fate = (
-            f"{_span(start, end)} may or may not have gone through; not sent: {_span(end, total)}"
+            f"the next {_count(end - start)} may or may not have gone through; "
+            f"not sent: the last {_count(total - end)}"
         )
     else:
-        fate = f"{_span(start, end)} may or may not have gone through"
+        fate = f"the last {_count(end - start)} may or may not have gone through"
     repeats = f"all {total} again would repeat the first {start}"
-    if resume_at is None:
+    if the_rest is None:
         advice = " Sending the same call again is safe."
-    elif unsure:  # the error's explanation says to read the current state first
+    elif may_have_been_made(error):  # the error's explanation says to read the state first
         advice = f" Then send only what is missing: {repeats}."
     else:
-        advice = f" To finish, send only {_span(start, total)}{resume_at(start)}: {repeats}."
+        advice = f" To finish, send only {the_rest(start)}: {repeats}."
     return fate, advice
 
 
-def _span(start: int, end: int) -> str:
-    """Items ``[start, end)`` counted from 1: ``items 101-250``, or ``item 101``."""
-    return f"item {end}" if end - start == 1 else f"items {start + 1}-{end}"
+def _count(items: int) -> str:
+    return "item" if items == 1 else f"{items} items"

@@ -174,6 +174,7 @@ class Chapter(Item):
 
 class Playlist(Item):
     owner: str
+    mine: bool | None = None  # whether the user owns it; None where the user is unknown
     public: bool | None = None
     collaborative: bool | None = None
     description: str | None = None
@@ -181,7 +182,8 @@ class Playlist(Item):
     snapshot_id: str | None = None
 
     @classmethod
-    def of(cls, payload: Payload) -> Playlist:
+    def of(cls, payload: Payload, me: str | None = None) -> Playlist:
+        """The playlist; ``me`` (the user's ID) tells whether it is the user's own."""
         owner = payload.get("owner") or {}
         # "items" replaced the deprecated "tracks" in 2026; accept either.
         items = payload.get("items") or payload.get("tracks") or {}
@@ -189,6 +191,7 @@ class Playlist(Item):
             uri=payload["uri"],
             name=payload["name"],
             owner=owner.get("display_name") or owner.get("id") or "",
+            mine=owner.get("id") == me if me else None,
             public=payload.get("public"),
             collaborative=payload.get("collaborative") or None,
             description=_short(payload.get("description")),
@@ -199,6 +202,10 @@ class Playlist(Item):
 
 #: Spotify's limit on the items of one playlist.
 PLAYLIST_MAX_ITEMS = 10_000
+
+#: The most items a list tool returns in one call (about 60 KB of tracks): a result stays
+#: well within what clients take from a tool (Claude Code refuses over 25,000 tokens).
+MAX_ITEMS_PER_CALL = 200
 
 
 #: Shapes for a payload's ``type`` field, for lists that mix kinds (queues, playlists).

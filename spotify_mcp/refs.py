@@ -39,6 +39,10 @@ class Ref:
         return self.uri
 
 
+class WrongKind(InvalidInput):
+    """A well-formed reference to an item of a kind the parameter does not take."""
+
+
 def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
     """Parse ``value``; ``expected`` is the kind (or kinds) the caller accepts.
 
@@ -52,7 +56,7 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
         )
     kind, item_id = _split(text, kinds)
     if kind not in kinds:
-        raise InvalidInput(
+        raise WrongKind(
             f"{clipped(text)!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
             f"{_names(kinds)} is expected here"
         )
@@ -122,8 +126,9 @@ def _names(kinds: list[str]) -> str:
     return " or ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + f" or {kinds[-1]}"
 
 
-def ref_type(*kinds: str) -> Any:
-    """A parameter type that accepts ID / URI / URL of ``kinds`` and yields a :class:`Ref`.
+def ref_type(*kinds: str, other_kinds: str = "") -> Any:
+    """A parameter type that accepts ID / URI / URL of ``kinds`` and yields a :class:`Ref`;
+    ``other_kinds`` says what to do with a reference of another kind instead (in the error).
 
     ``TrackRef = ref_type("track")``; ``PlayableRef = ref_type("track", "episode")``.
     """
@@ -133,6 +138,8 @@ def ref_type(*kinds: str) -> Any:
             return value
         try:
             return parse_ref(value, kinds)
+        except WrongKind as error:
+            raise ValueError(f"{error}; {other_kinds}" if other_kinds else str(error)) from None
         except InvalidInput as error:
             raise ValueError(str(error)) from None
 

@@ -57,8 +57,9 @@ from spotify_mcp.stdio import run_stdio
 
 INSTRUCTIONS = (
     "Spotify for assistants: search the catalog, control playback, curate playlists and the "
-    "library. Wherever an item is named, an ID, a spotify: URI or an open.spotify.com URL "
-    "works. Playback needs an active device (playback_devices, playback_transfer)."
+    "library. Wherever an item is named, a spotify: URI or an open.spotify.com URL works, "
+    "and a bare ID where one kind is meant. Playback needs an active device "
+    "(playback_devices, playback_transfer)."
 )
 F = TypeVar("F", bound=Callable[..., Any])
 _INJECTED: dict[str, Callable[[App], Any]] = {"spotify": App.spotify, "app": lambda app: app}

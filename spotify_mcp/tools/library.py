@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
-from spotify_mcp.models import ItemPage, Payload, any_item, saved_item
+from spotify_mcp.models import MAX_ITEMS_PER_CALL, ItemPage, Payload, any_item, saved_item
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, ref_type
 
@@ -62,7 +62,7 @@ class Profile(BaseModel):
 def library_list_saved(
     spotify: Spotify,
     kind: SavedKind,
-    limit: Annotated[int, Field(ge=1, le=1000)] = 20,
+    limit: Annotated[int, Field(ge=1, le=MAX_ITEMS_PER_CALL)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
 ) -> ItemPage:
     """Saved tracks, albums, shows, episodes or audiobooks with added_at, or followed artists

@@ -8,14 +8,22 @@ Settings that are independent PUTs (repeat, shuffle, volume, position) share one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, partly_done, refused_in_state
+from spotify_mcp.errors import (
+    InvalidInput,
+    SpotifyMCPError,
+    answered,
+    listed,
+    partly_done,
+    refused_in_state,
+)
 from spotify_mcp.models import AnyItem, Chapter, Episode, Item, Payload, Track, any_item
 from spotify_mcp.refs import ref_type
 
@@ -26,7 +34,15 @@ if TYPE_CHECKING:
 MAX_QUEUE_ADD = 20
 MAX_START_ITEMS = 100
 
-Playable = ref_type("track", "episode")
+Playable = ref_type(
+    "track", "episode", other_kinds="to play an album, playlist, artist or show, pass it as context"
+)
+Queueable = ref_type(
+    "track",
+    "episode",
+    other_kinds="search_list_contents lists the tracks of an album, playlists_get_items of a "
+    "playlist",
+)
 Context = ref_type("album", "playlist", "artist", "show")
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 
@@ -110,6 +126,48 @@ def _playable(payload: Payload | None) -> Item | None:
     return item if isinstance(item, Track | Episode | Chapter) else None
 
 
+def _offset_checked() -> AbstractContextManager[None]:
+    """Spotify's 400 "Invalid offset", said with what can be wrong with it."""
+    return answered(
+        400,
+        lambda _: InvalidInput(
+            "The offset is past the last item, or offset_item is not among the items or in "
+            "the context (offsets count from 0). search_list_contents or playlists_get_items "
+            "lists a context's items."
+        ),
+        when=lambda message: "offset" in message.lower(),
+    )
+
+
+class NoActiveDevice(SpotifyMCPError):
+    """Spotify's NO_ACTIVE_DEVICE, with the devices to choose from."""
+
+
+@contextmanager
+def _on_a_device(spotify: Spotify) -> Iterator[None]:
+    """A player command refused for want of an active device says which devices there are:
+    the model recovers with one call (a transfer, or a start with device_id), not two."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "reason", None) != "NO_ACTIVE_DEVICE":
+            raise
+        try:
+            devices = playback_devices(spotify).devices
+        except Exception:  # the plain explanation still says which tools to call
+            raise error from None
+        choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
+        if not choices:
+            raise NoActiveDevice(
+                "No active Spotify device, and no device has the Spotify app open: ask the "
+                "user to open Spotify on one, then call playback_devices."
+            ) from error
+        raise NoActiveDevice(
+            f"No active Spotify device. The user's devices: {listed(choices)}. "
+            "playback_transfer makes one active (or pass device_id to playback_start)."
+        ) from error
+
+
 # -- tools ----------------------------------------------------------------------------------
 
 
@@ -158,14 +216,15 @@ def playback_start(
     if has_offset and context and context.kind == "artist":
         raise InvalidInput("an artist plays from its top: offsets work on albums, playlists, shows")
     start_at = {"uri": offset_item.uri} if offset_item else None
-    spotify.start_playback(
-        # spotipy puts it in the query string as it is: "x&device_id=y" would pick y.
-        device_id=quote(device_id, safe="") if device_id else None,
-        context_uri=context.uri if context else None,
-        uris=[item.uri for item in items] if items else None,
-        offset={"position": offset} if offset is not None else start_at,
-        position_ms=position_ms,
-    )
+    with _on_a_device(spotify), _offset_checked() if has_offset else nullcontext():
+        spotify.start_playback(
+            # spotipy puts it in the query string as it is: "x&device_id=y" would pick y.
+            device_id=quote(device_id, safe="") if device_id else None,
+            context_uri=context.uri if context else None,
+            uris=[item.uri for item in items] if items else None,
+            offset={"position": offset} if offset is not None else start_at,
+            position_ms=position_ms,
+        )
     if context:
         return PlayerCommand(done=f"playing {context.uri}")
     return PlayerCommand(done=f"playing {len(items)} items" if items else "resumed")
@@ -176,7 +235,8 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
     from spotipy.exceptions import SpotifyException
 
     try:
-        spotify.pause_playback()
+        with _on_a_device(spotify):
+            spotify.pause_playback()
     except SpotifyException as error:
         # Pausing what is paused is refused; the caller wanted it paused, and it is.
         if not refused_in_state(error):
@@ -191,7 +251,8 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
 def playback_skip(spotify: Spotify, to: Literal["next", "previous"] = "next") -> PlayerCommand:
     """Skip to the next item (queue first) or the previous one (past a few seconds,
     previous restarts the item). Premium."""
-    (spotify.next_track if to == "next" else spotify.previous_track)()
+    with _on_a_device(spotify):
+        (spotify.next_track if to == "next" else spotify.previous_track)()
     return PlayerCommand(done=f"skipped to {to}")
 
 
@@ -214,10 +275,11 @@ def playback_set(
     if not chosen:
         raise InvalidInput("pass at least one of repeat, shuffle, volume, position_ms")
     done: list[str] = []
-    for name, value, call in chosen:
-        with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
-            call(value)
-        done.append(f"{name}={value}")
+    with _on_a_device(spotify):
+        for name, value, call in chosen:
+            with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
+                call(value)
+            done.append(f"{name}={value}")
     return PlayerCommand(done=", ".join(done))
 
 
@@ -233,16 +295,17 @@ def playback_queue(spotify: Spotify) -> Queue:
 
 def playback_queue_add(
     spotify: Spotify,
-    items: Annotated[list[Playable], Field(min_length=1, max_length=MAX_QUEUE_ADD)],
+    items: Annotated[list[Queueable], Field(min_length=1, max_length=MAX_QUEUE_ADD)],
 ) -> PlayerCommand:
     """Add tracks/episodes to the end of the queue, in order; they cannot be removed
     again. Premium."""
     done: list[str] = []
-    for item in items:
-        with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
-            spotify.add_to_queue(item.uri)
-        done.append(item.uri)
-    return PlayerCommand(done=f"queued {len(done)} items")
+    with _on_a_device(spotify):
+        for item in items:
+            with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
+                spotify.add_to_queue(item.uri)
+            done.append(item.uri)
+    return PlayerCommand(done=f"queued {len(done)} item{'' if len(done) == 1 else 's'}")
 
 
 def playback_recently_played(

@@ -17,9 +17,10 @@ from loguru import logger
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, SpotifyMCPError, explain
+from spotify_mcp.errors import InvalidInput, SpotifyMCPError, answered, explain
 from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import (
+    MAX_ITEMS_PER_CALL,
     PLAYLIST_MAX_ITEMS,
     Episode,
     Item,
@@ -39,12 +40,17 @@ if TYPE_CHECKING:
 
 CHUNK = 100  # items per add, remove or replace request
 PAGE = 50  # items per GET of a playlist's items
-MAX_READ = 500  # items one playlists_get_items call returns at most
+COMPLETION_SCAN = 500  # the newest playlists completion looks through
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
 PlaylistRef = ref_type("playlist")
-Playable = ref_type("track", "episode")
+Playable = ref_type(
+    "track",
+    "episode",
+    other_kinds="search_list_contents lists the tracks of an album, playlists_get_items of a "
+    "playlist",
+)
 # Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
 Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=300)]
@@ -109,9 +115,13 @@ class Cover(BaseModel):
     urls: list[str]  # largest first; they expire within a day
 
 
+class PlaylistItems(ItemPage):
+    snapshot_id: str | None = None  # the version positions refer to, for changes by position
+
+
 class PlaylistView(BaseModel):
     playlist: Playlist
-    items: ItemPage | None = Field(None, description="Absent for a playlist not the user's.")
+    items: PlaylistItems | None = Field(None, description="Absent for a playlist not the user's.")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -122,14 +132,22 @@ def playlists_list(
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0, le=100_000)] = 0,
 ) -> ItemPage:
-    """The user's playlists, owned and followed, newest first."""
-    return ItemPage.of(spotify.current_user_playlists(limit=limit, offset=offset), Playlist.of)
+    """The user's playlists, owned (mine) and followed, newest first."""
+    page = spotify.current_user_playlists(limit=limit, offset=offset)
+    me = _my_id(spotify)
+    return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
 
 
 def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:
-    """A playlist's details: name, owner, description, visibility, item count, snapshot_id.
-    Items: playlists_get_items."""
-    return Playlist.of(spotify.playlist(playlist.id, additional_types=ITEM_TYPES))
+    """A playlist's details: name, owner (mine: the user's), description, visibility, item
+    count, snapshot_id. Items: playlists_get_items."""
+    payload = spotify.playlist(playlist.id, additional_types=ITEM_TYPES)
+    return Playlist.of(payload, _my_id(spotify))
+
+
+def _my_id(spotify: Spotify) -> str:
+    """The user's ID, to tell their own playlists (the profile is cached for an hour)."""
+    return str(spotify._get("me")["id"])
 
 
 def playlists_get_items(
@@ -137,10 +155,12 @@ def playlists_get_items(
     playlist: PlaylistRef,
     offset: Annotated[int, Field(ge=0)] = 0,
     limit: Annotated[int, Field(ge=1, le=PAGE)] = PAGE,
-    all: Annotated[bool, Field(description=f"Every page from offset, up to {MAX_READ}")] = False,
-) -> ItemPage:
-    """A playlist's tracks and episodes, each with its position and added_at. next_offset
-    continues."""
+    all: Annotated[
+        bool, Field(description=f"Every page from offset, up to {MAX_ITEMS_PER_CALL}")
+    ] = False,
+) -> PlaylistItems:
+    """A playlist's tracks and episodes, each with its position and added_at, and the
+    snapshot_id positions refer to. next_offset continues."""
 
     def fetch(start: int, count: int) -> Mapping[str, Any]:
         return spotify.playlist_items(
@@ -153,14 +173,23 @@ def playlists_get_items(
         f"{playlist.uri} is neither; playlists_get still gives its details."
     ):
         raw = read_pages(
-            fetch, dict, Page[dict], offset=offset, limit=MAX_READ if all else limit, page_size=PAGE
+            fetch,
+            dict,
+            Page[dict],
+            offset=offset,
+            limit=MAX_ITEMS_PER_CALL if all else limit,
+            page_size=PAGE,
         )
     entries = [_entry(raw.offset + n, entry) for n, entry in enumerate(raw.items)]
-    return ItemPage(
+    # Read after the items: a change in between makes Spotify refuse positions, never
+    # misapply them, since it checks each position holds its item in this version.
+    snapshot = spotify.playlist(playlist.id, fields="snapshot_id").get("snapshot_id")
+    return PlaylistItems(
         items=[entry for entry in entries if entry],
         total=raw.total,
         offset=raw.offset,
         next_offset=raw.next_offset,
+        snapshot_id=snapshot,
     )
 
 
@@ -236,7 +265,11 @@ def playlists_add_items(
             CHUNK,
             add,
             lambda sent: f"Added the first {sent} of {len(uris)} items",
-            lambda first: "" if position is None else f" with position {position + first}",
+            # in the call's terms: its items counted from 0, like positions
+            lambda first: (
+                f"items[{first}:]"
+                + ("" if position is None else f" with position {position + first}")
+            ),
         )
     return Added(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
 
@@ -251,8 +284,8 @@ def playlists_remove_items(
     ] = None,
     snapshot_id: Snapshot = None,
 ) -> Removed:
-    """Remove every occurrence of the items, or with positions (see playlists_get_items)
-    only those, for up to 100 different items."""
+    """Remove every occurrence of the items (any number), or with positions (from
+    playlists_get_items) only those occurrences, of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
     with _editing(playlist):
         with fresh():
@@ -386,30 +419,33 @@ def _jpeg_base64(text: str) -> str:
 @contextmanager
 def _editing(playlist: Ref, *, owner_only: bool = False) -> Iterator[None]:
     """Spotify's 403 on someone else's playlist, as a message that says what to do."""
-    who = "Only the owner" if owner_only else "Only the owner or collaborators"
-    what = "the details and cover of" if owner_only else "the items of"
-    with _not_mine(
-        f"{who} can change {what} {playlist.uri}. To change a copy: playlists_create, then "
-        "playlists_add_items."
-    ):
+    if owner_only:
+        explanation = f"Only the owner can change the details and cover of {playlist.uri}."
+    else:  # a copy is no way out: Spotify shows others' playlists' items to nobody else
+        explanation = (
+            f"Only the owner or collaborators can change the items of {playlist.uri}, and "
+            "only they can read them. To add items to a playlist of the user's instead: "
+            "playlists_list shows which are theirs (mine), playlists_create makes one."
+        )
+    with _not_mine(explanation):
         yield
 
 
 def _positions_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 for positions that do not hold the items, said with the way out."""
-    return _answered(
+    return answered(
         400,
         lambda _: InvalidInput(
             f"The positions do not hold those items in {playlist.uri} (it changed since they "
-            "were read, or they were removed already). Read playlists_get_items again, and "
-            "playlists_get for its snapshot_id, then remove by the new positions."
+            "were read, or they were removed already). Read playlists_get_items again (with its "
+            "snapshot_id), then remove by the new positions."
         ),
     )
 
 
 def _range_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 "Invalid range", said with the rule it broke."""
-    return _answered(
+    return answered(
         400,
         lambda error: InvalidInput(
             f"{explain(error)} range_start + range_length and insert_before must each be at "
@@ -426,26 +462,9 @@ class NotMine(SpotifyMCPError):
 
 def _not_mine(explanation: str) -> AbstractContextManager[None]:
     """A 403 for want of ownership (not of a scope) becomes :class:`NotMine` (explanation)."""
-    return _answered(
+    return answered(
         403, lambda _: NotMine(explanation), when=lambda message: "scope" not in message.lower()
     )
-
-
-@contextmanager
-def _answered(
-    status: int,
-    becomes: Callable[[Exception], Exception],
-    when: Callable[[str], bool] = lambda _: True,
-) -> Iterator[None]:
-    """Spotify's answer ``status`` (its message passing ``when``) raised as ``becomes(it)``."""
-    try:
-        yield
-    except Exception as error:
-        if getattr(error, "http_status", None) != status or not when(
-            str(getattr(error, "msg", ""))
-        ):
-            raise
-        raise becomes(error) from error
 
 
 # -- resources ------------------------------------------------------------------------------
@@ -462,7 +481,7 @@ def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
     ref = parse_ref(id, "playlist")
     details = playlists_get(spotify, ref)
     try:
-        items: ItemPage | None = playlists_get_items(spotify, ref)
+        items: PlaylistItems | None = playlists_get_items(spotify, ref)
     except NotMine:
         items = None
     return PlaylistView(playlist=details, items=items)
@@ -477,7 +496,7 @@ def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
     def fetch(start: int, count: int) -> Any:
         return spotify.current_user_playlists(limit=count, offset=start)
 
-    mine = read_pages(fetch, Item.of, ItemPage, offset=0, limit=MAX_READ, page_size=PAGE)
+    mine = read_pages(fetch, Item.of, ItemPage, offset=0, limit=COMPLETION_SCAN, page_size=PAGE)
     ids_and_names = ((item.uri.rpartition(":")[2], item.name) for item in mine.items)
     return [
         ident for ident, name in ids_and_names if ident.startswith(text) or needle in name.lower()
@@ -489,14 +508,19 @@ def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
 
 @hookimpl
 def register_tools(registry: ToolRegistry) -> None:
-    read: list[tuple[Callable[..., Any], str, str]] = [
-        (playlists_list, "My playlists", "GET /me/playlists"),
-        (playlists_get, "Playlist details", "GET /playlists/{playlist_id}"),
-        (playlists_get_items, "Playlist items", "GET /playlists/{playlist_id}/items"),
-        (playlists_get_cover, "Playlist cover", "GET /playlists/{playlist_id}/images"),
+    read: list[tuple[Callable[..., Any], str, list[str]]] = [
+        # GET /me: which playlists are the user's (mine); the playlist: its snapshot_id
+        (playlists_list, "My playlists", ["GET /me/playlists", "GET /me"]),
+        (playlists_get, "Playlist details", ["GET /playlists/{playlist_id}", "GET /me"]),
+        (
+            playlists_get_items,
+            "Playlist items",
+            ["GET /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}"],
+        ),
+        (playlists_get_cover, "Playlist cover", ["GET /playlists/{playlist_id}/images"]),
     ]
-    for fn, title, endpoint in read:
-        registry.add(fn, title=title, read_only=True, endpoints=[endpoint])
+    for fn, title, endpoints in read:
+        registry.add(fn, title=title, read_only=True, endpoints=endpoints)
     # (fn, title, destructive, idempotent, endpoints)
     write: list[tuple[Callable[..., Any], str, bool, bool, list[str]]] = [
         (playlists_create, "Create a playlist", False, False, ["POST /me/playlists"]),

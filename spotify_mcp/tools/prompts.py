@@ -42,8 +42,8 @@ def build_playlist(
 3. Create the playlist with `playlists_create` (a short name, a one-line description).
 4. Add every track in ONE `playlists_add_items` call, in order. Adding is not idempotent:
    if it reports an error, read the playlist with `playlists_get_items` before adding more.
-5. Show the result with `playlists_get_items`, then offer to play it with `playback_start`
-   (context = the new playlist's URI)."""
+5. Sum up what you added (no need to read it back), then offer to play it with
+   `playback_start` (context = the new playlist's URI)."""
 
 
 def whats_playing() -> str:
@@ -63,14 +63,14 @@ def tidy_library() -> str:
     """Find duplicates and clutter in the user's playlists and library."""
     return """Help me tidy my Spotify library. Propose changes; make none until I confirm.
 
-1. `library_get_profile` for my user name; `playlists_list` (page with offset) for my
-   playlists. Only playlists I own can be changed (the items of collaborative ones too).
+1. `playlists_list` (page with offset) for my playlists. Only those I own (mine: true) can
+   be changed (the items of collaborative ones too).
 2. For each of my playlists, `playlists_get_items` with all=true: look for duplicate
    tracks (same URI at several positions) and very long or empty playlists.
 3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.
 4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
-   (the extra occurrences' items and positions, plus the snapshot_id `playlists_get`
-   gives), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
+   (the extra occurrences' items and positions, plus the snapshot_id `playlists_get_items`
+   gave), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
 
 
 def explore_artist(artist: Annotated[str, Field(description="The artist's name")]) -> str:

@@ -6,7 +6,9 @@ and plays three tracks, so each test starts from a known player state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +17,10 @@ from toolkit import operations_hit
 
 from spotify_mcp.app import App
 from spotify_mcp.sandbox import FREE_USER, Sandbox
-from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, PREMIUM_USER, device_id
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, DJ_USER, PREMIUM_USER, device_id
 
 LAPTOP = device_id(PREMIUM_USER, "Sandbox Laptop")
 PHONE = device_id(PREMIUM_USER, "Sandbox Phone")  # its volume cannot be set
-NO_DEVICE_HINT = "Call playback_devices to list the user's devices, then playback_transfer"
 #: Player commands and their arguments, given some catalogue tracks.
 COMMANDS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "playback_start": lambda tracks: {},
@@ -59,11 +60,35 @@ def state(server: StdioServer, **args: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("tool", COMMANDS)
-def test_no_active_device_names_the_tools_to_fix_it(
+def test_no_active_device_lists_the_devices_to_choose_from(
     server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str], tool: str
 ) -> None:
     error = server.call_error(tool, COMMANDS[tool](tracks))
-    assert "No active Spotify device" in error and NO_DEVICE_HINT in error
+    assert "No active Spotify device. The user's devices: " in error
+    assert f"Sandbox Laptop (device_id {LAPTOP})" in error
+    assert f"Sandbox Phone (device_id {PHONE})" in error
+    assert "playback_transfer makes one active (or pass device_id to playback_start)" in error
+
+
+def test_one_call_recovers_from_no_active_device(
+    server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]
+) -> None:
+    error = server.call_error("playback_start", {"items": tracks[:2]})
+    laptop = re.search(r"Sandbox Laptop \(device_id (\w+)\)", error)
+    assert laptop
+    server.call_ok("playback_start", items=tracks[:2], device_id=laptop[1])
+    assert state(server)["device"] == "Sandbox Laptop"
+
+
+def test_no_device_open_at_all_says_to_open_spotify(
+    sandbox: Sandbox, tmp_path: Path, tracks: list[str]
+) -> None:
+    with StdioServer(env=sandbox_env(sandbox, DJ_USER), home=tmp_path) as dj:
+        error = dj.call_error("playback_start", {"items": tracks[:1]})
+    assert error.endswith(
+        ": No active Spotify device, and no device has the Spotify app open: ask the user to "
+        "open Spotify on one, then call playback_devices."
+    )
 
 
 def test_idle_state_has_no_device(server: StdioServer, fresh_sandbox: Sandbox) -> None:
@@ -127,6 +152,28 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
     now = state(active)
     assert now["playing"] is True and now["item"]["uri"] == tracks[4]
     assert now["item"]["artists"] and "context" not in now
+
+
+def test_an_album_to_play_or_queue_is_told_where_it_goes(
+    server: StdioServer, sandbox: Sandbox
+) -> None:
+    album = f"spotify:album:{next(iter(sandbox.runtime.catalog.albums))}"
+    started = server.call_error("playback_start", {"items": [album]})
+    assert started.endswith(
+        "is an album, but a track or episode is expected here; to play an album, playlist, "
+        "artist or show, pass it as context."
+    )
+    queued = server.call_error("playback_queue_add", {"items": [album]})
+    assert queued.endswith(
+        "; search_list_contents lists the tracks of an album, playlists_get_items of a playlist."
+    )
+
+
+def test_start_at_an_item_not_among_the_items_says_so(
+    active: StdioServer, tracks: list[str]
+) -> None:
+    error = active.call_error("playback_start", {"items": tracks[:2], "offset_item": tracks[5]})
+    assert "offset_item is not among the items or in the context" in error
 
 
 def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None:
@@ -276,6 +323,7 @@ def test_queue_add_then_queue(active: StdioServer, tracks: list[str]) -> None:
     queue = active.call_ok("playback_queue")
     assert queue["current"]["uri"] == tracks[0]
     assert [item["uri"] for item in queue["queue"][:3]] == [tracks[7], tracks[8], tracks[1]]
+    assert active.call_ok("playback_queue_add", items=tracks[9:]) == {"done": "queued 1 item"}
 
 
 @pytest.mark.parametrize(

@@ -46,9 +46,15 @@ def new_playlist(server: StdioServer, name: str = "Test") -> str:
 
 
 def item_uris(server: StdioServer, playlist: str) -> list[str]:
-    page = server.call_ok("playlists_get_items", playlist=playlist, all=True)
-    assert [item["position"] for item in page["items"]] == list(range(len(page["items"])))
-    return [item["uri"] for item in page["items"]]
+    """Every item, 200 a call (the most one call returns), by next_offset."""
+    items: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = server.call_ok("playlists_get_items", playlist=playlist, offset=offset, all=True)
+        items += page["items"]
+        offset = page.get("next_offset")
+    assert [item["position"] for item in items] == list(range(len(items)))
+    return [item["uri"] for item in items]
 
 
 def requests_to(sandbox: Sandbox, playlist: str, method: str) -> list[dict[str, Any]]:
@@ -68,6 +74,19 @@ def test_list_pages_through_my_playlists(server: StdioServer) -> None:
     assert len(set(uris)) == len(uris) == first["total"] >= 8
     names = {p["name"] for p in first["items"] + rest["items"]}
     assert {"Deep Focus", "Crate Digging"} <= names
+
+
+def test_the_users_own_playlists_are_marked_mine(server: StdioServer) -> None:
+    listed = server.call_ok("playlists_list", limit=50)["items"]
+    mine = {p["name"]: p["mine"] for p in listed}
+    # Friday Night Collab: the user collaborates on it, but it is Marisol's.
+    assert (mine["Deep Focus"], mine["Crate Digging"], mine["Friday Night Collab"]) == (
+        True,
+        False,
+        False,
+    )
+    assert server.call_ok("playlists_get", playlist=DEEP_FOCUS_PLAYLIST)["mine"] is True
+    assert server.call_ok("playlists_get", playlist=FOLLOWED_PLAYLIST)["mine"] is False
 
 
 def test_get_shows_details(server: StdioServer) -> None:
@@ -98,6 +117,9 @@ def test_get_items_all_reads_every_page_in_three_requests(
     assert [i["position"] for i in page["items"]] == list(range(150))
     assert "next_offset" not in page
     assert len(requests_to(sandbox, DEEP_FOCUS_PLAYLIST, "GET")) == 3
+    # and the version the positions refer to, for a removal by position
+    details = uncached.call_ok("playlists_get", playlist=DEEP_FOCUS_PLAYLIST)
+    assert page["snapshot_id"] == details["snapshot_id"]
 
 
 def test_get_items_includes_episodes(sb: Sandbox, uncached: StdioServer) -> None:
@@ -236,7 +258,9 @@ def test_adding_to_someone_elses_playlist_says_who_may(
     server: StdioServer, tracks: list[str]
 ) -> None:
     error = server.call_error("playlists_add_items", playlist=FOLLOWED_PLAYLIST, items=tracks[:1])
-    assert "Only the owner or collaborators" in error and "playlists_create" in error
+    assert "Only the owner or collaborators can change the items of" in error
+    # not "change a copy": the items of a playlist not the user's cannot be read to copy
+    assert "playlists_list shows which are theirs (mine), playlists_create makes one" in error
 
 
 def test_collaborators_may_add_but_not_rename(server: StdioServer, tracks: list[str]) -> None:
@@ -253,8 +277,8 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     error = server.call_error(
         "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
     )
-    assert "Added the first 100 of 101 items; item 101 did not go through. An item given" in error
-    assert "To finish, send only item 101: all 101 again would repeat the first 100." in error
+    assert "Added the first 100 of 101 items; the other item did not go through. An item" in error
+    assert "To finish, send only items[100:]: all 101 again would repeat the first 100." in error
     assert item_uris(server, playlist) == tracks[:100]
 
 
