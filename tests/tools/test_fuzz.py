@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -388,10 +389,12 @@ def pools(seeded: Sandbox) -> dict[str, list[str]]:
 
 
 def tool_names() -> list[str]:
-    """Every tool the server offers the premium user (test_every_tool_is_fuzzed checks)."""
+    """Every tool the server offers the premium user (test_every_tool_is_fuzzed checks).
+    Read at collection, before any fixture isolates SPOTIFY_MCP_HOME: no config file, as the
+    server's new home has none."""
     from spotify_mcp.app import App
 
-    return sorted(spec.name for spec in App.create().tools)
+    return sorted(spec.name for spec in App.create(config_file=os.devnull).tools)
 
 
 # -- the tests --------------------------------------------------------------------------------
