@@ -24,6 +24,7 @@ _RESTRICTED = "Restriction violated"  # Spotify's 403 message for a refused play
 # in the Developer Dashboard", "Check settings on developer.spotify.com/dashboard, the user
 # may not be registered."
 _NOT_REGISTERED = re.compile(r"not (be )?registered", re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"[\w.-]+")
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
@@ -196,6 +197,12 @@ def listed(parts: list[str], separator: str = ", ", most: int = 5) -> str:
 def clipped(text: str, limit: int = 60) -> str:
     """``text`` cut to ``limit`` characters: user input quoted in a message stays short."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def named(name: str) -> str:
+    """A name the client sent (an argument's), clipped: as it is when it reads as a name,
+    else as a JSON string, so an empty name, spaces or a control character stay visible."""
+    return clipped(name if _PLAIN_NAME.fullmatch(name) else json.dumps(name, ensure_ascii=False))
 
 
 def _shown(value: Any) -> str:

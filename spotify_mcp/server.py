@@ -48,6 +48,7 @@ from spotify_mcp.errors import (
     explain,
     explain_arguments,
     listed,
+    named,
 )
 from spotify_mcp.pipeline import TransportError
 from spotify_mcp.protocol import explain_invalid_params
@@ -117,7 +118,7 @@ class SpotifyMCPServer(MCPServer):
         if missing := sorted(a for a, required in declared.items() if required and a not in given):
             problems.append(f"missing: {', '.join(missing)}")
         if unknown := sorted(given - set(declared)):
-            problems.append(f"unknown: {listed([clipped(u) for u in unknown])}")
+            problems.append(f"unknown: {listed([named(u) for u in unknown])}")
         if problems:
             takes = ", ".join(declared) or "no arguments"
             raise MCPError(
@@ -200,7 +201,7 @@ class SpotifyMCPServer(MCPServer):
         unknown = sorted(set(arguments) - set(known))
         if unknown:
             raise ToolError(
-                f"unknown argument(s) {listed([clipped(u) for u in unknown])}; {name} takes: "
+                f"unknown argument(s) {listed([named(u) for u in unknown])}; {name} takes: "
                 f"{', '.join(known) or 'no arguments'}"
             )
         booleans = [

@@ -68,6 +68,18 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(tmp_path: Pa
         assert server.call_ok("server_info")["version"]
 
 
+def test_an_unknown_argument_is_shown_even_when_it_does_not_read_as_a_name(
+    tmp_path: Path,
+) -> None:
+    """Found by tests/tools/test_fuzz.py: an argument named "" or holding an escape character
+    came back as it was ("unknown argument(s) ; ..."), invisible or garbling a terminal."""
+    with StdioServer(home=tmp_path / "home") as server:
+        message = server.call_error("server_info", {"": 1, "a\x1b[31mb": 2, "verbose": 3})
+    assert message == (
+        'unknown argument(s) "", "a\\u001b[31mb", verbose; server_info takes: no arguments'
+    )
+
+
 def test_a_failed_call_is_logged_once(tmp_path: Path) -> None:
     with StdioServer(home=tmp_path / "home") as server:  # no login
         assert "Not logged in to Spotify." in server.call_error("library_get_profile")
