@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stdio_server import RawStdio, StdioServer, free_port, sandbox_env, wait_for_request
 
 from spotify_mcp.sandbox import Sandbox
-from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST, PREMIUM_USER
 
 
 @pytest.fixture(scope="module")
@@ -143,14 +143,13 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
 ) -> None:
     """Call 4 waits for call 3's fetch of the same read; call 3 is cancelled while it waits
     out a rate limit: call 4 fetches for itself (once, this killed the server)."""
-    path = f"/v1/playlists/{DEEP_FOCUS_PLAYLIST}"
+    path = "/v1/me"  # one read: the profile
     sandbox.add_fault(method="GET", path=path, status=429, retry_after=3)
-    read = {"playlist": DEEP_FOCUS_PLAYLIST}
     with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
         raw.initialize()
-        raw.send(call(3, "playlists_get", read))
+        raw.send(call(3, "library_get_profile", {}))
         wait_for_request(sandbox, path)  # the 429: call 3 waits at the limiter's gate
-        raw.send(call(4, "playlists_get", read))
+        raw.send(call(4, "library_get_profile", {}))
 
         def coalesced() -> int:
             raw.send(call(5, "cache_stats", {}))
@@ -164,13 +163,11 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
         alive = raw.receive()
         raw.send(call(7, "cache_stats", {}))
         counts = raw.receive()["result"]["structuredContent"]["process"]
-    assert answer["id"] == 4 and answer["result"]["structuredContent"]["uri"].endswith(
-        DEEP_FOCUS_PLAYLIST
-    )
+    assert answer["id"] == 4
+    assert answer["result"]["structuredContent"]["uri"] == f"spotify:user:{PREMIUM_USER}"
     assert alive["id"] == 6 and alive["result"]["structuredContent"]["version"]
-    # Call 4 joined a fetch, then fetched itself: a miss, not also a hit (and the profile,
-    # which tells whether the playlist is the user's: one more miss).
-    assert (counts["hits"], counts["misses"], counts["coalesced"]) == (0, 3, 1)
+    # Call 4 joined a fetch, then fetched itself: a miss, not also a hit.
+    assert (counts["hits"], counts["misses"], counts["coalesced"]) == (0, 2, 1)
     assert raw.process.returncode == 0
 
 
