@@ -111,7 +111,7 @@ class SpotifyMCPServer(MCPServer):
             _refuse_if_hidden(self.app, spec)
         prompt = next((p for p in await self.list_prompts() if p.name == name), None)
         if prompt is None:
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}")
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {named(name)}")
         declared = {arg.name: arg.required for arg in prompt.arguments or []}
         given = set(arguments or {})
         problems = []
@@ -458,19 +458,19 @@ def _add_completions(server: MCPServer, app: App) -> None:
         argument is invalid params, as the MCP spec asks."""
         if not isinstance(ref, ResourceTemplateReference):
             if ref.name not in prompts:
-                raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {clipped(ref.name)}")
+                raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {named(ref.name)}")
             prompt, arguments = prompts[ref.name]
             _refuse_if_hidden(app, prompt)
             if argument.name not in arguments:
-                message = f"prompt {prompt.name} has no argument {clipped(argument.name)!r}"
+                message = f"prompt {prompt.name} has no argument {named(argument.name)}"
                 raise MCPError(code=INVALID_PARAMS, message=message)
             return None  # prompts take no completions
         if ref.uri not in templates:
-            message = f"Unknown resource template: {clipped(ref.uri)}"
+            message = f"Unknown resource template: {named(ref.uri)}"
             raise MCPError(code=INVALID_PARAMS, message=message)
         spec, names = templates[ref.uri]
         if argument.name not in names:
-            message = f"{spec.uri} has no argument {clipped(argument.name)!r}"
+            message = f"{spec.uri} has no argument {named(argument.name)}"
             raise MCPError(code=INVALID_PARAMS, message=message)
         completer = spec.complete.get(argument.name)
         if completer is None or app.hidden_reason(spec):

@@ -234,6 +234,15 @@ def test_prompt_arguments_are_checked_as_invalid_params() -> None:
     assert "Greet Ada" in rendered.messages[0].content.text
 
 
+def test_an_unknown_prompt_is_named_clipped_and_escaped() -> None:
+    server = build_server(core_app(inline_plugins=[("prompts_demo", Prompts())]))
+    with pytest.raises(MCPError) as unknown:
+        anyio.run(server.get_prompt, "greet\x1b[2J" + "x" * 5000, {})
+    assert unknown.value.error.code == INVALID_PARAMS
+    message = unknown.value.error.message
+    assert message.startswith('Unknown prompt: "greet\\u001b[2J') and len(message) < 100
+
+
 def take_a_count(count: int | str = 1) -> Counted:
     """A plugin's argument that is a number or a name: true is neither."""
     return Counted(value=str(count))

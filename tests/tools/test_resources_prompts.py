@@ -169,7 +169,12 @@ def test_completion_looks_past_the_first_page_of_playlists(
         (
             PromptReference(type="ref/prompt", name="explore_artist"),
             "bogus",
-            "prompt explore_artist has no argument 'bogus'",
+            "prompt explore_artist has no argument bogus",
+        ),
+        (
+            PromptReference(type="ref/prompt", name="explore_artist"),
+            "",
+            'prompt explore_artist has no argument ""',
         ),
         (
             ResourceTemplateReference(type="ref/resource", uri="spotify://nothing/{id}"),
@@ -179,7 +184,7 @@ def test_completion_looks_past_the_first_page_of_playlists(
         (
             ResourceTemplateReference(type="ref/resource", uri="spotify://playlist/{id}"),
             "name",
-            "spotify://playlist/{id} has no argument 'name'",
+            "spotify://playlist/{id} has no argument name",
         ),
     ],
 )
