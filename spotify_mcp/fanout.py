@@ -97,17 +97,20 @@ def send_in_chunks(
     size: int,
     send: Callable[[int, list[T]], R],
     done: Callable[[int], str],
-    the_rest: Callable[[int], str] | None = None,
+    resume_at: Callable[[int], str] | None = None,
+    argument: str | None = None,
 ) -> R:
     """``send(start, chunk)`` for each ``size`` items in order (at least once: an empty list
     is one request), with progress; returns the last answer.
 
     When a chunk fails after others went through, :class:`PartlyDone` says what was done
     (``done(items already sent)``), which items may or may not have gone through and which
-    did not, why, and how to finish. A change that is safe to repeat (no ``the_rest``) is
-    finished by the same call again; any other by sending only the items not done, which
-    ``the_rest(index of the first)`` names in the call's terms and says where they go (e.g.
-    ``items[100:] with position 105``).
+    did not, why, and how to finish. A change that is safe to repeat (no ``resume_at``) is
+    finished by the same call again; any other by sending only the items not done, with
+    ``resume_at(index of the first)`` saying where they go (e.g. `` with position 105``).
+    ``argument`` names the call's argument that holds exactly these items in this order, so
+    the rest is named as a slice of it (``items[100:]``, counted from 0 like positions);
+    without it (the items were deduplicated), by count.
     """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
@@ -118,33 +121,46 @@ def send_in_chunks(
             if start == 0:
                 raise
             end = start + len(chunk)
-            fate, advice = _unfinished(start, end, len(items), the_rest, error)
+            fate, advice = _unfinished(start, end, len(items), resume_at, argument, error)
             raise PartlyDone(f"{done(start)}; {fate}", error, advice) from error
         progress.advance(len(chunk))
     return answer
 
 
 def _unfinished(
-    start: int, end: int, total: int, the_rest: Callable[[int], str] | None, error: Exception
+    start: int,
+    end: int,
+    total: int,
+    resume_at: Callable[[int], str] | None,
+    argument: str | None,
+    error: Exception,
 ) -> tuple[str, str]:
     """What became of items ``start`` on, the chunk ``[start, end)`` having failed; how to
     finish the change."""
-    if not may_have_been_made(error):
-        fate = f"the other {_count(total - start)} did not go through"
+
+    def part(first: int, last: int, which: str) -> str:
+        if argument is None:
+            return f"{which} {_count(last - first)}"
+        return f"{argument}[{first}:]" if last == total else f"{argument}[{first}:{last}]"
+
+    unsure = may_have_been_made(error)
+    if not unsure:
+        fate = f"{part(start, total, 'the other')} did not go through"
     elif end < total:
         fate = (
-            f"the next {_count(end - start)} may or may not have gone through; "
-            f"not sent: the last {_count(total - end)}"
+            f"{part(start, end, 'the next')} may or may not have gone through; "
+            f"not sent: {part(end, total, 'the last')}"
         )
     else:
-        fate = f"the last {_count(end - start)} may or may not have gone through"
+        fate = f"{part(start, end, 'the last')} may or may not have gone through"
     repeats = f"all {total} again would repeat the first {start}"
-    if the_rest is None:
-        advice = " Sending the same call again is safe."
-    elif may_have_been_made(error):  # the error's explanation says to read the state first
+    if resume_at is None:
+        advice = " Sending the same call again is safe: it finishes the change, whatever went in."
+    elif unsure:  # the error's explanation says to read the state first
         advice = f" Then send only what is missing: {repeats}."
     else:
-        advice = f" To finish, send only {the_rest(start)}: {repeats}."
+        rest = part(start, total, "the last")
+        advice = f" To finish, send only {rest}{resume_at(start)}: {repeats}."
     return fate, advice
 
 

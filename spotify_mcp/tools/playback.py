@@ -43,7 +43,13 @@ Queueable = ref_type(
     other_kinds="search_list_contents lists the tracks of an album, playlists_get_items of a "
     "playlist",
 )
-Context = ref_type("album", "playlist", "artist", "show")
+Context = ref_type(
+    "album",
+    "playlist",
+    "artist",
+    "show",
+    other_kinds="to play tracks or episodes, pass them as items",
+)
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 
 
@@ -215,6 +221,12 @@ def playback_start(
         raise InvalidInput("offset and offset_item need items or a context")
     if has_offset and context and context.kind == "artist":
         raise InvalidInput("an artist plays from its top: offsets work on albums, playlists, shows")
+    if items and offset is not None and offset >= len(items):
+        raise InvalidInput(
+            f"offset {offset} is past the last of the {len(items)} items (offsets count from 0)"
+        )
+    if items and offset_item and offset_item.uri not in {item.uri for item in items}:
+        raise InvalidInput(f"offset_item {offset_item.uri} is not among the items")
     start_at = {"uri": offset_item.uri} if offset_item else None
     with _on_a_device(spotify), _offset_checked() if has_offset else nullcontext():
         spotify.start_playback(
@@ -235,9 +247,11 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
     from spotipy.exceptions import SpotifyException
 
     try:
-        with _on_a_device(spotify):
-            spotify.pause_playback()
+        spotify.pause_playback()
     except SpotifyException as error:
+        # With no active device nothing plays: the caller wanted it quiet, and it is.
+        if error.reason == "NO_ACTIVE_DEVICE":
+            return PlayerCommand(done="nothing is playing (no device is active)")
         # Pausing what is paused is refused; the caller wanted it paused, and it is.
         if not refused_in_state(error):
             raise
@@ -279,7 +293,8 @@ def playback_set(
         for name, value, call in chosen:
             with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
                 call(value)
-            done.append(f"{name}={value}")
+            # shuffle=true, as it was sent, not Python's True
+            done.append(f"{name}={str(value).lower() if isinstance(value, bool) else value}")
     return PlayerCommand(done=", ".join(done))
 
 

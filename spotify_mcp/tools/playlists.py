@@ -265,11 +265,8 @@ def playlists_add_items(
             CHUNK,
             add,
             lambda sent: f"Added the first {sent} of {len(uris)} items",
-            # in the call's terms: its items counted from 0, like positions
-            lambda first: (
-                f"items[{first}:]"
-                + ("" if position is None else f" with position {position + first}")
-            ),
+            lambda first: "" if position is None else f" with position {position + first}",
+            argument="items",
         )
     return Added(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
 
@@ -287,7 +284,7 @@ def playlists_remove_items(
     """Remove every occurrence of the items (any number), or with positions (from
     playlists_get_items) only those occurrences, of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    with _editing(playlist):
+    with _editing(playlist), _snapshot_checked(playlist):
         with fresh():
             before = _item_count(spotify, playlist)
         if occurrences is not None:  # one request: all positions refer to the same version
@@ -337,7 +334,7 @@ def playlists_reorder_items(
 ) -> Moved:
     """Move range_length items starting at range_start to before insert_before (use the
     item count to move them to the end)."""
-    with _editing(playlist), _range_checked(playlist):
+    with _editing(playlist), _range_checked(spotify, playlist), _snapshot_checked(playlist):
         result = spotify.playlist_reorder_items(
             playlist.id, range_start, insert_before, range_length, snapshot_id=snapshot_id
         )
@@ -366,6 +363,7 @@ def playlists_replace_items(
             CHUNK,
             replace_then_add,
             lambda sent: f"The playlist holds the first {sent} of {len(uris)} items",
+            argument="items",
         )
     return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
 
@@ -424,8 +422,8 @@ def _editing(playlist: Ref, *, owner_only: bool = False) -> Iterator[None]:
     else:  # a copy is no way out: Spotify shows others' playlists' items to nobody else
         explanation = (
             f"Only the owner or collaborators can change the items of {playlist.uri}, and "
-            "only they can read them. To add items to a playlist of the user's instead: "
-            "playlists_list shows which are theirs (mine), playlists_create makes one."
+            "only they can read them. playlists_list shows which playlists are the user's "
+            "(mine); playlists_create makes a new one."
         )
     with _not_mine(explanation):
         yield
@@ -436,24 +434,49 @@ def _positions_checked(playlist: Ref) -> AbstractContextManager[None]:
     return answered(
         400,
         lambda _: InvalidInput(
-            f"The positions do not hold those items in {playlist.uri} (it changed since they "
-            "were read, or they were removed already). Read playlists_get_items again (with its "
-            "snapshot_id), then remove by the new positions."
+            f"The positions do not hold those items in {playlist.uri}, in the version "
+            "snapshot_id names (else the current one): it changed since they were read, or "
+            "the positions are wrong. Read playlists_get_items again (with its snapshot_id), "
+            "then remove by the positions it shows."
         ),
+        when=lambda message: "snapshot" not in message.lower(),
     )
 
 
-def _range_checked(playlist: Ref) -> AbstractContextManager[None]:
-    """Spotify's 400 "Invalid range", said with the rule it broke."""
+def _snapshot_checked(playlist: Ref) -> AbstractContextManager[None]:
+    """Spotify's 400 for a snapshot_id it does not know, said with where to get one."""
+    return answered(
+        400,
+        lambda _: InvalidInput(
+            f"snapshot_id is not a version of {playlist.uri}: take it from "
+            "playlists_get_items, or leave it out for the current version."
+        ),
+        when=lambda message: "snapshot" in message.lower(),
+    )
+
+
+def _range_checked(spotify: Spotify, playlist: Ref) -> AbstractContextManager[None]:
+    """Spotify's 400 "Invalid range", said with the rule it broke and the item count."""
     return answered(
         400,
         lambda error: InvalidInput(
             f"{explain(error)} range_start + range_length and insert_before must each be at "
-            f"most the item count of {playlist.uri} (positions count from 0; playlists_get "
-            "gives the count)."
+            f"most the item count of {playlist.uri}, {_count_now(spotify, playlist)} "
+            "(positions count from 0)."
         ),
         when=lambda message: "Invalid range" in message,
     )
+
+
+def _count_now(spotify: Spotify, playlist: Ref) -> str:
+    """The item count for an error message, read from Spotify; where it cannot be read, where
+    to find it."""
+    try:
+        with fresh():
+            return f"now {_item_count(spotify, playlist)}"
+    except Exception as error:
+        logger.info("item count of {} unknown: {}", playlist.uri, error)
+        return "which playlists_get gives"
 
 
 class NotMine(SpotifyMCPError):

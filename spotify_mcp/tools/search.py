@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, explain
+from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.progress import Progress
@@ -143,16 +143,13 @@ def _lookup(spotify: Spotify, ref: Ref, market: str | None) -> Item | ItemError:
     episode that is not found is tried as a chapter."""
     from spotipy.exceptions import SpotifyException
 
-    missing: SpotifyException | None = None
     for kind in ("episode", "chapter") if ref.kind == "episode" else (ref.kind,):
         try:
             return any_item(_fetch(spotify, Ref(kind, ref.id), market))
         except SpotifyException as error:
             if error.http_status != 404:
                 raise
-            missing = error
-    assert missing is not None
-    return ItemError(uri=ref.uri, error=explain(missing))
+    return ItemError(uri=ref.uri, error=f"Not found: Spotify has no {ref.kind} with this ID.")
 
 
 # -- resources ----------------------------------------------------------------------------

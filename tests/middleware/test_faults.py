@@ -97,7 +97,7 @@ def test_a_chunk_refused_for_the_rate_limit_says_which_items_to_send(
     error = impatient_server.call_error(
         "playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris, position=0
     )
-    assert "Added the first 100 of 150 items; the other 50 items did not go through" in error
+    assert "Added the first 100 of 150 items; items[100:] did not go through" in error
     assert "To finish, send only items[100:] with position 100" in error
     wait_until(lambda: not impatient_server.call("playlists_get", playlist=EMPTY_PLAYLIST).is_error)
     impatient_server.call_ok(
@@ -106,6 +106,23 @@ def test_a_chunk_refused_for_the_rate_limit_says_which_items_to_send(
     assert playlist_uris(fresh_sandbox, EMPTY_PLAYLIST, limit=50) == uris[:50]
     assert playlist_uris(fresh_sandbox, EMPTY_PLAYLIST, offset=100, limit=50) == uris[100:]
     assert bare(fresh_sandbox).playlist_items(EMPTY_PLAYLIST)["total"] == 150
+
+
+def test_an_add_that_may_have_gone_through_names_the_unsure_and_unsent_slices(
+    impatient_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """The second of three adds is made, then answered 500 (an add is never repeated)."""
+    uris = catalog_tracks(fresh_sandbox, 250)
+    on_the_second(admin, "/playlists/*/items", "POST", status=500, apply=True)
+    error = impatient_server.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris)
+    assert (
+        "Added the first 100 of 250 items; items[100:200] may or may not have gone through; "
+        "not sent: items[200:]. "
+    ) in error
+    assert error.endswith(
+        "Then send only what is missing: all 250 again would repeat the first 100."
+    )
+    assert bare(fresh_sandbox).playlist_items(EMPTY_PLAYLIST)["total"] == 200
 
 
 def test_a_chunk_that_failed_after_taking_effect_is_not_called_undone(

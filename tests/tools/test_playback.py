@@ -24,7 +24,6 @@ PHONE = device_id(PREMIUM_USER, "Sandbox Phone")  # its volume cannot be set
 #: Player commands and their arguments, given some catalogue tracks.
 COMMANDS: dict[str, Callable[[list[str]], dict[str, Any]]] = {
     "playback_start": lambda tracks: {},
-    "playback_pause": lambda tracks: {},
     "playback_skip": lambda tracks: {"to": "previous"},
     "playback_set": lambda tracks: {"volume": 10},
     "playback_queue_add": lambda tracks: {"items": tracks[:1]},
@@ -169,13 +168,6 @@ def test_an_album_to_play_or_queue_is_told_where_it_goes(
     )
 
 
-def test_start_at_an_item_not_among_the_items_says_so(
-    active: StdioServer, tracks: list[str]
-) -> None:
-    error = active.call_error("playback_start", {"items": tracks[:2], "offset_item": tracks[5]})
-    assert "offset_item is not among the items or in the context" in error
-
-
 def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None:
     playlist = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
     fourth = active.call_ok("playlists_get_items", playlist=playlist, offset=3, limit=1)
@@ -221,6 +213,29 @@ def test_errors_on_the_way_to_playing_say_what_to_do(
     assert "playback_devices lists" in by_name
     server.call_ok("playback_transfer", device_id=LAPTOP)
     assert "pass items or context to playback_start" in server.call_error("playback_start")
+
+
+def test_pause_with_no_active_device_is_done_already(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    assert server.call_ok("playback_pause") == {"done": "nothing is playing (no device is active)"}
+
+
+@pytest.mark.parametrize(
+    ("start", "said"),
+    [
+        ({"offset": 2}, "offset 2 is past the last of the 2 items (offsets count from 0)"),
+        ({"offset_item": 5}, "offset_item {} is not among the items"),
+    ],
+)
+def test_start_at_an_offset_outside_the_items_is_refused_before_sending(
+    server: StdioServer, sandbox: Sandbox, tracks: list[str], start: dict[str, Any], said: str
+) -> None:
+    args = {key: tracks[value] if key == "offset_item" else value for key, value in start.items()}
+    sandbox.clear_requests()
+    error = server.call_error("playback_start", {"items": tracks[:2], **args})
+    assert said.format(args.get("offset_item")) in error
+    assert not sandbox.requests()
 
 
 def test_pause_then_resume(active: StdioServer) -> None:
@@ -284,7 +299,7 @@ def test_set_everything_then_state(active: StdioServer) -> None:
     done = active.call_ok(
         "playback_set", repeat="context", shuffle=True, volume=30, position_ms=10_000
     )
-    assert done == {"done": "position_ms=10000, repeat=context, shuffle=True, volume=30"}
+    assert done == {"done": "position_ms=10000, repeat=context, shuffle=true, volume=30"}
     now = state(active)
     assert (now["repeat"], now["shuffle"], now["volume"]) == ("context", True, 30)
     assert now["progress_ms"] >= 10_000
@@ -308,7 +323,7 @@ def test_set_bad_input(active: StdioServer, args: dict[str, Any], expected: str)
 def test_set_says_what_was_done_before_a_failure(active: StdioServer) -> None:
     active.call_ok("playback_transfer", device_id=PHONE)
     error = active.call_error("playback_set", shuffle=True, volume=50)
-    assert "Done: shuffle=True; setting volume failed" in error
+    assert "Done: shuffle=true; setting volume failed" in error
     assert "does not let its volume be set" in error
     assert state(active)["shuffle"] is True
 

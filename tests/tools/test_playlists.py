@@ -260,7 +260,7 @@ def test_adding_to_someone_elses_playlist_says_who_may(
     error = server.call_error("playlists_add_items", playlist=FOLLOWED_PLAYLIST, items=tracks[:1])
     assert "Only the owner or collaborators can change the items of" in error
     # not "change a copy": the items of a playlist not the user's cannot be read to copy
-    assert "playlists_list shows which are theirs (mine), playlists_create makes one" in error
+    assert "playlists_list shows which playlists are the user's (mine)" in error
 
 
 def test_collaborators_may_add_but_not_rename(server: StdioServer, tracks: list[str]) -> None:
@@ -277,7 +277,7 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     error = server.call_error(
         "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
     )
-    assert "Added the first 100 of 101 items; the other item did not go through. An item" in error
+    assert "Added the first 100 of 101 items; items[100:] did not go through. An item" in error
     assert "To finish, send only items[100:]: all 101 again would repeat the first 100." in error
     assert item_uris(server, playlist) == tracks[:100]
 
