@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stdio_server import RawStdio, StdioServer, free_port, sandbox_env, wait_for_request
 
 from spotify_mcp.sandbox import Sandbox
-from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST, PREMIUM_USER
+from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, EMPTY_PLAYLIST
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +143,16 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
 ) -> None:
     """Call 4 waits for call 3's fetch of the same read; call 3 is cancelled while it waits
     out a rate limit: call 4 fetches for itself (once, this killed the server)."""
-    path = "/v1/me"  # one read: the profile
+    track = next(iter(sandbox.runtime.catalog.tracks))
+    path = f"/v1/tracks/{track}"  # one read
     sandbox.add_fault(method="GET", path=path, status=429, retry_after=3)
+    sandbox.clear_requests()  # earlier tests read the track: wait for call 3's request
+    lookup = {"refs": [f"spotify:track:{track}"]}
     with RawStdio(env=sandbox_env(sandbox), home=tmp_path) as raw:
         raw.initialize()
-        raw.send(call(3, "library_get_profile", {}))
+        raw.send(call(3, "search_get_items", lookup))
         wait_for_request(sandbox, path)  # the 429: call 3 waits at the limiter's gate
-        raw.send(call(4, "library_get_profile", {}))
+        raw.send(call(4, "search_get_items", lookup))
 
         def coalesced() -> int:
             raw.send(call(5, "cache_stats", {}))
@@ -164,7 +167,7 @@ def test_a_cancelled_call_that_was_fetching_a_read_for_another_does_not_fail_it(
         raw.send(call(7, "cache_stats", {}))
         counts = raw.receive()["result"]["structuredContent"]["process"]
     assert answer["id"] == 4
-    assert answer["result"]["structuredContent"]["uri"] == f"spotify:user:{PREMIUM_USER}"
+    assert answer["result"]["structuredContent"]["items"][0]["uri"] == lookup["refs"][0]
     assert alive["id"] == 6 and alive["result"]["structuredContent"]["version"]
     # Call 4 joined a fetch, then fetched itself: a miss, not also a hit.
     assert (counts["hits"], counts["misses"], counts["coalesced"]) == (0, 2, 1)
