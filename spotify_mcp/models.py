@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, SerializeAsAny, create_model
+from pydantic import BaseModel, Field, SerializeAsAny, create_model
 
 T = TypeVar("T")
 Payload = Mapping[str, Any]
@@ -228,16 +228,47 @@ def any_item(payload: Payload) -> Item:
     return BY_TYPE.get(kind, Item.of)(payload)
 
 
-def saved_item(row: Payload, kind: str) -> Item:
+#: A list tool's ``brief`` argument.
+BriefItems = Annotated[bool, Field(description="Only uri, name and by (artists) of each item")]
+
+
+class Brief(Item):
+    """An item named only: its URI, name, and whom it is by."""
+
+    by: str | None = None  # the artists, the show, the authors or the audiobook
+
+
+def briefly(item: Item) -> Brief:
+    """``item`` as :class:`Brief`: under half the bytes of a track, for long lists read to be
+    counted, deduplicated or shown as names."""
+    if isinstance(item, Track | Album):
+        names = [artist.name for artist in item.artists]
+    elif isinstance(item, Audiobook):
+        names = item.authors
+    elif isinstance(item, Episode | Chapter):
+        parent = item.show if isinstance(item, Episode) else item.audiobook
+        names = [parent.name] if parent else []
+    else:
+        names = []
+    return Brief(uri=item.uri, name=item.name, by=", ".join(names) or None)
+
+
+def saved_item(row: Payload, kind: str, brief: bool = False) -> Item:
     """An item of the user's library with when it was saved (``added_at``)."""
     item = any_item(row.get(kind) or row)  # saved audiobooks may come unwrapped
-    # Its fields as they are: validated once, by the shape that built it.
-    return _dated(type(item)).model_construct(**dict(item), added_at=row.get("added_at"))
+    return extended(briefly(item) if brief else item, added_at=row.get("added_at"))
+
+
+def extended(item: Item, **fields: Any) -> Item:
+    """``item`` with more fields (when it was saved, its position in a playlist), its own
+    kept as they are: validated once, by the shape that built it."""
+    return _extended(type(item), tuple(fields)).model_construct(**dict(item), **fields)
 
 
 @functools.cache
-def _dated(shape: type[Item]) -> type[Item]:
-    return create_model(f"Saved{shape.__name__}", __base__=shape, added_at=(str | None, None))
+def _extended(shape: type[Item], names: tuple[str, ...]) -> type[Item]:
+    extra: dict[str, Any] = {name: (Any, None) for name in names}
+    return create_model(f"{shape.__name__}In", __base__=shape, **extra)
 
 
 class Page(BaseModel, Generic[T]):

@@ -14,7 +14,15 @@ from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
-from spotify_mcp.models import MAX_ITEMS_PER_CALL, ItemPage, Payload, any_item, saved_item
+from spotify_mcp.models import (
+    MAX_ITEMS_PER_CALL,
+    BriefItems,
+    ItemPage,
+    Payload,
+    any_item,
+    briefly,
+    saved_item,
+)
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import Ref, ref_type
 
@@ -64,18 +72,19 @@ def library_list_saved(
     kind: SavedKind,
     limit: Annotated[int, Field(ge=1, le=MAX_ITEMS_PER_CALL)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
+    brief: BriefItems = False,
 ) -> ItemPage:
     """Saved tracks, albums, shows, episodes or audiobooks with added_at, or followed artists
     (kind=artist), newest first."""
     if kind == "artist":
-        return _followed_artists(spotify, offset, limit)
+        return _followed_artists(spotify, offset, limit, brief)
 
     def fetch(start: int, count: int) -> Any:
         return spotify._get(f"me/{kind}s", limit=count, offset=start)
 
     return read_pages(
         fetch,
-        lambda row: saved_item(row, kind),
+        lambda row: saved_item(row, kind, brief),
         ItemPage,
         offset=offset,
         limit=limit,
@@ -83,7 +92,7 @@ def library_list_saved(
     )
 
 
-def _followed_artists(spotify: Spotify, offset: int, limit: int) -> ItemPage:
+def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) -> ItemPage:
     """Followed artists page by cursor, which cannot jump: read up to offset + limit."""
     artists: list[Any] = []
     after, total = None, 0
@@ -98,7 +107,7 @@ def _followed_artists(spotify: Spotify, offset: int, limit: int) -> ItemPage:
     window = artists[offset : offset + limit]
     end = offset + len(window)
     return ItemPage(
-        items=[any_item(artist) for artist in window],
+        items=[briefly(any_item(a)) if brief else any_item(a) for a in window],
         total=total,
         offset=offset,
         next_offset=end if window and end < total else None,

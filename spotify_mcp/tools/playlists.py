@@ -22,6 +22,7 @@ from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
     PLAYLIST_MAX_ITEMS,
+    BriefItems,
     Episode,
     Item,
     ItemPage,
@@ -30,6 +31,8 @@ from spotify_mcp.models import (
     Playlist,
     Track,
     any_item,
+    briefly,
+    extended,
 )
 from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.refs import Ref, parse_ref, ref_type, typed_id
@@ -60,30 +63,14 @@ Snapshot = Annotated[str | None, Field(description="Version the positions refer 
 # -- results --------------------------------------------------------------------------------
 
 
-class _Entry(BaseModel):
-    position: int
-    added_at: str | None = None
-
-
-class PlaylistTrack(_Entry, Track):
-    pass
-
-
-class PlaylistEpisode(_Entry, Episode):
-    pass
-
-
-_ENTRY_SHAPES: dict[type[Item], type[Item]] = {Track: PlaylistTrack, Episode: PlaylistEpisode}
-
-
-def _entry(position: int, entry: Payload) -> Item | None:
+def _entry(position: int, entry: Payload, brief: bool) -> Item | None:
     """The entry's track or episode with its position; None when no longer available."""
     payload = entry.get("item") or entry.get("track")
     item = any_item(payload) if payload else None
-    shape = _ENTRY_SHAPES.get(type(item))
-    if item is None or shape is None:
+    if not isinstance(item, Track | Episode):
         return None
-    return shape(**item.model_dump(), position=position, added_at=entry.get("added_at"))
+    shown = briefly(item) if brief else item
+    return extended(shown, position=position, added_at=entry.get("added_at"))
 
 
 class Changed(BaseModel):
@@ -158,6 +145,7 @@ def playlists_get_items(
     all: Annotated[
         bool, Field(description=f"Every page from offset, up to {MAX_ITEMS_PER_CALL}")
     ] = False,
+    brief: BriefItems = False,
 ) -> PlaylistItems:
     """A playlist's tracks and episodes, each with its position and added_at, and the
     snapshot_id positions refer to. next_offset continues."""
@@ -180,7 +168,7 @@ def playlists_get_items(
             limit=MAX_ITEMS_PER_CALL if all else limit,
             page_size=PAGE,
         )
-    entries = [_entry(raw.offset + n, entry) for n, entry in enumerate(raw.items)]
+    entries = [_entry(raw.offset + n, entry, brief) for n, entry in enumerate(raw.items)]
     # Read after the items: a change in between makes Spotify refuse positions, never
     # misapply them, since it checks each position holds its item in this version.
     snapshot = spotify.playlist(playlist.id, fields="snapshot_id").get("snapshot_id")

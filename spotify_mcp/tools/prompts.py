@@ -65,9 +65,10 @@ def tidy_library() -> str:
 
 1. `playlists_list` (page with offset) for my playlists. Only those I own (mine: true) can
    be changed (the items of collaborative ones too).
-2. For each of my playlists, `playlists_get_items` with all=true: look for duplicate
-   tracks (same URI at several positions) and very long or empty playlists.
-3. `library_list_saved` (kind track, album, show) for saved items I may no longer want.
+2. For each of my playlists, `playlists_get_items` with all=true and brief=true: look for
+   duplicate tracks (same URI at several positions) and very long or empty playlists.
+3. `library_list_saved` (kind track, album, show; brief=true) for saved items I may no
+   longer want.
 4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
    (the extra occurrences' items and positions, plus the snapshot_id `playlists_get_items`
    gave), move items with `playlists_reorder_items`, and unsave with `library_remove`."""

@@ -71,6 +71,20 @@ def test_saved_tracks_newest_first(uncached: StdioServer, sb: Sandbox) -> None:
     assert [t["uri"] for t in tail["items"]] == expected[1240:] and "next_offset" not in tail
 
 
+@pytest.mark.parametrize("kind", ["track", "episode", "audiobook", "artist"])
+def test_brief_saved_items_name_each_item_only(uncached: StdioServer, kind: str) -> None:
+    full = uncached.call_ok("library_list_saved", kind=kind, limit=20)["items"]
+    brief = uncached.call_ok("library_list_saved", kind=kind, limit=20, brief=True)["items"]
+    assert [b["uri"] for b in brief] == [f["uri"] for f in full]
+    assert [b.get("added_at") for b in brief] == [f.get("added_at") for f in full]
+    assert all(set(b) <= {"uri", "name", "by", "added_at"} for b in brief)
+    if kind == "track":
+        assert [b["by"] for b in brief] == [
+            ", ".join(artist["name"] for artist in f["artists"]) for f in full
+        ]
+        assert len(json.dumps(brief)) < len(json.dumps(full)) / 2
+
+
 def test_reading_1000_saved_tracks_sends_20_requests(uncached: StdioServer, sb: Sandbox) -> None:
     """200 a call at most (a result stays within clients' limits), by next_offset."""
 

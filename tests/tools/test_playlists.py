@@ -122,6 +122,18 @@ def test_get_items_all_reads_every_page_in_three_requests(
     assert page["snapshot_id"] == details["snapshot_id"]
 
 
+def test_brief_items_keep_positions_and_name_who_by(server: StdioServer) -> None:
+    read = {"playlist": playlist_id("morning-commute"), "all": True}
+    full = server.call_ok("playlists_get_items", read)
+    brief = server.call_ok("playlists_get_items", {**read, "brief": True})
+    assert brief["snapshot_id"] == full["snapshot_id"] and brief["total"] == full["total"]
+    pairs = list(zip(brief["items"], full["items"], strict=True))
+    assert all(b["uri"] == f["uri"] and b["position"] == f["position"] for b, f in pairs)
+    assert all(set(b) <= {"uri", "name", "by", "position", "added_at"} for b, _ in pairs)
+    episodes = [(b, f) for b, f in pairs if f["uri"].startswith("spotify:episode:")]
+    assert episodes and all(b["by"] == f["show"]["name"] for b, f in episodes)
+
+
 def test_get_items_includes_episodes(sb: Sandbox, uncached: StdioServer) -> None:
     # The seeded playlist by ID: playlists other tests create push it down playlists_list.
     commute = playlist_id("morning-commute")
