@@ -133,13 +133,14 @@ def _playable(payload: Payload | None) -> Item | None:
 
 
 def _offset_checked() -> AbstractContextManager[None]:
-    """Spotify's 400 "Invalid offset", said with what can be wrong with it."""
+    """Spotify's 400 "Invalid offset" for a context (offsets into items are checked before
+    sending), said with what can be wrong with it."""
     return answered(
         400,
         lambda _: InvalidInput(
-            "The offset is past the last item, or offset_item is not among the items or in "
-            "the context (offsets count from 0). search_list_contents or playlists_get_items "
-            "lists a context's items."
+            "The offset is past the context's last item, or offset_item is not in the context "
+            "(offsets count from 0). search_list_contents or playlists_get_items lists its "
+            "items."
         ),
         when=lambda message: "offset" in message.lower(),
     )

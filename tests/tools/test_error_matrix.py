@@ -508,9 +508,8 @@ def test_playing_from_past_the_end_of_a_context_is_refused(
     args = {"context": ref("playlist", DEEP_FOCUS_PLAYLIST), "offset": 150, "device_id": LAPTOP}
     message = uncached.call_error("playback_start", args)
     assert message.endswith(
-        "The offset is past the last item, or offset_item is not among the items or in the "
-        "context (offsets count from 0). search_list_contents or playlists_get_items lists a "
-        "context's items."
+        "The offset is past the context's last item, or offset_item is not in the context "
+        "(offsets count from 0). search_list_contents or playlists_get_items lists its items."
     )
 
 
