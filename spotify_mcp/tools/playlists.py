@@ -102,13 +102,9 @@ class Cover(BaseModel):
     urls: list[str]  # largest first; they expire within a day
 
 
-class PlaylistItems(ItemPage):
-    snapshot_id: str | None = None  # the version positions refer to, for changes by position
-
-
 class PlaylistView(BaseModel):
     playlist: Playlist
-    items: PlaylistItems | None = Field(None, description="Absent for a playlist not the user's.")
+    items: ItemPage | None = Field(None, description="Absent for a playlist not the user's.")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -133,7 +129,7 @@ def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:
 
 
 def _my_id(spotify: Spotify) -> str:
-    """The user's ID, to tell their own playlists (the profile is cached for an hour)."""
+    """The user's ID, to tell their own playlists (the cache keeps the profile an hour)."""
     return str(spotify._get("me")["id"])
 
 
@@ -146,9 +142,9 @@ def playlists_get_items(
         bool, Field(description=f"Every page from offset, up to {MAX_ITEMS_PER_CALL}")
     ] = False,
     brief: BriefItems = False,
-) -> PlaylistItems:
-    """A playlist's tracks and episodes, each with its position and added_at, and the
-    snapshot_id positions refer to. next_offset continues."""
+) -> ItemPage:
+    """A playlist's tracks and episodes, each with its position (what changes by position
+    take) and added_at. next_offset continues."""
 
     def fetch(start: int, count: int) -> Mapping[str, Any]:
         return spotify.playlist_items(
@@ -169,15 +165,11 @@ def playlists_get_items(
             page_size=PAGE,
         )
     entries = [_entry(raw.offset + n, entry, brief) for n, entry in enumerate(raw.items)]
-    # Read after the items: a change in between makes Spotify refuse positions, never
-    # misapply them, since it checks each position holds its item in this version.
-    snapshot = spotify.playlist(playlist.id, fields="snapshot_id").get("snapshot_id")
-    return PlaylistItems(
+    return ItemPage(
         items=[entry for entry in entries if entry],
         total=raw.total,
         offset=raw.offset,
         next_offset=raw.next_offset,
-        snapshot_id=snapshot,
     )
 
 
@@ -424,8 +416,8 @@ def _positions_checked(playlist: Ref) -> AbstractContextManager[None]:
         lambda _: InvalidInput(
             f"The positions do not hold those items in {playlist.uri}, in the version "
             "snapshot_id names (else the current one): it changed since they were read, or "
-            "the positions are wrong. Read playlists_get_items again (with its snapshot_id), "
-            "then remove by the positions it shows."
+            "the positions are wrong. Read playlists_get_items again, then remove by the "
+            "positions it shows."
         ),
         when=lambda message: "snapshot" not in message.lower(),
     )
@@ -436,8 +428,8 @@ def _snapshot_checked(playlist: Ref) -> AbstractContextManager[None]:
     return answered(
         400,
         lambda _: InvalidInput(
-            f"snapshot_id is not a version of {playlist.uri}: take it from "
-            "playlists_get_items, or leave it out for the current version."
+            f"snapshot_id is not a version of {playlist.uri}: take it from playlists_get, "
+            "or leave it out for the current version."
         ),
         when=lambda message: "snapshot" in message.lower(),
     )
@@ -492,7 +484,7 @@ def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
     ref = parse_ref(id, "playlist")
     details = playlists_get(spotify, ref)
     try:
-        items: PlaylistItems | None = playlists_get_items(spotify, ref)
+        items: ItemPage | None = playlists_get_items(spotify, ref)
     except NotMine:
         items = None
     return PlaylistView(playlist=details, items=items)
@@ -520,14 +512,10 @@ def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
 @hookimpl
 def register_tools(registry: ToolRegistry) -> None:
     read: list[tuple[Callable[..., Any], str, list[str]]] = [
-        # GET /me: which playlists are the user's (mine); the playlist: its snapshot_id
+        # GET /me: which playlists are the user's (mine)
         (playlists_list, "My playlists", ["GET /me/playlists", "GET /me"]),
         (playlists_get, "Playlist details", ["GET /playlists/{playlist_id}", "GET /me"]),
-        (
-            playlists_get_items,
-            "Playlist items",
-            ["GET /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}"],
-        ),
+        (playlists_get_items, "Playlist items", ["GET /playlists/{playlist_id}/items"]),
         (playlists_get_cover, "Playlist cover", ["GET /playlists/{playlist_id}/images"]),
     ]
     for fn, title, endpoints in read:

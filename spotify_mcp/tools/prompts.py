@@ -70,8 +70,8 @@ def tidy_library() -> str:
 3. `library_list_saved` (kind track, album, show; brief=true) for saved items I may no
    longer want.
 4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
-   (the extra occurrences' items and positions, plus the snapshot_id `playlists_get_items`
-   gave), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
+   (the extra occurrences' items and positions; Spotify checks each position still holds
+   its item), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
 
 
 def explore_artist(artist: Annotated[str, Field(description="The artist's name")]) -> str:

@@ -117,16 +117,13 @@ def test_get_items_all_reads_every_page_in_three_requests(
     assert [i["position"] for i in page["items"]] == list(range(150))
     assert "next_offset" not in page
     assert len(requests_to(sandbox, DEEP_FOCUS_PLAYLIST, "GET")) == 3
-    # and the version the positions refer to, for a removal by position
-    details = uncached.call_ok("playlists_get", playlist=DEEP_FOCUS_PLAYLIST)
-    assert page["snapshot_id"] == details["snapshot_id"]
 
 
 def test_brief_items_keep_positions_and_name_who_by(server: StdioServer) -> None:
     read = {"playlist": playlist_id("morning-commute"), "all": True}
     full = server.call_ok("playlists_get_items", read)
     brief = server.call_ok("playlists_get_items", {**read, "brief": True})
-    assert brief["snapshot_id"] == full["snapshot_id"] and brief["total"] == full["total"]
+    assert brief["total"] == full["total"]
     pairs = list(zip(brief["items"], full["items"], strict=True))
     assert all(b["uri"] == f["uri"] and b["position"] == f["position"] for b, f in pairs)
     assert all(set(b) <= {"uri", "name", "by", "position", "added_at"} for b, _ in pairs)
