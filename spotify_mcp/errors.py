@@ -30,9 +30,10 @@ _DEVICE_HINT = (
     "active (or pass device_id to playback_start). The Spotify app must be open on that device."
 )
 
-_WHICH_ARE_MISSING = (
-    "Check the ID, URI or URL (of several, search_get_items marks which are missing); search "
-    "finds the right one."
+#: For an unknown item among catalog items: which one, one call finds out.
+WHICH_ARE_MISSING = (
+    "Check each ID, URI or URL: search_get_items marks which are missing, and search finds "
+    "the right one."
 )
 
 
@@ -231,7 +232,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
             "something, pass items or context to playback_start."
         )
     if status == 400 and "non-existing id" in message.lower():  # an unknown item in the body
-        return f"An item given does not exist ({message.rstrip('.')}). {_WHICH_ARE_MISSING}"
+        return f"An item given does not exist ({message.rstrip('.')}). {WHICH_ARE_MISSING}"
     if status == 400:
         return f"Spotify rejected the request as invalid: {message.rstrip('.')}."
     if status == 401:
@@ -255,7 +256,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
     if status == 404 and "device" in message.lower():
         return f"Not found ({message}). Pass a device ID that playback_devices lists."
     if status == 404:
-        return f"Not found ({message}). {_WHICH_ARE_MISSING}"
+        return f"Not found ({message}). Check the ID, URI or URL; search can find the right one."
     if status == 429:
         return "Spotify's rate limit was reached. Wait a little and try again."
     if status >= 500:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
-from spotify_mcp.errors import PartlyDone, may_have_been_made
+from spotify_mcp.errors import InvalidInput, PartlyDone, may_have_been_made
 from spotify_mcp.models import Page, Payload
 from spotify_mcp.progress import Progress
 
@@ -154,14 +154,24 @@ def _unfinished(
     else:
         fate = f"{part(start, end, 'the last')} may or may not have gone through"
     repeats = f"all {total} again would repeat the first {start}"
-    if resume_at is None:
+    if resume_at is None and _passing(error):
         advice = " Sending the same call again is safe: it finishes the change, whatever went in."
+    elif resume_at is None:  # the same call would fail the same way
+        advice = " Once that is fixed, sending the same call again is safe."
     elif unsure:  # the error's explanation says to read the state first
         advice = f" Then send only what is missing: {repeats}."
     else:
         rest = part(start, total, "the last")
         advice = f" To finish, send only {rest}{resume_at(start)}: {repeats}."
     return fate, advice
+
+
+def _passing(error: Exception) -> bool:
+    """Whether ``error`` may pass by itself (a rate limit, a server error, the network), as
+    against a refusal of what was sent (a 4xx), which the same call would meet again."""
+    refused = error.__cause__ if isinstance(error, InvalidInput) else error  # explained
+    status = getattr(refused, "http_status", None)
+    return not (isinstance(status, int) and 400 <= status < 500 and status != 429)
 
 
 def _count(items: int) -> str:

@@ -21,6 +21,8 @@ Kind = Literal[
     "track", "album", "artist", "playlist", "show", "episode", "audiobook", "chapter", "user"
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+#: The kinds of the catalog, each readable by its ID (users and playlists are not catalog).
+CATALOG_KINDS = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _USER_ID = re.compile(r"^[0-9A-Za-z._\-]{1,64}$")
 _URL_HOSTS = ("open.spotify.com", "play.spotify.com")

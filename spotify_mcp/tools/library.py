@@ -8,11 +8,13 @@ does, so one tool per action covers every kind, 40 references a request.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
+from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, answered
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
@@ -24,7 +26,7 @@ from spotify_mcp.models import (
     saved_item,
 )
 from spotify_mcp.progress import Progress
-from spotify_mcp.refs import Ref, ref_type
+from spotify_mcp.refs import CATALOG_KINDS, Ref, ref_type
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
@@ -169,13 +171,24 @@ def _chunks(uris: list[str]) -> list[list[str]]:
 def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChange:
     """Send the chunks in order; a failure says how many went through before it."""
     uris = _unique(refs)
+    # Spotify's 404 names no item; search_get_items can tell which, but only of the catalog.
+    lookable = all(ref.kind in CATALOG_KINDS for ref in refs)
+
+    def send_chunk(_: int, chunk: list[str]) -> Any:
+        with answered(404, _which_missing) if lookable else nullcontext():
+            return send("me/library", uris=",".join(chunk))
+
     send_in_chunks(
         uris,
         _URIS_PER_REQUEST,
-        lambda _, chunk: send("me/library", uris=",".join(chunk)),
+        send_chunk,
         lambda sent: f"The first {sent} of {len(uris)} items were {done}",
     )
     return LibraryChange(count=len(uris), uris=uris)
+
+
+def _which_missing(_: Exception) -> InvalidInput:
+    return InvalidInput(f"Not found: an item given does not exist. {WHICH_ARE_MISSING}")
 
 
 # -- hooks --------------------------------------------------------------------------------

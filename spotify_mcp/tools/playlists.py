@@ -428,8 +428,8 @@ def _snapshot_checked(playlist: Ref) -> AbstractContextManager[None]:
     return answered(
         400,
         lambda _: InvalidInput(
-            f"snapshot_id is not a version of {playlist.uri}: take it from playlists_get, "
-            "or leave it out for the current version."
+            f"snapshot_id is not a version of {playlist.uri} Spotify knows: leave it out for "
+            "the current version, or pass one a change of the playlist returned."
         ),
         when=lambda message: "snapshot" in message.lower(),
     )

@@ -17,7 +17,7 @@ from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.progress import Progress
-from spotify_mcp.refs import Ref, parse_ref, ref_type
+from spotify_mcp.refs import CATALOG_KINDS, Ref, parse_ref, ref_type
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 MAX_OFFSET = 1000  # the last offset /search answers
 #: Kinds a lookup takes; each is read from its collection in the API path (GET /tracks/{id}).
-_LOOKUP_KINDS = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
 #: Parent kind -> (what it contains, the largest page Spotify serves of it).
 _CONTENTS = {
     "album": ("tracks", 50),
@@ -37,7 +36,7 @@ _CONTENTS = {
 
 AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
 SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
-CatalogRef = ref_type(*_LOOKUP_KINDS)
+CatalogRef = ref_type(*CATALOG_KINDS)
 ParentRef = ref_type(*_CONTENTS)
 
 
@@ -187,7 +186,7 @@ def register_tools(registry: ToolRegistry) -> None:
         title="Look up items",
         read_only=True,
         requires_user=False,
-        endpoints=[f"GET /{kind}s/{{id}}" for kind in _LOOKUP_KINDS],
+        endpoints=[f"GET /{kind}s/{{id}}" for kind in CATALOG_KINDS],
     )
     registry.add(
         search_list_contents,

@@ -134,7 +134,7 @@ def test_a_chunk_that_failed_after_taking_effect_is_not_called_undone(
     error = server.call_error("library_save", refs=uris)
     assert "The first 40 of 100 items were saved; the next 40 items may or may not" in error
     assert "; not sent: the last 20 items. " in error
-    assert "Sending the same call again is safe" in error
+    assert "Sending the same call again is safe: it finishes the change, whatever went in." in error
     server.call_ok("library_save", refs=uris)
     assert all(server.call_ok("library_contains", refs=uris)["saved"].values())
 

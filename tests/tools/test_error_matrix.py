@@ -481,7 +481,7 @@ SPOTIFY_CHECKS: dict[str, tuple[str, Callable[[list[str]], dict[str, Any]], str]
     "remove by position from an unknown version": (
         "playlists_remove_items",
         lambda three: {"items": three[:1], "positions": [0], "snapshot_id": "stale"},
-        "take it from playlists_get_items, or leave it out for the current version.",
+        "leave it out for the current version, or pass one a change of the playlist returned.",
     ),
 }
 
