@@ -18,6 +18,7 @@ RULE_KEYS = frozenset(
         "drop_connection",
         "apply",
         "message",
+        "reason",
     }
 )
 
@@ -38,6 +39,7 @@ class FaultRule:
     drop_connection: bool = False
     apply: bool = False  # let the request take effect, then answer the fault instead
     message: str | None = None
+    reason: str | None = None  # the error's `reason`, as player errors carry (NO_ACTIVE_DEVICE)
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -78,9 +80,9 @@ def parse_rule(rule_id: int, data: Any) -> FaultRule:
     drop, apply = data.get("drop_connection", False), data.get("apply", False)
     if not isinstance(drop, bool) or not isinstance(apply, bool):
         raise FaultError("drop_connection and apply must be booleans")
-    message = data.get("message")
-    if message is not None and not isinstance(message, str):
-        raise FaultError("message must be a string")
+    message, reason = data.get("message"), data.get("reason")
+    if any(text is not None and not isinstance(text, str) for text in (message, reason)):
+        raise FaultError("message and reason must be strings")
     rule = FaultRule(
         rule_id,
         method.upper(),
@@ -92,6 +94,7 @@ def parse_rule(rule_id: int, data: Any) -> FaultRule:
         drop_connection=drop,
         apply=apply,
         message=message,
+        reason=reason,
     )
     if rule.status is None and not rule.drop_connection and not rule.latency_ms:
         raise FaultError("a rule needs a status, drop_connection or latency_ms")

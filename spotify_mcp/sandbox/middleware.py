@@ -80,7 +80,8 @@ class SandboxMiddleware:
             return False  # a latency-only rule: carry on as usual
         message = rule.message or http.HTTPStatus(rule.status).phrase
         headers = {} if rule.retry_after is None else {"retry-after": str(rule.retry_after)}
-        await _reply(logged_send, rule.status, error_body(rule.status, message), headers)
+        body = error_body(rule.status, message, rule.reason)
+        await _reply(logged_send, rule.status, body, headers)
         return True
 
 

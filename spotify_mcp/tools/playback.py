@@ -250,14 +250,19 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
     try:
         spotify.pause_playback()
     except SpotifyException as error:
-        # With no active device nothing plays: the caller wanted it quiet, and it is.
-        if error.reason == "NO_ACTIVE_DEVICE":
-            return PlayerCommand(done="nothing is playing (no device is active)")
-        # Pausing what is paused is refused; the caller wanted it paused, and it is.
-        if not refused_in_state(error):
+        idle = error.reason == "NO_ACTIVE_DEVICE"
+        # Pausing what is paused, or with nothing active, is refused; the caller wanted it
+        # quiet, and it is, unless Spotify says something plays (it has answered
+        # NO_ACTIVE_DEVICE to a web player that was playing).
+        if not (idle or refused_in_state(error)):
             raise
         state = spotify.current_playback()
-        if not state or state.get("is_playing"):
+        if state and state.get("is_playing"):
+            with _on_a_device(spotify):
+                raise
+        if idle:
+            return PlayerCommand(done="nothing is playing (no device is active)")
+        if not state:
             raise
         return PlayerCommand(done="already paused")
     return PlayerCommand(done="paused")

@@ -37,6 +37,16 @@ def test_fault_bodies_have_spotify_error_shape_and_retry_after(sb: Sandbox, api:
     assert response.json() == {"error": {"status": 429, "message": "API rate limit exceeded"}}
 
 
+def test_a_fault_can_carry_a_reason_as_player_errors_do(sb: Sandbox, api: Api) -> None:
+    sb.add_fault(path="/v1/me/player/pause", status=404, reason="NO_ACTIVE_DEVICE")
+    response = api.session.put(f"{sb.api_url}/me/player/pause")
+    assert response.json() == {
+        "error": {"status": 404, "message": "Not Found", "reason": "NO_ACTIVE_DEVICE"}
+    }
+    refused = admin(sb, "POST", "/faults", json={"path": "/v1/*", "status": 500, "reason": 1})
+    assert refused.status_code == 400 and "reason must be" in refused.text
+
+
 def test_times_null_means_forever_and_delete_clears(sb: Sandbox, api: Api) -> None:
     admin(
         sb,

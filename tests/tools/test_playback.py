@@ -238,6 +238,18 @@ def test_start_at_an_offset_outside_the_items_is_refused_before_sending(
     assert not sandbox.requests()
 
 
+def test_pause_answered_no_active_device_while_something_plays_is_not_done(
+    active: StdioServer, sandbox: Sandbox
+) -> None:
+    """Spotify has answered NO_ACTIVE_DEVICE to a web player that was playing: the music
+    plays on, so "nothing is playing" would be false."""
+    assert state(active)["playing"] is True
+    sandbox.add_fault(path="/v1/me/player/pause", status=404, reason="NO_ACTIVE_DEVICE")
+    error = active.call_error("playback_pause")
+    assert "No active Spotify device. The user's devices: " in error
+    assert state(active)["playing"] is True
+
+
 def test_pause_then_resume(active: StdioServer) -> None:
     assert active.call_ok("playback_pause") == {"done": "paused"}
     assert state(active)["playing"] is False
