@@ -8,7 +8,7 @@ where a track is expected) is a clear validation error.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -42,7 +42,21 @@ class Ref:
 
 
 class WrongKind(InvalidInput):
-    """A well-formed reference to an item of a kind the parameter does not take."""
+    """A well-formed reference to an item of a kind (``kind``) the parameter does not take."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+#: Where the tracks or episodes of an item of another kind are: for a parameter that takes
+#: tracks and episodes only.
+ITS_TRACKS = {
+    "album": "search_list_contents lists its tracks",
+    "artist": "search_list_contents lists its albums",
+    "show": "search_list_contents lists its episodes",
+    "playlist": "playlists_get_items lists its items",
+}
 
 
 def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
@@ -60,7 +74,8 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
     if kind not in kinds:
         raise WrongKind(
             f"{clipped(text)!r} is {_article(kind)} {kind}, but {_article(kinds[0])} "
-            f"{_names(kinds)} is expected here"
+            f"{_names(kinds)} is expected here",
+            kind,
         )
     if kind == "user" and not _USER_ID.match(item_id):
         raise InvalidInput(
@@ -128,9 +143,10 @@ def _names(kinds: list[str]) -> str:
     return " or ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + f" or {kinds[-1]}"
 
 
-def ref_type(*kinds: str, other_kinds: str = "") -> Any:
+def ref_type(*kinds: str, elsewhere: Mapping[str, str] | None = None) -> Any:
     """A parameter type that accepts ID / URI / URL of ``kinds`` and yields a :class:`Ref`;
-    ``other_kinds`` says what to do with a reference of another kind instead (in the error).
+    ``elsewhere`` says, by kind, what to do with a reference of another kind instead (the
+    error adds it).
 
     ``TrackRef = ref_type("track")``; ``PlayableRef = ref_type("track", "episode")``.
     """
@@ -141,7 +157,8 @@ def ref_type(*kinds: str, other_kinds: str = "") -> Any:
         try:
             return parse_ref(value, kinds)
         except WrongKind as error:
-            raise ValueError(f"{error}; {other_kinds}" if other_kinds else str(error)) from None
+            hint = (elsewhere or {}).get(error.kind)
+            raise ValueError(f"{error}; {hint}" if hint else str(error)) from None
         except InvalidInput as error:
             raise ValueError(str(error)) from None
 

@@ -25,7 +25,7 @@ from spotify_mcp.errors import (
     refused_in_state,
 )
 from spotify_mcp.models import AnyItem, Chapter, Episode, Item, Payload, Track, any_item
-from spotify_mcp.refs import ref_type
+from spotify_mcp.refs import ITS_TRACKS, ref_type
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
@@ -33,22 +33,14 @@ if TYPE_CHECKING:
 
 MAX_QUEUE_ADD = 20
 MAX_START_ITEMS = 100
+CONTEXT_KINDS = ("album", "playlist", "artist", "show")
 
 Playable = ref_type(
-    "track", "episode", other_kinds="to play an album, playlist, artist or show, pass it as context"
+    "track", "episode", elsewhere=dict.fromkeys(CONTEXT_KINDS, "to play it, pass it as context")
 )
-Queueable = ref_type(
-    "track",
-    "episode",
-    other_kinds="search_list_contents lists the tracks of an album, playlists_get_items of a "
-    "playlist",
-)
+Queueable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
 Context = ref_type(
-    "album",
-    "playlist",
-    "artist",
-    "show",
-    other_kinds="to play tracks or episodes, pass them as items",
+    *CONTEXT_KINDS, elsewhere=dict.fromkeys(("track", "episode"), "to play it, pass it in items")
 )
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 

@@ -35,7 +35,7 @@ from spotify_mcp.models import (
     extended,
 )
 from spotify_mcp.pipeline import fresh, sent_once
-from spotify_mcp.refs import Ref, parse_ref, ref_type, typed_id
+from spotify_mcp.refs import ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
@@ -48,12 +48,7 @@ MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
 PlaylistRef = ref_type("playlist")
-Playable = ref_type(
-    "track",
-    "episode",
-    other_kinds="search_list_contents lists the tracks of an album, playlists_get_items of a "
-    "playlist",
-)
+Playable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
 # Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
 Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=300)]

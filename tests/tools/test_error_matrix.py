@@ -32,7 +32,7 @@ from stdio_server import StdioServer, sandbox_env, text_of
 from toolkit import UNCACHED, assert_refused, uri
 
 from spotify_mcp.app import App
-from spotify_mcp.refs import KINDS
+from spotify_mcp.refs import ITS_TRACKS, KINDS
 from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
 from spotify_mcp.sandbox.seed import (
     DEEP_FOCUS_PLAYLIST,
@@ -234,8 +234,9 @@ def test_a_reference_of_the_wrong_kind_says_which_kinds_fit(
         f"Invalid arguments for {tool}: {where}: {ref(wrong)!r} is {article(wrong)} {wrong}, "
         f"but {article(kinds[0])} {names(kinds)} is expected here"
     )
-    # then, for some parameters, what to do with it instead ("; pass it as context")
-    assert message == f"{said}." or message.startswith(f"{said}; ")
+    # then, for some parameters and kinds, what to do with it instead
+    hints = {*ITS_TRACKS.values(), "to play it, pass it as context", "to play it, pass it in items"}
+    assert message in {f"{said}.", *(f"{said}; {hint}." for hint in hints)}
 
 
 @pytest.mark.parametrize(("tool", "param"), REFS)

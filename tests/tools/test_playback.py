@@ -153,19 +153,24 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
     assert now["item"]["artists"] and "context" not in now
 
 
-def test_an_album_to_play_or_queue_is_told_where_it_goes(
-    server: StdioServer, sandbox: Sandbox
+@pytest.mark.parametrize(
+    ("tool", "param", "kind", "hint"),
+    [
+        ("playback_start", "items", "album", "; to play it, pass it as context."),
+        ("playback_start", "items", "chapter", "."),  # no context plays a chapter
+        ("playback_start", "context", "track", "; to play it, pass it in items."),
+        ("playback_start", "context", "user", "."),
+        ("playback_queue_add", "items", "album", "; search_list_contents lists its tracks."),
+        ("playback_queue_add", "items", "playlist", "; playlists_get_items lists its items."),
+    ],
+)
+def test_a_reference_of_another_kind_is_told_where_it_goes(
+    server: StdioServer, tool: str, param: str, kind: str, hint: str
 ) -> None:
-    album = f"spotify:album:{next(iter(sandbox.runtime.catalog.albums))}"
-    started = server.call_error("playback_start", {"items": [album]})
-    assert started.endswith(
-        "is an album, but a track or episode is expected here; to play an album, playlist, "
-        "artist or show, pass it as context."
-    )
-    queued = server.call_error("playback_queue_add", {"items": [album]})
-    assert queued.endswith(
-        "; search_list_contents lists the tracks of an album, playlists_get_items of a playlist."
-    )
+    ref = f"spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC" if kind != "user" else "spotify:user:dj"
+    error = server.call_error(tool, {param: [ref] if param == "items" else ref})
+    assert f" {kind}, but a" in error
+    assert error.endswith(f" is expected here{hint}")
 
 
 def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None:
