@@ -235,7 +235,7 @@ BriefItems = Annotated[bool, Field(description="Only uri, name and by (artists) 
 class Brief(Item):
     """An item named only: its URI, name, and whom it is by."""
 
-    by: str | None = None  # the artists, the show, the authors or the audiobook
+    by: str | None = None  # the artists, the show, its publisher, the authors or the book
 
 
 def briefly(item: Item) -> Brief:
@@ -245,6 +245,8 @@ def briefly(item: Item) -> Brief:
         names = [artist.name for artist in item.artists]
     elif isinstance(item, Audiobook):
         names = item.authors
+    elif isinstance(item, Show):
+        names = [item.publisher] if item.publisher else []
     elif isinstance(item, Episode | Chapter):
         parent = item.show if isinstance(item, Episode) else item.audiobook
         names = [parent.name] if parent else []
@@ -267,8 +269,10 @@ def extended(item: Item, **fields: Any) -> Item:
 
 @functools.cache
 def _extended(shape: type[Item], names: tuple[str, ...]) -> type[Item]:
+    # Any: the values were checked where they came from, and only serialization follows.
     extra: dict[str, Any] = {name: (Any, None) for name in names}
-    return create_model(f"{shape.__name__}In", __base__=shape, **extra)
+    suffix = "".join(name.title().replace("_", "") for name in names)
+    return create_model(f"{shape.__name__}With{suffix}", __base__=shape, **extra)
 
 
 class Page(BaseModel, Generic[T]):

@@ -71,17 +71,23 @@ def test_saved_tracks_newest_first(uncached: StdioServer, sb: Sandbox) -> None:
     assert [t["uri"] for t in tail["items"]] == expected[1240:] and "next_offset" not in tail
 
 
-@pytest.mark.parametrize("kind", ["track", "episode", "audiobook", "artist"])
+@pytest.mark.parametrize("kind", ["track", "album", "show", "episode", "audiobook", "artist"])
 def test_brief_saved_items_name_each_item_only(uncached: StdioServer, kind: str) -> None:
     full = uncached.call_ok("library_list_saved", kind=kind, limit=20)["items"]
     brief = uncached.call_ok("library_list_saved", kind=kind, limit=20, brief=True)["items"]
     assert [b["uri"] for b in brief] == [f["uri"] for f in full]
     assert [b.get("added_at") for b in brief] == [f.get("added_at") for f in full]
     assert all(set(b) <= {"uri", "name", "by", "added_at"} for b in brief)
+    by = {
+        "track": lambda f: ", ".join(artist["name"] for artist in f["artists"]),
+        "album": lambda f: ", ".join(artist["name"] for artist in f["artists"]),
+        "show": lambda f: f["publisher"],
+        "episode": lambda f: f["show"]["name"],
+        "audiobook": lambda f: ", ".join(f["authors"]),
+        "artist": lambda f: None,
+    }[kind]
+    assert [b.get("by") for b in brief] == [by(f) for f in full]
     if kind == "track":
-        assert [b["by"] for b in brief] == [
-            ", ".join(artist["name"] for artist in f["artists"]) for f in full
-        ]
         assert len(json.dumps(brief)) < len(json.dumps(full)) / 2
 
 

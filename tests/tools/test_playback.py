@@ -69,6 +69,18 @@ def test_no_active_device_lists_the_devices_to_choose_from(
     assert "playback_transfer makes one active (or pass device_id to playback_start)" in error
 
 
+def test_no_active_device_with_the_devices_unreadable_names_the_tools(
+    server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]
+) -> None:
+    fresh_sandbox.add_fault(method="GET", path="/v1/me/player/devices", status=403)
+    error = server.call_error("playback_start", {"items": tracks[:1]})
+    assert error.endswith(
+        "No active Spotify device. Call playback_devices to list the user's devices, then "
+        "playback_transfer to make one active (or pass device_id to playback_start). The "
+        "Spotify app must be open on that device."
+    )
+
+
 def test_one_call_recovers_from_no_active_device(
     server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str]
 ) -> None:

@@ -400,12 +400,25 @@ def test_reorder_out_of_range(server: StdioServer, tracks: list[str]) -> None:
     args = {"playlist": playlist, "range_start": 5, "insert_before": 0}
     refused = server.call_error("playlists_reorder_items", args)
     assert "Spotify rejected" in refused and "must each be at most the item count" in refused
+    assert refused.endswith(", now 2 (positions count from 0).")
     assert "greater than or equal to 1" in server.call_error(
         "playlists_reorder_items", {**args, "range_start": 0, "range_length": 0}
     )
     assert "insert_before" in server.call_error(
         "playlists_reorder_items", {"playlist": playlist, "range_start": 0}
     )
+
+
+def test_a_move_past_the_end_whose_count_cannot_be_read_says_where_to_find_it(
+    server: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    ident = playlist.rsplit(":", 1)[-1]
+    sandbox.add_fault(method="GET", path=f"/v1/playlists/{ident}/items", status=403)
+    args = {"playlist": playlist, "range_start": 5, "insert_before": 0}
+    refused = server.call_error("playlists_reorder_items", args)
+    assert refused.endswith(", which playlists_get gives (positions count from 0).")
 
 
 def test_replace_sends_one_put_then_posts(
