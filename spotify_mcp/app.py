@@ -9,10 +9,12 @@ are built on first use, so listing tools never waits for them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
@@ -32,6 +34,8 @@ from spotify_mcp.registry import (
 )
 
 if TYPE_CHECKING:
+    from tempfile import TemporaryDirectory
+
     from spotify_mcp.auth import Credentials
     from spotify_mcp.sandbox import Sandbox
     from spotify_mcp.session import Spotify
@@ -66,6 +70,7 @@ class App:
         self._credentials: Credentials | None = None
         self._sandbox_ready = threading.Event()
         self._sandbox_error: BaseException | None = None
+        self._sandbox_cache: TemporaryDirectory[str] | None = None
         self.calls_cut = threading.Event()
         """Set when the calls in flight are to stop at their next request or chunk: over
         HTTP, where a client's hanging up cuts nothing, when the shutdown grace has run out."""
@@ -84,6 +89,14 @@ class App:
         ``on_settings`` gets the core settings as soon as they are read, before anything
         is logged about them or the plugins (the CLI sets up logging with it)."""
         paths = Paths.discover(config_file)
+        scratch = None
+        if sandbox:
+            # The emulator starts afresh (on a new port) each run: its replies must not fill,
+            # and evict from, the real account's cache.
+            import tempfile
+
+            scratch = tempfile.TemporaryDirectory(prefix="spotify-mcp-sandbox-")
+            paths = dataclasses.replace(paths, cache_dir=Path(scratch.name))
         base = load_config(paths, overrides)
         if on_settings is not None:
             on_settings(base.settings)
@@ -94,6 +107,7 @@ class App:
                 plugins.register(plugin, name)
             sections = plugins.collect_settings()
             app = cls(load_config(paths, overrides, sections), plugins)
+            app._sandbox_cache = scratch
             app._warn_about_unknown_names(overrides)
             if sandbox:
                 app._start_sandbox()
@@ -273,3 +287,5 @@ class App:
             self.plugins.notify("shutdown", app=self)
         if self.sandbox is not None and self._sandbox_ready.is_set():
             self.sandbox.stop()
+        if self._sandbox_cache is not None:
+            self._sandbox_cache.cleanup()

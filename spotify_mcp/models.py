@@ -121,6 +121,8 @@ class Episode(Item):
     release_date: str | None = None
     duration_ms: int
     description: str | None = None
+    resume_ms: int | None = None  # where the user stopped; shown only once they started
+    fully_played: bool | None = None  # shown only when true
 
     @classmethod
     def of(cls, payload: Payload) -> Episode:
@@ -132,7 +134,17 @@ class Episode(Item):
             release_date=payload.get("release_date"),
             duration_ms=payload.get("duration_ms") or 0,
             description=_short(payload.get("description")),
+            **_resume_point(payload),
         )
+
+
+def _resume_point(payload: Payload) -> dict[str, Any]:
+    """Where the user is in an episode or chapter (needs user-read-playback-position)."""
+    point = payload.get("resume_point") or {}
+    return {
+        "resume_ms": point.get("resume_position_ms") or None,
+        "fully_played": point.get("fully_played") or None,
+    }
 
 
 class Audiobook(Item):
@@ -159,6 +171,8 @@ class Chapter(Item):
     audiobook: Item | None = None
     chapter_number: int | None = None
     duration_ms: int
+    resume_ms: int | None = None  # as an episode's
+    fully_played: bool | None = None
 
     @classmethod
     def of(cls, payload: Payload) -> Chapter:
@@ -169,6 +183,7 @@ class Chapter(Item):
             audiobook=Item.of(book) if book else None,
             chapter_number=payload.get("chapter_number"),
             duration_ms=payload.get("duration_ms") or 0,
+            **_resume_point(payload),
         )
 
 

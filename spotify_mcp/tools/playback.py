@@ -40,7 +40,11 @@ Playable = ref_type(
 )
 Queueable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
 Context = ref_type(
-    *CONTEXT_KINDS, elsewhere=dict.fromkeys(("track", "episode"), "to play it, pass it in items")
+    *CONTEXT_KINDS,
+    elsewhere={
+        **dict.fromkeys(("track", "episode"), "to play it, pass it in items"),
+        "audiobook": "to play it, pass its chapters in items (search_list_contents lists them)",
+    },
 )
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 
@@ -111,7 +115,8 @@ class PlayedTrack(Track):
 
 class RecentlyPlayed(BaseModel):
     items: list[AnyItem]
-    next_before: int | None = None
+    next_before: int | None = None  # older plays: pass as before
+    next_after: int | None = None  # newer plays, when paging with after: pass as after
 
 
 class PlayerCommand(BaseModel):
@@ -328,11 +333,16 @@ def playback_recently_played(
     after: Annotated[int | None, Field(ge=0, description="Unix ms")] = None,
 ) -> RecentlyPlayed:
     """Tracks played recently, newest first (Spotify keeps about 50). Older:
-    before=next_before."""
+    before=next_before; newer than a time: after, then after=next_after."""
     if before is not None and after is not None:
         raise InvalidInput("pass before or after, not both")
+    for name, value in (("before", before), ("after", after)):
+        if value and value < 10**11:  # before 1973 in ms: seconds meant
+            raise InvalidInput(f"{name} is in Unix milliseconds; {value} looks like seconds")
     payload = spotify.current_user_recently_played(limit=limit, before=before, after=after) or {}
-    cursor = (payload.get("cursors") or {}).get("before")
+    # Spotify's next page goes the way this one went: forward in time with after.
+    cursor = (payload.get("cursors") or {}).get("after" if after is not None else "before")
+    more = int(cursor) if payload.get("next") and cursor else None
     return RecentlyPlayed(
         items=[
             PlayedTrack(
@@ -343,7 +353,8 @@ def playback_recently_played(
             for entry in payload.get("items") or []
             if entry.get("track")
         ],
-        next_before=int(cursor) if payload.get("next") and cursor else None,
+        next_before=more if after is None else None,
+        next_after=more if after is not None else None,
     )
 
 

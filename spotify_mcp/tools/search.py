@@ -36,7 +36,7 @@ _CONTENTS = {
 
 AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
 SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
-CatalogRef = ref_type(*CATALOG_KINDS)
+CatalogRef = ref_type(*CATALOG_KINDS, elsewhere={"playlist": "playlists_get gives its details"})
 ParentRef = ref_type(*_CONTENTS)
 
 
@@ -61,8 +61,8 @@ def search(
         Field(
             min_length=1,
             max_length=500,
-            description="Words; filters: artist:, album:, track:, year:1990-1999, genre:, "
-            'tag:new; quote spaces: artist:"Nina Simone"',
+            description="Words; filters: artist:, album:, track:, year:1990-1999, genre: "
+            '(artists, tracks), tag:new (albums); quote spaces: artist:"Nina Simone"',
         ),
     ],
     types: Annotated[tuple[SearchType, ...], Field(min_length=1)] = ("track",),

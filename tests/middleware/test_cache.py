@@ -440,3 +440,17 @@ def test_the_directory_stays_near_its_size_limit(tmp_path: Path) -> None:
     entries.close()
     totals.close()
     assert used < 2**21 + 2**21  # the limit, plus logs cut back at checkpoints (6.6 MB without)
+
+
+def test_the_built_in_sandbox_caches_apart_from_the_real_account(tmp_path: Path) -> None:
+    """`serve --sandbox` starts a new emulator each run: its replies go to a cache of their
+    own, removed at exit, not into (and evicting from) the home's."""
+    with StdioServer("--sandbox", home=tmp_path) as server:
+        server.call_ok("library_get_profile")
+        server.call_ok("library_get_profile")
+        stats = server.call_ok("cache_stats")
+        own = Path(stats["directory"])
+        assert stats["process"]["hits"] == 1 and own.is_dir()
+        assert tmp_path not in own.parents
+    assert not (tmp_path / "cache" / "http").exists()
+    assert not own.exists()

@@ -235,7 +235,13 @@ def test_a_reference_of_the_wrong_kind_says_which_kinds_fit(
         f"but {article(kinds[0])} {names(kinds)} is expected here"
     )
     # then, for some parameters and kinds, what to do with it instead
-    hints = {*ITS_TRACKS.values(), "to play it, pass it as context", "to play it, pass it in items"}
+    hints = {
+        *ITS_TRACKS.values(),
+        "to play it, pass it as context",
+        "to play it, pass it in items",
+        "to play it, pass its chapters in items (search_list_contents lists them)",
+        "playlists_get gives its details",
+    }
     assert message in {f"{said}.", *(f"{said}; {hint}." for hint in hints)}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,13 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
         ("playback_start", "items", "chapter", "."),  # no context plays a chapter
         ("playback_start", "context", "track", "; to play it, pass it in items."),
         ("playback_start", "context", "user", "."),
+        (
+            "playback_start",
+            "context",
+            "audiobook",
+            "; to play it, pass its chapters in items (search_list_contents lists them).",
+        ),
+        ("search_get_items", "refs", "playlist", "; playlists_get gives its details."),
         ("playback_queue_add", "items", "album", "; search_list_contents lists its tracks."),
         ("playback_queue_add", "items", "playlist", "; playlists_get_items lists its items."),
     ],
@@ -180,7 +188,7 @@ def test_a_reference_of_another_kind_is_told_where_it_goes(
     server: StdioServer, tool: str, param: str, kind: str, hint: str
 ) -> None:
     ref = f"spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC" if kind != "user" else "spotify:user:dj"
-    error = server.call_error(tool, {param: [ref] if param == "items" else ref})
+    error = server.call_error(tool, {param: [ref] if param in ("items", "refs") else ref})
     assert f" {kind}, but a" in error
     assert error.endswith(f" is expected here{hint}")
 
@@ -390,6 +398,25 @@ def test_recently_played_pages_back(server: StdioServer, fresh_sandbox: Sandbox)
     assert all(item["uri"].startswith("spotify:track:") for item in first["items"] + older["items"])
 
 
+def test_recently_played_pages_forward_after_a_time(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    """With after, the cursor to go on is next_after (next_before would lead back into what
+    after left out)."""
+    every = server.call_ok("playback_recently_played", limit=30)["items"]
+    played = [item["played_at"] for item in every]  # newest first
+    start = int(datetime.fromisoformat(played[-1].replace("Z", "+00:00")).timestamp() * 1000)
+    seen: list[str] = []
+    page = server.call_ok("playback_recently_played", limit=10, after=start)
+    while True:
+        assert "next_before" not in page
+        seen = [item["played_at"] for item in page["items"]] + seen
+        if "next_after" not in page:
+            break
+        page = server.call_ok("playback_recently_played", limit=10, after=page["next_after"])
+    assert seen == played[:-1]  # every play after the oldest, each once
+
+
 def test_recently_played_shows_what_just_played(active: StdioServer, tracks: list[str]) -> None:
     latest = active.call_ok("playback_recently_played", limit=1)["items"][0]
     assert latest["uri"] == tracks[0] and latest["played_at"]
@@ -399,6 +426,7 @@ def test_recently_played_shows_what_just_played(active: StdioServer, tracks: lis
     ("args", "expected"),
     [
         ({"before": 1, "after": 1}, "not both"),
+        ({"before": 1_700_000_000}, "before is in Unix milliseconds; 1700000000 looks like"),
         ({"limit": 0}, "greater than or equal to 1"),
         ({"limit": 51}, "less than or equal to 50"),
     ],

@@ -1,0 +1,31 @@
+"""Result shapes built from Spotify payloads: what the sandbox cannot show yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from spotify_mcp.models import any_item
+
+EPISODE = {"type": "episode", "uri": "spotify:episode:1", "name": "E", "duration_ms": 60_000}
+CHAPTER = {**EPISODE, "chapter_number": 3}
+
+
+@pytest.mark.parametrize("payload", [EPISODE, CHAPTER], ids=["episode", "chapter"])
+@pytest.mark.parametrize(
+    ("point", "shown"),
+    [
+        ({"fully_played": False, "resume_position_ms": 0}, {}),
+        ({"fully_played": False, "resume_position_ms": 754_000}, {"resume_ms": 754_000}),
+        ({"fully_played": True, "resume_position_ms": 0}, {"fully_played": True}),
+        (None, {}),
+    ],
+    ids=["not started", "started", "finished", "no scope"],
+)
+def test_a_resume_point_is_shown_once_the_user_started(
+    payload: dict[str, Any], point: dict[str, Any] | None, shown: dict[str, Any]
+) -> None:
+    item = any_item({**payload, "resume_point": point} if point else payload)
+    dumped = item.model_dump(exclude_none=True)
+    assert {key: dumped[key] for key in ("resume_ms", "fully_played") if key in dumped} == shown
