@@ -43,6 +43,7 @@ _PAGE = 50  # the largest page of saved items, followed artists and top items
 
 
 class LibraryChange(BaseModel):
+    # What was sent: Spotify does not say which were saved (or followed) already.
     count: int
     uris: list[str]
 
