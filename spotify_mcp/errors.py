@@ -174,9 +174,12 @@ def explain_arguments(tool: str, error: ValidationError) -> str:
     """Bad tool arguments, one clause per argument in the input schema's terms: no pydantic
     class names, Python types or documentation links, which only distract a model."""
     problems = []
-    for problem in error.errors(include_url=False):
+    found = error.errors(include_url=False)
+    for problem in found:
         where = ".".join(str(part) for part in problem["loc"])
         kind = problem["type"]
+        if kind == "too_short" and _an_item_failed(problem["loc"], found):
+            continue  # pydantic counts the failed items out, then finds the list too short
         if kind == "missing":
             what = "missing"
         elif kind == "value_error":  # our validators' messages already name the input
@@ -186,6 +189,10 @@ def explain_arguments(tool: str, error: ValidationError) -> str:
             what = f"{what[0].lower()}{what[1:]} (got {_shown(problem['input'])})"
         problems.append(f"{where}: {what}")
     return f"Invalid arguments for {tool}: {listed(problems, '; ')}."
+
+
+def _an_item_failed(loc: tuple[int | str, ...], found: list[Any]) -> bool:
+    return any(len(p["loc"]) > len(loc) and p["loc"][: len(loc)] == loc for p in found)
 
 
 def listed(parts: list[str], separator: str = ", ", most: int = 5) -> str:

@@ -119,6 +119,17 @@ def test_search_bad_input(
     assert message in assert_refused(uncached, sb, "search", args)
 
 
+def test_a_list_whose_items_fail_is_not_also_called_too_short(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """pydantic counts the failed items out, then finds the list empty: noise to a model."""
+    message = assert_refused(uncached, sb, "search", {"query": "x", "types": ["tracks"]})
+    assert message.endswith(
+        "types.0: input should be 'track', 'album', 'artist', 'playlist', 'show', 'episode' or "
+        "'audiobook' (got \"tracks\")."
+    )
+
+
 def test_invalid_arguments_are_reported_in_the_schemas_terms(
     uncached: StdioServer, sb: Sandbox
 ) -> None:
