@@ -8,6 +8,7 @@ short. Spotify removed the batch lookups for development-mode apps, so lookups f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -17,7 +18,7 @@ from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.progress import Progress
-from spotify_mcp.refs import CATALOG_KINDS, Ref, parse_ref, ref_type
+from spotify_mcp.refs import CATALOG_KINDS, Ref, parse_ref, ref_type, typed_id
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -169,6 +170,23 @@ def track(spotify: Spotify, id: str, app: App) -> Track:
     return Track.of(_fetch(spotify, parse_ref(id, "track"), _market(app)))
 
 
+def _id_completer(kind: str) -> Callable[[Spotify, str], list[str]]:
+    """Completes a ``kind``'s ID: a URI or URL typed in full gives its ID; other text, the
+    IDs of the first 10 ``kind``s a search for it finds (cached like any search)."""
+
+    def complete(spotify: Spotify, partial: str) -> list[str]:
+        text = typed_id(partial, kind)
+        if not text:
+            return []
+        try:
+            return [parse_ref(text, kind).id]
+        except InvalidInput:  # a name, or an ID still being typed
+            found = spotify.search(text, limit=10, type=kind)[f"{kind}s"]["items"] or []
+            return [item["id"] for item in found if item]
+
+    return complete
+
+
 # -- hooks --------------------------------------------------------------------------------
 
 
@@ -205,6 +223,7 @@ def register_resources(registry: ResourceRegistry) -> None:
             uri=f"spotify://{reader.__name__}/{{id}}",
             title=reader.__name__.title(),
             requires_user=False,
+            complete={"id": _id_completer(reader.__name__)},
         )
 
 

@@ -149,6 +149,19 @@ def test_completion_takes_a_uri_or_url_typed_so_far(server: StdioServer) -> None
     assert complete(server, link) == [DEEP_FOCUS_PLAYLIST]  # a pasted share link
 
 
+@pytest.mark.parametrize("kind", ["album", "artist", "track"])
+def test_completion_of_a_catalog_id_by_name_uri_or_url(
+    server: StdioServer, sandbox: Sandbox, kind: str
+) -> None:
+    ident, item = next(iter(sandbox.runtime.catalog.tables[kind].items()))
+    template = f"spotify://{kind}/{{id}}"
+    assert ident in completion(server, item.name, template).values
+    for typed in (f"spotify:{kind}:{ident}", f"https://open.spotify.com/{kind}/{ident}?si=x"):
+        assert completion(server, typed, template).values == [ident]
+    assert completion(server, "no such name in the catalog", template).values == []
+    assert completion(server, "", template).values == []
+
+
 def test_completion_looks_past_the_first_page_of_playlists(
     uncached: StdioServer, sandbox: Sandbox
 ) -> None:
