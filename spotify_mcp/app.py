@@ -43,6 +43,19 @@ if TYPE_CHECKING:
 _REGISTRATION_HOOKS = ("register_tools", "register_resources", "register_prompts", "health_checks")
 
 
+def _apart_from_real_servers(config: Config) -> tuple[TemporaryDirectory[str], Config]:
+    """The config of a sandbox run: the emulator starts afresh (on a new port) each time, so
+    its replies must not fill, and evict from, the real account's cache, nor its requests
+    spend the rate budget real servers share in Redis. Its own cache directory is removed at
+    exit."""
+    import tempfile
+
+    scratch = tempfile.TemporaryDirectory(prefix="spotify-mcp-sandbox-", ignore_cleanup_errors=True)
+    paths = dataclasses.replace(config.paths, cache_dir=Path(scratch.name))
+    settings = config.settings.model_copy(update={"redis_url": None})
+    return scratch, Config(settings, paths, sandbox=True)
+
+
 def _plugin_output_to_stderr() -> contextlib.redirect_stdout[TextIO]:
     """Around loading plugins and their startup and shutdown hooks (one thread, while the
     server does not use stdout): stdout is the MCP channel, and `plugins list --json`'s, so a
@@ -89,14 +102,6 @@ class App:
         ``on_settings`` gets the core settings as soon as they are read, before anything
         is logged about them or the plugins (the CLI sets up logging with it)."""
         paths = Paths.discover(config_file)
-        scratch = None
-        if sandbox:
-            # The emulator starts afresh (on a new port) each run: its replies must not fill,
-            # and evict from, the real account's cache.
-            import tempfile
-
-            scratch = tempfile.TemporaryDirectory(prefix="spotify-mcp-sandbox-")
-            paths = dataclasses.replace(paths, cache_dir=Path(scratch.name))
         base = load_config(paths, overrides)
         if on_settings is not None:
             on_settings(base.settings)
@@ -106,7 +111,11 @@ class App:
             for name, plugin in inline_plugins:
                 plugins.register(plugin, name)
             sections = plugins.collect_settings()
-            app = cls(load_config(paths, overrides, sections), plugins)
+            config = load_config(paths, overrides, sections)
+            scratch = None
+            if sandbox:
+                scratch, config = _apart_from_real_servers(config)
+            app = cls(config, plugins)
             app._sandbox_cache = scratch
             app._warn_about_unknown_names(overrides)
             if sandbox:

@@ -181,6 +181,10 @@ class Config:
 
     settings: Settings
     paths: Paths
+    sandbox: bool = False
+    """A run against the built-in emulator (``--sandbox``), which starts afresh each time: it
+    shares no state with real servers (no ``redis_url``; a cache directory of its own, which
+    plugins keep theirs in)."""
 
     def section(self, name: str, model: type[M]) -> M:
         """The plugin section ``name``, validated as ``model`` (defaults if absent)."""

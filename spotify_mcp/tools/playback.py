@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -329,20 +329,19 @@ def playback_queue_add(
 def playback_recently_played(
     spotify: Spotify,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
-    before: Annotated[int | None, Field(ge=0, description="Unix ms")] = None,
-    after: Annotated[int | None, Field(ge=0, description="Unix ms")] = None,
+    before: Annotated[int | None, Field(ge=1, description="Unix ms")] = None,
+    after: Annotated[int | None, Field(ge=1, description="Unix ms")] = None,
 ) -> RecentlyPlayed:
     """Tracks played recently, newest first (Spotify keeps about 50). Older:
     before=next_before; newer than a time: after, then after=next_after."""
     if before is not None and after is not None:
         raise InvalidInput("pass before or after, not both")
     for name, value in (("before", before), ("after", after)):
-        if value and value < 10**11:  # before 1973 in ms: seconds meant
+        if value is not None and value < 10**11:  # before 1973 in ms: seconds meant
             raise InvalidInput(f"{name} is in Unix milliseconds; {value} looks like seconds")
     payload = spotify.current_user_recently_played(limit=limit, before=before, after=after) or {}
-    # Spotify's next page goes the way this one went: forward in time with after.
-    cursor = (payload.get("cursors") or {}).get("after" if after is not None else "before")
-    more = int(cursor) if payload.get("next") and cursor else None
+    # Spotify's next page goes the way this one went; its link says which way, and from where.
+    following = parse_qs(urlsplit(payload.get("next") or "").query)
     return RecentlyPlayed(
         items=[
             PlayedTrack(
@@ -353,9 +352,14 @@ def playback_recently_played(
             for entry in payload.get("items") or []
             if entry.get("track")
         ],
-        next_before=more if after is None else None,
-        next_after=more if after is not None else None,
+        next_before=_cursor(following, "before"),
+        next_after=_cursor(following, "after"),
     )
+
+
+def _cursor(query: dict[str, list[str]], name: str) -> int | None:
+    values = query.get(name)
+    return int(values[0]) if values and values[0].isdigit() else None
 
 
 # -- resources --------------------------------------------------------------------------------

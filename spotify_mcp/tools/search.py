@@ -37,7 +37,9 @@ _CONTENTS = {
 
 AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
 SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
-CatalogRef = ref_type(*CATALOG_KINDS, elsewhere={"playlist": "playlists_get gives its details"})
+CatalogRef = ref_type(
+    *CATALOG_KINDS, elsewhere={"playlist": "playlists_get (with a user's login) gives its details"}
+)
 ParentRef = ref_type(*_CONTENTS)
 
 
@@ -180,9 +182,12 @@ def _id_completer(kind: str) -> Callable[[Spotify, str], list[str]]:
             return []
         try:
             return [parse_ref(text, kind).id]
-        except InvalidInput:  # a name, or an ID still being typed
-            found = spotify.search(text, limit=10, type=kind)[f"{kind}s"]["items"] or []
-            return [item["id"] for item in found if item]
+        except InvalidInput:  # a name, or a reference still being typed
+            pass
+        if text != partial.strip() or text.startswith("spotify:") or "spotify.com" in text:
+            return []  # a URI or URL, not whole yet: no name to search for
+        found = spotify.search(text, limit=10, type=kind)[f"{kind}s"]["items"] or []
+        return [item["id"] for item in found if item]
 
     return complete
 

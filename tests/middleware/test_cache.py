@@ -442,15 +442,25 @@ def test_the_directory_stays_near_its_size_limit(tmp_path: Path) -> None:
     assert used < 2**21 + 2**21  # the limit, plus logs cut back at checkpoints (6.6 MB without)
 
 
-def test_the_built_in_sandbox_caches_apart_from_the_real_account(tmp_path: Path) -> None:
+@pytest.mark.parametrize("configured", [False, True], ids=["default", "configured store"])
+def test_the_built_in_sandbox_caches_apart_from_the_real_account(
+    tmp_path: Path, configured: bool
+) -> None:
     """`serve --sandbox` starts a new emulator each run: its replies go to a cache of their
-    own, removed at exit, not into (and evicting from) the home's."""
-    with StdioServer("--sandbox", home=tmp_path) as server:
+    own, removed at exit, not into (and evicting from) the real account's: the default
+    directory, a configured one, or Redis."""
+    real = tmp_path / "real"
+    env = (
+        {"SPOTIFY_MCP_CACHE__DIRECTORY": str(real), "SPOTIFY_MCP_REDIS_URL": "redis://127.0.0.1:9"}
+        if configured
+        else {}
+    )
+    with StdioServer("--sandbox", env=env, home=tmp_path) as server:
         server.call_ok("library_get_profile")
         server.call_ok("library_get_profile")
         stats = server.call_ok("cache_stats")
         own = Path(stats["directory"])
         assert stats["process"]["hits"] == 1 and own.is_dir()
         assert tmp_path not in own.parents
-    assert not (tmp_path / "cache" / "http").exists()
+    assert not (tmp_path / "cache" / "http").exists() and not real.exists()
     assert not own.exists()

@@ -240,7 +240,7 @@ def test_a_reference_of_the_wrong_kind_says_which_kinds_fit(
         "to play it, pass it as context",
         "to play it, pass it in items",
         "to play it, pass its chapters in items (search_list_contents lists them)",
-        "playlists_get gives its details",
+        "playlists_get (with a user's login) gives its details",
     }
     assert message in {f"{said}.", *(f"{said}; {hint}." for hint in hints)}
 

@@ -179,7 +179,12 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
             "audiobook",
             "; to play it, pass its chapters in items (search_list_contents lists them).",
         ),
-        ("search_get_items", "refs", "playlist", "; playlists_get gives its details."),
+        (
+            "search_get_items",
+            "refs",
+            "playlist",
+            "; playlists_get (with a user's login) gives its details.",
+        ),
         ("playback_queue_add", "items", "album", "; search_list_contents lists its tracks."),
         ("playback_queue_add", "items", "playlist", "; playlists_get_items lists its items."),
     ],
@@ -427,6 +432,7 @@ def test_recently_played_shows_what_just_played(active: StdioServer, tracks: lis
     [
         ({"before": 1, "after": 1}, "not both"),
         ({"before": 1_700_000_000}, "before is in Unix milliseconds; 1700000000 looks like"),
+        ({"after": 0}, "greater than or equal to 1"),
         ({"limit": 0}, "greater than or equal to 1"),
         ({"limit": 51}, "less than or equal to 50"),
     ],

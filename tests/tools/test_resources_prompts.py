@@ -160,6 +160,10 @@ def test_completion_of_a_catalog_id_by_name_uri_or_url(
         assert completion(server, typed, template).values == [ident]
     assert completion(server, "no such name in the catalog", template).values == []
     assert completion(server, "", template).values == []
+    sandbox.clear_requests()  # a reference being typed is not searched for as words
+    for typed in (f"spotify:{kind}:{ident[:4]}", "spotify:album:x", "https://open.spotify.com/"):
+        assert completion(server, typed, template).values == []
+    assert not [r for r in sandbox.requests() if r["path"] == "/v1/search"]
 
 
 def test_completion_looks_past_the_first_page_of_playlists(

@@ -135,7 +135,7 @@ def request_middleware(config: Config) -> ResponseCache:
     settings = config.section("cache", CacheSettings)
     directory = (
         Path(settings.directory).expanduser()
-        if settings.directory
+        if settings.directory and not config.sandbox  # a sandbox run keeps its replies apart
         else config.paths.cache_dir / "http"
     )
     return ResponseCache(
