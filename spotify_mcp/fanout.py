@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
-from spotify_mcp.errors import InvalidInput, PartlyDone, may_have_been_made
+from spotify_mcp.errors import PartlyDone, RetryLater, may_have_been_made
 from spotify_mcp.models import Page, Payload
+from spotify_mcp.pipeline import ConnectError
 from spotify_mcp.progress import Progress
 
 T = TypeVar("T")
@@ -167,11 +168,13 @@ def _unfinished(
 
 
 def _passing(error: Exception) -> bool:
-    """Whether ``error`` may pass by itself (a rate limit, a server error, the network), as
-    against a refusal of what was sent (a 4xx), which the same call would meet again."""
-    refused = error.__cause__ if isinstance(error, InvalidInput) else error  # explained
-    status = getattr(refused, "http_status", None)
-    return not (isinstance(status, int) and 400 <= status < 500 and status != 429)
+    """Whether ``error`` may pass by itself (the network, a server error, a rate limit), as
+    against a refusal of what was sent, which the same call would meet again."""
+    return (
+        may_have_been_made(error)
+        or isinstance(error, ConnectError | RetryLater)
+        or getattr(error, "http_status", None) == 429
+    )
 
 
 def _count(items: int) -> str:

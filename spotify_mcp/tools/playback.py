@@ -8,8 +8,9 @@ Settings that are independent PUTs (repeat, shuffle, volume, position) share one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -147,29 +148,44 @@ class NoActiveDevice(SpotifyMCPError):
     """Spotify's NO_ACTIVE_DEVICE, with the devices to choose from."""
 
 
-@contextmanager
-def _on_a_device(spotify: Spotify) -> Iterator[None]:
-    """A player command refused for want of an active device says which devices there are:
+def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., PlayerCommand]:
+    """``command``, whose refusal for want of an active device says which devices there are:
     the model recovers with one call (a transfer, or a start with device_id), not two."""
-    try:
-        yield
-    except Exception as error:
-        if getattr(error, "reason", None) != "NO_ACTIVE_DEVICE":
-            raise
+
+    @functools.wraps(command)
+    def run(**arguments: Any) -> PlayerCommand:
         try:
-            devices = playback_devices(spotify).devices
-        except Exception:  # the plain explanation still says which tools to call
-            raise error from None
-        choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
-        if not choices:
-            raise NoActiveDevice(
-                "No active Spotify device, and no device has the Spotify app open: ask the "
-                "user to open Spotify on one, then call playback_devices."
-            ) from error
-        raise NoActiveDevice(
-            f"No active Spotify device. The user's devices: {listed(choices)}. "
-            "playback_transfer makes one active (or pass device_id to playback_start)."
-        ) from error
+            return command(**arguments)
+        except Exception as error:
+            named = (
+                _no_active_device(arguments["spotify"])
+                if getattr(error, "reason", None) == "NO_ACTIVE_DEVICE"
+                else None
+            )
+            if named is None:
+                raise
+            raise named from error
+
+    return run
+
+
+def _no_active_device(spotify: Spotify) -> NoActiveDevice | None:
+    """The error that names the devices; None when they cannot be read (the plain
+    explanation still says which tools to call)."""
+    try:
+        devices = playback_devices(spotify).devices
+    except Exception:
+        return None
+    choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
+    if not choices:
+        return NoActiveDevice(
+            "No active Spotify device, and no device has the Spotify app open: ask the "
+            "user to open Spotify on one, then call playback_devices."
+        )
+    return NoActiveDevice(
+        f"No active Spotify device. The user's devices: {listed(choices)}. "
+        "playback_transfer makes one active (or pass device_id to playback_start)."
+    )
 
 
 # -- tools ----------------------------------------------------------------------------------
@@ -226,7 +242,7 @@ def playback_start(
     if items and offset_item and offset_item.uri not in {item.uri for item in items}:
         raise InvalidInput(f"offset_item {offset_item.uri} is not among the items")
     start_at = {"uri": offset_item.uri} if offset_item else None
-    with _on_a_device(spotify), _offset_checked() if has_offset else nullcontext():
+    with _offset_checked() if has_offset else nullcontext():
         spotify.start_playback(
             # spotipy puts it in the query string as it is: "x&device_id=y" would pick y.
             device_id=quote(device_id, safe="") if device_id else None,
@@ -255,8 +271,7 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
             raise
         state = spotify.current_playback()
         if state and state.get("is_playing"):
-            with _on_a_device(spotify):
-                raise
+            raise
         if idle:
             return PlayerCommand(done="nothing is playing (no device is active)")
         if not state:
@@ -268,8 +283,7 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
 def playback_skip(spotify: Spotify, to: Literal["next", "previous"] = "next") -> PlayerCommand:
     """Skip to the next item (queue first) or the previous one (past a few seconds,
     previous restarts the item). Premium."""
-    with _on_a_device(spotify):
-        (spotify.next_track if to == "next" else spotify.previous_track)()
+    (spotify.next_track if to == "next" else spotify.previous_track)()
     return PlayerCommand(done=f"skipped to {to}")
 
 
@@ -292,12 +306,11 @@ def playback_set(
     if not chosen:
         raise InvalidInput("pass at least one of repeat, shuffle, volume, position_ms")
     done: list[str] = []
-    with _on_a_device(spotify):
-        for name, value, call in chosen:
-            with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
-                call(value)
-            # shuffle=true, as it was sent, not Python's True
-            done.append(f"{name}={str(value).lower() if isinstance(value, bool) else value}")
+    for name, value, call in chosen:
+        with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
+            call(value)
+        # shuffle=true, as it was sent, not Python's True
+        done.append(f"{name}={str(value).lower() if isinstance(value, bool) else value}")
     return PlayerCommand(done=", ".join(done))
 
 
@@ -318,11 +331,10 @@ def playback_queue_add(
     """Add tracks/episodes to the end of the queue, in order; they cannot be removed
     again. Premium."""
     done: list[str] = []
-    with _on_a_device(spotify):
-        for item in items:
-            with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
-                spotify.add_to_queue(item.uri)
-            done.append(item.uri)
+    for item in items:
+        with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
+            spotify.add_to_queue(item.uri)
+        done.append(item.uri)
     return PlayerCommand(done=f"queued {len(done)} item{'' if len(done) == 1 else 's'}")
 
 
@@ -409,7 +421,7 @@ def register_tools(registry: ToolRegistry) -> None:
     ]
     for fn, title, idempotent, endpoints in commands:
         registry.add(
-            fn,
+            _naming_devices(fn),
             title=title,
             read_only=False,
             destructive=False,
