@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 CHUNK = 100  # items per add, remove or replace request
 PAGE = 50  # items per GET of a playlist's items
-COMPLETION_SCAN = 500  # the newest playlists completion looks through
+NAME_SCAN = 1_000  # the user's playlists a look-up by name goes through (20 requests at most)
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
@@ -109,11 +110,56 @@ def playlists_list(
     spotify: Spotify,
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0, le=100_000)] = 0,
+    name: Annotated[
+        Name | None,
+        Field(
+            description=f"Only those whose name has these words (case, accents and "
+            f"punctuation aside), looking through {NAME_SCAN:,} from offset"
+        ),
+    ] = None,
 ) -> ItemPage:
     """The user's playlists, owned (mine) and followed, newest first."""
-    page = spotify.current_user_playlists(limit=limit, offset=offset)
     me = _my_id(spotify)
-    return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
+    if name is None:
+        page = spotify.current_user_playlists(limit=limit, offset=offset)
+        return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
+    looked = _my_playlists(spotify, offset, NAME_SCAN)
+    found = [
+        (offset + n, payload)
+        for n, payload in enumerate(looked.items)
+        if _has_words(payload.get("name") or "", name)
+    ]
+    # More matches than asked for: go on after the last one shown.
+    next_offset = found[limit][0] if len(found) > limit else looked.next_offset
+    return ItemPage(
+        items=[Playlist.of(payload, me) for _, payload in found[:limit]],
+        total=len(found),
+        offset=offset,
+        next_offset=next_offset,
+    )
+
+
+def _my_playlists(spotify: Spotify, offset: int, limit: int) -> Page[dict]:
+    """Up to ``limit`` of the user's playlists from ``offset``, raw and in order (the pages
+    read concurrently)."""
+
+    def fetch(start: int, count: int) -> Any:
+        return spotify.current_user_playlists(limit=count, offset=start)
+
+    return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=PAGE)
+
+
+def _has_words(name: str, words: str) -> bool:
+    """Whether each of ``words`` is in ``name``, ignoring case, accents, spaces and
+    punctuation: "lofi" and "lo fi" find "Lo-Fi Beats", "café" finds "CAFE"."""
+    squashed = _squash(name)
+    return all(_squash(word) in squashed for word in words.split())
+
+
+def _squash(text: str) -> str:
+    """Letters, digits and symbols (emoji) only, case-folded and without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if unicodedata.category(c)[0] in "LNS")
 
 
 def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:
@@ -486,18 +532,14 @@ def playlist_view(id: str, spotify: Spotify) -> PlaylistView:
 
 
 def complete_playlist_id(spotify: Spotify, partial: str) -> list[str]:
-    """IDs of the user's playlists (the newest 500: 10 requests, sent at once) whose ID starts
-    with, or name contains, ``partial``; a URI or URL typed so far counts by its ID."""
+    """IDs of the user's playlists (the newest 1,000: 20 requests, sent at once) whose ID
+    starts with, or name has the words of, ``partial``; a URI or URL typed so far counts by
+    its ID."""
     text = typed_id(partial, "playlist")
-    needle = text.lower()
-
-    def fetch(start: int, count: int) -> Any:
-        return spotify.current_user_playlists(limit=count, offset=start)
-
-    mine = read_pages(fetch, Item.of, ItemPage, offset=0, limit=COMPLETION_SCAN, page_size=PAGE)
-    ids_and_names = ((item.uri.rpartition(":")[2], item.name) for item in mine.items)
+    mine = _my_playlists(spotify, 0, NAME_SCAN)
+    ids_and_names = ((p["id"], p.get("name") or "") for p in mine.items)
     return [
-        ident for ident, name in ids_and_names if ident.startswith(text) or needle in name.lower()
+        ident for ident, name in ids_and_names if ident.startswith(text) or _has_words(name, text)
     ]
 
 

@@ -89,6 +89,34 @@ def test_the_users_own_playlists_are_marked_mine(server: StdioServer) -> None:
     assert server.call_ok("playlists_get", playlist=FOLLOWED_PLAYLIST)["mine"] is False
 
 
+def test_list_finds_playlists_by_the_words_of_their_name(server: StdioServer) -> None:
+    def found(name: str) -> list[str]:
+        return [p["name"] for p in server.call_ok("playlists_list", {"name": name})["items"]]
+
+    assert found("deep focus") == found("FOCUS deep") == found("deepfocus") == ["Deep Focus"]
+    assert found("road classics") == ["Road Trip Classics"]
+    assert found("no playlist is called this") == []
+    cafe = new_playlist(server, "Café Lo-Fi ☕")
+    # Accents, punctuation and spaces aside; an emoji is a word like any other.
+    for name in ("cafe lofi", "CAFÉ lo fi", "☕"):
+        assert [p["uri"] for p in server.call_ok("playlists_list", {"name": name})["items"]] == [
+            cafe
+        ]
+
+
+def test_matches_by_name_page_on_from_the_first_not_shown(server: StdioServer) -> None:
+    # Newest first: Stroll Three, Unmatched Walk, Stroll Two, Stroll One.
+    for name in ("Stroll One", "Stroll Two", "Unmatched Walk", "Stroll Three"):
+        new_playlist(server, name)
+    first = server.call_ok("playlists_list", {"name": "stroll"}, limit=2)
+    assert [p["name"] for p in first["items"]] == ["Stroll Three", "Stroll Two"]
+    assert first["total"] == 3 and first["next_offset"] == 3  # where Stroll One is
+    rest = server.call_ok("playlists_list", {"name": "stroll"}, limit=2, offset=3)
+    assert [p["name"] for p in rest["items"]] == ["Stroll One"]
+    assert rest["total"] == 1 and "next_offset" not in rest
+    assert all(p["mine"] for p in first["items"] + rest["items"])
+
+
 def test_get_shows_details(server: StdioServer) -> None:
     details = server.call_ok("playlists_get", playlist=DEEP_FOCUS_PLAYLIST)
     assert details["name"] == "Deep Focus" and details["owner"] == "Avery Lane"
@@ -179,6 +207,7 @@ def test_update_then_read(server: StdioServer) -> None:
         ("playlists_update", {"playlist": EMPTY_PLAYLIST}, "at least one of"),
         ("playlists_update", {"playlist": EMPTY_PLAYLIST, "description": "x" * 301}, "300"),
         ("playlists_list", {"limit": 51}, "less than or equal to 50"),
+        ("playlists_list", {"name": "  "}, "at least 1 character"),
         ("playlists_get_items", {"playlist": EMPTY_PLAYLIST, "offset": -1}, "greater than"),
         ("playlists_get", {"playlist": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "album"),
         ("playlists_get", {"playlist": "spotify:playlist:short"}, "not a valid Spotify playlist"),
