@@ -77,17 +77,33 @@ def parse_ref(value: str, expected: str | Collection[str] | None = None) -> Ref:
             f"{_names(kinds)} is expected here",
             kind,
         )
-    if kind == "user" and not _USER_ID.match(item_id):
-        raise InvalidInput(
-            f"{clipped(item_id)!r} is not a valid Spotify user ID (the name in "
+    if not _is_id(item_id, kind):
+        raise InvalidInput(_not_an_id(item_id, kind))
+    return Ref(kind, item_id)
+
+
+def _is_id(text: str, kind: str) -> bool:
+    return bool((_USER_ID if kind == "user" else _ID).match(text))
+
+
+def _not_an_id(text: str, kind: str) -> str:
+    if kind == "user":
+        return (
+            f"{clipped(text)!r} is not a valid Spotify user ID (the name in "
             "open.spotify.com/user/<id>: letters, digits, '.', '_' or '-')"
         )
-    if kind != "user" and not _ID.match(item_id):
-        raise InvalidInput(
-            f"{clipped(item_id)!r} is not a valid Spotify {kind} ID "
-            f"(IDs are 22 letters and digits, e.g. spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC)"
-        )
-    return Ref(kind, item_id)
+    return (
+        f"{clipped(text)!r} is not a valid Spotify {kind} ID "
+        f"(IDs are 22 letters and digits, e.g. spotify:{kind}:4uLU6hMCjMI75M1A2tKUQC)"
+    )
+
+
+def _by_name(kinds: list[str]) -> str:
+    """Where to find the reference to an item the caller gave by name (none for users)."""
+    if not set(kinds) & {*CATALOG_KINDS, "playlist"}:
+        return ""
+    own = ", or playlists_list with name for the user's playlists" if "playlist" in kinds else ""
+    return f"; to find it by name: search{own}"
 
 
 def typed_id(text: str, kind: str) -> str:
@@ -112,6 +128,13 @@ def _split(text: str, kinds: list[str]) -> tuple[str, str]:
         raise InvalidInput(f"{clipped(text)!r} is not a Spotify URI like spotify:track:<id>")
     if "spotify.com" in text or text.startswith(("http:", "https:")):
         return _split_url(text)
+    if len(kinds) == 1 and not _is_id(text, kinds[0]):
+        raise InvalidInput(_not_an_id(text, kinds[0]) + _by_name(kinds))
+    if not any(_is_id(text, kind) for kind in kinds):  # a name, most likely
+        raise InvalidInput(
+            f"{clipped(text)!r} is not a Spotify URI or URL (spotify:{kinds[0]}:<id>, "
+            f"https://open.spotify.com/{kinds[0]}/<id>){_by_name(kinds)}"
+        )
     if len(kinds) != 1:
         raise InvalidInput(
             f"{clipped(text)!r} is a bare ID, which could be {_names(kinds)}: "

@@ -313,7 +313,10 @@ def test_skip_next_then_previous(active: StdioServer, tracks: list[str]) -> None
             },
             "offset or offset_item, not both",
         ),
-        ({"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"], "offset_item": "x"}, "bare ID"),
+        (
+            {"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"], "offset_item": "x"},
+            "not a Spotify URI",
+        ),
         (
             {
                 "items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"],

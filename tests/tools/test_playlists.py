@@ -228,7 +228,7 @@ def test_bad_input_and_unknown_ids(
 
 def test_many_bad_items_make_one_short_error(server: StdioServer) -> None:
     error = server.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=["bad"] * 1000)
-    assert "items.0: 'bad' is a bare ID" in error and "; and 995 more." in error
+    assert "items.0: 'bad' is not a Spotify URI or URL" in error and "; and 995 more." in error
     assert len(error) < 2000
 
 

@@ -80,6 +80,24 @@ def test_bad_references_say_what_is_wrong(value: object, expected: object, messa
         parse_ref(value, expected)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("value", "expected", "message"),
+    [
+        # A name where a reference belongs says how to find the reference.
+        ("Late Night Jazz", "playlist", "to find it by name: search, or playlists_list with name"),
+        ("Bohemian Rhapsody", ("track", "episode"), "is not a Spotify URI or URL .*: search$"),
+        ("jazz", ("album", "playlist"), "not a Spotify URI or URL.*playlists_list with name"),
+        ("abc", "track", "not a valid Spotify track ID .*; to find it by name: search$"),
+        ("bad user", "user", r"user ID \(the name in open.spotify.com/user/<id>[^;]*$"),
+    ],
+)
+def test_a_name_for_a_reference_says_how_to_find_one(
+    value: str, expected: str | tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_ref(value, expected)
+
+
 def test_ref_type_validates_and_documents() -> None:
     adapter = TypeAdapter(list[ref_type("track", "episode")])
     refs = adapter.validate_python([f"spotify:track:{TRACK_ID}", f"spotify:episode:{TRACK_ID}"])
