@@ -27,7 +27,7 @@ _NOT_REGISTERED = re.compile(r"not (be )?registered", re.IGNORECASE)
 _PLAIN_NAME = re.compile(r"[\w.-]+")
 _DEVICE_HINT = (
     "Call playback_devices to list the user's devices, then playback_transfer to make one "
-    "active (or pass device_id to playback_start). The Spotify app must be open on that device."
+    "active (or pass device_id to the command). The Spotify app must be open on that device."
 )
 
 #: For an unknown item among catalog items: which one, one call finds out.

@@ -19,6 +19,7 @@ from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
     BriefItems,
+    Item,
     ItemPage,
     Payload,
     any_item,
@@ -110,7 +111,7 @@ def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) ->
     window = artists[offset : offset + limit]
     end = offset + len(window)
     return ItemPage(
-        items=[briefly(any_item(a)) if brief else any_item(a) for a in window],
+        items=[_item(artist, brief) for artist in window],
         total=total,
         offset=offset,
         next_offset=end if window and end < total else None,
@@ -146,11 +147,12 @@ def library_list_top(
     time_range: Literal["short_term", "medium_term", "long_term"] = "medium_term",
     limit: Annotated[int, Field(ge=1, le=50)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
+    brief: BriefItems = False,
 ) -> ItemPage:
     """The user's most played artists or tracks: short_term ~4 weeks, medium_term ~6
     months, long_term ~1 year."""
     page = spotify._get(f"me/top/{kind}s", time_range=time_range, limit=limit, offset=offset)
-    return ItemPage.of(page, any_item)
+    return ItemPage.of(page, lambda payload: _item(payload, brief))
 
 
 def library_get_profile(spotify: Spotify) -> Profile:
@@ -159,6 +161,11 @@ def library_get_profile(spotify: Spotify) -> Profile:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _item(payload: Payload, brief: bool) -> Item:
+    item = any_item(payload)
+    return briefly(item) if brief else item
 
 
 def _unique(refs: list[Ref]) -> list[str]:

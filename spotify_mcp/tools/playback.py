@@ -21,11 +21,22 @@ from spotify_mcp.errors import (
     InvalidInput,
     SpotifyMCPError,
     answered,
+    explain_http,
     listed,
     partly_done,
     refused_in_state,
 )
-from spotify_mcp.models import AnyItem, Chapter, Episode, Item, Payload, Track, any_item
+from spotify_mcp.models import (
+    AnyItem,
+    BriefItems,
+    Chapter,
+    Episode,
+    Item,
+    Payload,
+    Track,
+    any_item,
+    briefly,
+)
 from spotify_mcp.refs import ITS_TRACKS, ref_type
 
 if TYPE_CHECKING:
@@ -34,7 +45,9 @@ if TYPE_CHECKING:
 
 MAX_QUEUE_ADD = 20
 MAX_START_ITEMS = 100
+DAY_MS = 86_400_000  # bounds a relative seek: no episode or chapter is longer
 CONTEXT_KINDS = ("album", "playlist", "artist", "show")
+NO_DEVICE = "NO_ACTIVE_DEVICE"  # Spotify's reason for a command with no device to run on
 
 Playable = ref_type(
     "track", "episode", elsewhere=dict.fromkeys(CONTEXT_KINDS, "to play it, pass it as context")
@@ -48,6 +61,8 @@ Context = ref_type(
     },
 )
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
+#: For a command: the device it is for, when not the active one.
+Target = Annotated[DeviceId | None, Field(description="Default: the active device")]
 
 
 # -- results --------------------------------------------------------------------------------
@@ -157,25 +172,20 @@ def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., Play
         try:
             return command(**arguments)
         except Exception as error:
-            named = (
-                _no_active_device(arguments["spotify"])
-                if getattr(error, "reason", None) == "NO_ACTIVE_DEVICE"
-                else None
-            )
-            if named is None:
+            if getattr(error, "reason", None) != NO_DEVICE:
                 raise
-            raise named from error
+            raise _no_active_device(arguments["spotify"]) from error
 
     return run
 
 
-def _no_active_device(spotify: Spotify) -> NoActiveDevice | None:
-    """The error that names the devices; None when they cannot be read (the plain
-    explanation still says which tools to call)."""
+def _no_active_device(spotify: Spotify) -> NoActiveDevice:
+    """The error that names the devices; when they cannot be read, the plain explanation
+    (which says which tools to call)."""
     try:
         devices = playback_devices(spotify).devices
     except Exception:
-        return None
+        return NoActiveDevice(explain_http(404, "", NO_DEVICE))
     choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
     if not choices:
         return NoActiveDevice(
@@ -184,7 +194,7 @@ def _no_active_device(spotify: Spotify) -> NoActiveDevice | None:
         )
     return NoActiveDevice(
         f"No active Spotify device. The user's devices: {listed(choices)}. "
-        "playback_transfer makes one active (or pass device_id to playback_start)."
+        "playback_transfer makes one active (or pass device_id to this command)."
     )
 
 
@@ -220,8 +230,10 @@ def playback_start(
     context: Context | None = None,
     offset: Annotated[int | None, Field(ge=0, description="Index to start at")] = None,
     offset_item: Annotated[Playable | None, Field(description="Item to start at")] = None,
-    position_ms: Annotated[int | None, Field(ge=0)] = None,
-    device_id: DeviceId | None = None,
+    position_ms: Annotated[
+        int | None, Field(ge=0, description="An episode's resume_ms continues it")
+    ] = None,
+    device_id: Target = None,
 ) -> PlayerCommand:
     """Play items, or a context (album, playlist, artist, show), from an offset and
     position_ms; no arguments: resume. Replaces what plays (playback_queue_add plays next).
@@ -244,8 +256,7 @@ def playback_start(
     start_at = {"uri": offset_item.uri} if offset_item else None
     with _offset_checked() if has_offset else nullcontext():
         spotify.start_playback(
-            # spotipy puts it in the query string as it is: "x&device_id=y" would pick y.
-            device_id=quote(device_id, safe="") if device_id else None,
+            device_id=_sent(device_id),
             context_uri=context.uri if context else None,
             uris=[item.uri for item in items] if items else None,
             offset={"position": offset} if offset is not None else start_at,
@@ -253,17 +264,17 @@ def playback_start(
         )
     if context:
         return PlayerCommand(done=f"playing {context.uri}")
-    return PlayerCommand(done=f"playing {len(items)} items" if items else "resumed")
+    return PlayerCommand(done=f"playing {_count(items)}" if items else "resumed")
 
 
-def playback_pause(spotify: Spotify) -> PlayerCommand:
+def playback_pause(spotify: Spotify, device_id: Target = None) -> PlayerCommand:
     """Pause (resume with playback_start). Premium."""
     from spotipy.exceptions import SpotifyException
 
     try:
-        spotify.pause_playback()
+        spotify.pause_playback(_sent(device_id))
     except SpotifyException as error:
-        idle = error.reason == "NO_ACTIVE_DEVICE"
+        idle = error.reason == NO_DEVICE
         # Pausing what is paused, or with nothing active, is refused; the caller wanted it
         # quiet, and it is, unless Spotify says something plays (it has answered
         # NO_ACTIVE_DEVICE to a web player that was playing).
@@ -280,10 +291,12 @@ def playback_pause(spotify: Spotify) -> PlayerCommand:
     return PlayerCommand(done="paused")
 
 
-def playback_skip(spotify: Spotify, to: Literal["next", "previous"] = "next") -> PlayerCommand:
+def playback_skip(
+    spotify: Spotify, to: Literal["next", "previous"] = "next", device_id: Target = None
+) -> PlayerCommand:
     """Skip to the next item (queue first) or the previous one (past a few seconds,
     previous restarts the item). Premium."""
-    (spotify.next_track if to == "next" else spotify.previous_track)()
+    (spotify.next_track if to == "next" else spotify.previous_track)(_sent(device_id))
     return PlayerCommand(done=f"skipped to {to}")
 
 
@@ -292,10 +305,25 @@ def playback_set(
     repeat: Literal["track", "context", "off"] | None = None,
     shuffle: bool | None = None,
     volume: Annotated[int | None, Field(ge=0, le=100)] = None,
+    volume_by: Annotated[int | None, Field(ge=-100, le=100, description="e.g. 10 or -10")] = None,
     position_ms: Annotated[int | None, Field(ge=0, description="Seek")] = None,
+    seek_by_ms: Annotated[
+        int | None, Field(ge=-DAY_MS, le=DAY_MS, description="Seek from here (negative: back)")
+    ] = None,
+    device_id: Target = None,
 ) -> PlayerCommand:
     """Set repeat, shuffle, volume (percent) and/or seek in the current item; pass only
     what changes. Premium."""
+    if volume is not None and volume_by is not None:
+        raise InvalidInput("pass volume or volume_by, not both")
+    if position_ms is not None and seek_by_ms is not None:
+        raise InvalidInput("pass position_ms or seek_by_ms, not both")
+    if volume_by is not None or seek_by_ms is not None:
+        now = _player_of(spotify, device_id)
+        if volume_by is not None:
+            volume = _volume_moved(now, volume_by)
+        if seek_by_ms is not None:
+            position_ms = _position_moved(now, seek_by_ms)
     settings = (
         ("position_ms", position_ms, spotify.seek_track),
         ("repeat", repeat, spotify.repeat),
@@ -308,34 +336,75 @@ def playback_set(
     done: list[str] = []
     for name, value, call in chosen:
         with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
-            call(value)
+            call(value, _sent(device_id))
         # shuffle=true, as it was sent, not Python's True
         done.append(f"{name}={str(value).lower() if isinstance(value, bool) else value}")
     return PlayerCommand(done=", ".join(done))
 
 
-def playback_queue(spotify: Spotify) -> Queue:
-    """The current item and what plays next: the queue, then the context (about 20)."""
+def _player_of(spotify: Spotify, device_id: str | None) -> Payload:
+    """The player's state, for a change relative to it: of the active device, which must be
+    the one the change is for."""
+    now = spotify.current_playback(additional_types="episode")
+    if not now:
+        raise _no_active_device(spotify)
+    active = Device.of(now.get("device") or {})
+    if device_id and device_id != active.id:
+        raise InvalidInput(
+            f"volume_by and seek_by_ms change what {active.name} (the active device) plays; "
+            "for another device pass volume or position_ms"
+        )
+    return now
+
+
+def _volume_moved(now: Payload, by: int) -> int:
+    device = Device.of(now.get("device") or {})
+    if device.volume is None:
+        raise InvalidInput(f"{device.name} does not let its volume be set")
+    return min(100, max(0, device.volume + by))
+
+
+def _position_moved(now: Payload, by: int) -> int:
+    progress = now.get("progress_ms") or 0
+    duration = (now.get("item") or {}).get("duration_ms")
+    position = max(0, progress + by)
+    if duration is not None and position >= duration:
+        raise InvalidInput(
+            f"{(duration - progress) // 1000} s of the item remain; playback_skip goes to the "
+            "next one"
+        )
+    return position
+
+
+def playback_queue(spotify: Spotify, brief: BriefItems = False) -> Queue:
+    """The current item and what plays next: the queue, then the context, not marked apart
+    (about 20)."""
+
+    def shown(item: Item) -> Item:
+        return briefly(item) if brief else item
+
     payload = spotify.queue() or {}
+    current = _playable(payload.get("currently_playing"))
     upcoming = [_playable(item) for item in payload.get("queue") or []]
     return Queue(
-        current=_playable(payload.get("currently_playing")),
-        queue=[item for item in upcoming if item is not None],
+        current=shown(current) if current else None,
+        queue=[shown(item) for item in upcoming if item is not None],
     )
 
 
 def playback_queue_add(
     spotify: Spotify,
     items: Annotated[list[Queueable], Field(min_length=1, max_length=MAX_QUEUE_ADD)],
+    device_id: Target = None,
 ) -> PlayerCommand:
-    """Add tracks/episodes to the end of the queue, in order; they cannot be removed
-    again. Premium."""
+    """Queue tracks/episodes in order, after those queued before and ahead of the rest of
+    the album or playlist; they cannot be removed again. Premium."""
     done: list[str] = []
     for item in items:
         with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
-            spotify.add_to_queue(item.uri)
+            spotify.add_to_queue(item.uri, _sent(device_id))
         done.append(item.uri)
-    return PlayerCommand(done=f"queued {len(done)} item{'' if len(done) == 1 else 's'}")
+    return PlayerCommand(done=f"queued {_count(done)}")
 
 
 def playback_recently_played(
@@ -367,6 +436,16 @@ def playback_recently_played(
         next_before=_cursor(following, "before"),
         next_after=_cursor(following, "after"),
     )
+
+
+def _sent(device_id: str | None) -> str | None:
+    """``device_id`` as a query value: spotipy puts it in the query string as it is, and
+    "x&device_id=y" would pick y."""
+    return quote(device_id, safe="") if device_id else None
+
+
+def _count(items: list[Any]) -> str:
+    return f"{len(items)} item{'' if len(items) == 1 else 's'}"
 
 
 def _cursor(query: dict[str, list[str]], name: str) -> int | None:

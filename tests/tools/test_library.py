@@ -270,6 +270,9 @@ def test_top_artists_and_tracks(uncached: StdioServer, sb: Sandbox) -> None:
     expected = [uri("track", i) for i in user.top_tracks["medium_term"][5:15]]
     assert [t["uri"] for t in tracks["items"]] == expected
     assert tracks["total"] == 50 and tracks["next_offset"] == 15
+    brief = uncached.call_ok("library_list_top", kind="track", limit=10, offset=5, brief=True)
+    assert [t["uri"] for t in brief["items"]] == expected
+    assert set(brief["items"][0]) == {"uri", "name", "by"} and brief["next_offset"] == 15
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,18 @@ def test_no_active_device_lists_the_devices_to_choose_from(
     assert "No active Spotify device. The user's devices: " in error
     assert f"Sandbox Laptop (device_id {LAPTOP})" in error
     assert f"Sandbox Phone (device_id {PHONE})" in error
-    assert "playback_transfer makes one active (or pass device_id to playback_start)" in error
+    assert "playback_transfer makes one active (or pass device_id to this command)" in error
+
+
+@pytest.mark.parametrize("tool", [*COMMANDS, "playback_pause"])
+def test_each_command_runs_on_a_device_given_by_id(
+    active: StdioServer, tracks: list[str], tool: str
+) -> None:
+    """What the no-active-device error offers: the same command with device_id."""
+    active.call_ok("playback_transfer", device_id=PHONE)
+    args = COMMANDS[tool](tracks) if tool in COMMANDS else {}
+    active.call_ok(tool, {**args, "device_id": LAPTOP})
+    assert state(active)["device_id"] == LAPTOP  # the command ran there
 
 
 def test_no_active_device_with_the_devices_unreadable_names_the_tools(
@@ -77,7 +88,7 @@ def test_no_active_device_with_the_devices_unreadable_names_the_tools(
     error = server.call_error("playback_start", {"items": tracks[:1]})
     assert error.endswith(
         "No active Spotify device. Call playback_devices to list the user's devices, then "
-        "playback_transfer to make one active (or pass device_id to playback_start). The "
+        "playback_transfer to make one active (or pass device_id to the command). The "
         "Spotify app must be open on that device."
     )
 
@@ -359,10 +370,47 @@ def test_set_everything_then_state(active: StdioServer) -> None:
         ({"repeat": "all"}, "'track', 'context' or 'off'"),
         ({"position_ms": -5}, "greater than or equal to 0"),
         ({"volume": True}, "volume: true or false is not a number (got true)"),  # not 1%
+        ({"volume": 5, "volume_by": 5}, "pass volume or volume_by, not both"),
+        ({"position_ms": 5, "seek_by_ms": 5}, "pass position_ms or seek_by_ms, not both"),
+        ({"volume_by": -101}, "greater than or equal to -100"),
     ],
 )
 def test_set_bad_input(active: StdioServer, args: dict[str, Any], expected: str) -> None:
     assert expected in active.call_error("playback_set", args)
+
+
+def test_set_relative_to_the_player(active: StdioServer) -> None:
+    active.call_ok("playback_pause")  # the position stands still
+    active.call_ok("playback_set", volume=50, position_ms=60_000)
+    assert active.call_ok("playback_set", volume_by=10, seek_by_ms=30_000) == {
+        "done": "position_ms=90000, volume=60"
+    }
+    assert (state(active)["volume"], state(active)["progress_ms"]) == (60, 90_000)
+    active.call_ok("playback_set", volume_by=-100, seek_by_ms=-100_000)  # not below 0
+    assert (state(active)["volume"], state(active)["progress_ms"]) == (0, 0)
+    assert active.call_ok("playback_set", volume_by=150 - 50) == {"done": "volume=100"}
+
+
+def test_set_relative_refusals_say_why(active: StdioServer) -> None:
+    active.call_ok("playback_pause")
+    length = state(active)["item"]["duration_ms"]
+    active.call_ok("playback_set", position_ms=length - 20_000)
+    assert "20 s of the item remain; playback_skip goes to the next one" in active.call_error(
+        "playback_set", seek_by_ms=30_000
+    )
+    error = active.call_error("playback_set", volume_by=10, device_id=PHONE)
+    assert "change what Sandbox Laptop (the active device) plays" in error
+    active.call_ok("playback_transfer", device_id=PHONE)
+    assert "Sandbox Phone does not let its volume be set" in active.call_error(
+        "playback_set", volume_by=10
+    )
+
+
+def test_set_relative_with_no_active_device_lists_the_devices(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    error = server.call_error("playback_set", volume_by=10)
+    assert f"The user's devices: Sandbox Laptop (device_id {LAPTOP})" in error
 
 
 def test_set_says_what_was_done_before_a_failure(active: StdioServer) -> None:
@@ -384,6 +432,15 @@ def test_queue_add_then_queue(active: StdioServer, tracks: list[str]) -> None:
     assert queue["current"]["uri"] == tracks[0]
     assert [item["uri"] for item in queue["queue"][:3]] == [tracks[7], tracks[8], tracks[1]]
     assert active.call_ok("playback_queue_add", items=tracks[9:]) == {"done": "queued 1 item"}
+
+
+def test_queue_in_brief_names_each_item(active: StdioServer, tracks: list[str]) -> None:
+    full, brief = (active.call_ok("playback_queue", brief=flag) for flag in (False, True))
+    assert [i["uri"] for i in brief["queue"]] == [i["uri"] for i in full["queue"]]
+    assert brief["current"] == {k: full["current"][k] for k in ("uri", "name")} | {
+        "by": ", ".join(a["name"] for a in full["current"]["artists"])
+    }
+    assert set(brief["queue"][0]) == {"uri", "name", "by"}
 
 
 @pytest.mark.parametrize(
