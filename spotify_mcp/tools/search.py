@@ -18,7 +18,7 @@ from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
 from spotify_mcp.progress import Progress
-from spotify_mcp.refs import CATALOG_KINDS, Ref, parse_ref, ref_type, typed_id
+from spotify_mcp.refs import CATALOG_KINDS, ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
 
 if TYPE_CHECKING:
     from spotify_mcp.app import App
@@ -40,7 +40,7 @@ SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", 
 CatalogRef = ref_type(
     *CATALOG_KINDS, elsewhere={"playlist": "playlists_get (with a user's login) gives its details"}
 )
-ParentRef = ref_type(*_CONTENTS)
+ParentRef = ref_type(*_CONTENTS, elsewhere={"playlist": ITS_TRACKS["playlist"]})
 
 
 class SearchResults(BaseModel):

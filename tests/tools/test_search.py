@@ -331,6 +331,7 @@ def test_audiobook_chapters(uncached: StdioServer, cat: Any) -> None:
         ({}, "ref"),
         ({"ref": uri("track", UNKNOWN)}, "is a track, but an album, artist, show or audiobook"),
         ({"ref": "spotify:album:nope"}, "not a valid Spotify album ID"),
+        ({"ref": uri("playlist", UNKNOWN)}, "is expected here; playlists_get_items lists its"),
         ({"ref": uri("album", UNKNOWN), "limit": 51}, "less than or equal to 50"),
         ({"ref": uri("album", UNKNOWN), "offset": -1}, "greater than or equal to 0"),
     ],
