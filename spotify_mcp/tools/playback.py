@@ -61,8 +61,6 @@ Context = ref_type(
     },
 )
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
-#: For a command: the device it is for, when not the active one.
-Target = Annotated[DeviceId | None, Field(description="Default: the active device")]
 
 
 # -- results --------------------------------------------------------------------------------
@@ -233,7 +231,7 @@ def playback_start(
     position_ms: Annotated[
         int | None, Field(ge=0, description="An episode's resume_ms continues it")
     ] = None,
-    device_id: Target = None,
+    device_id: DeviceId | None = None,
 ) -> PlayerCommand:
     """Play items, or a context (album, playlist, artist, show), from an offset and
     position_ms; no arguments: resume. Replaces what plays (playback_queue_add plays next).
@@ -267,7 +265,7 @@ def playback_start(
     return PlayerCommand(done=f"playing {_count(items)}" if items else "resumed")
 
 
-def playback_pause(spotify: Spotify, device_id: Target = None) -> PlayerCommand:
+def playback_pause(spotify: Spotify, device_id: DeviceId | None = None) -> PlayerCommand:
     """Pause (resume with playback_start). Premium."""
     from spotipy.exceptions import SpotifyException
 
@@ -292,7 +290,7 @@ def playback_pause(spotify: Spotify, device_id: Target = None) -> PlayerCommand:
 
 
 def playback_skip(
-    spotify: Spotify, to: Literal["next", "previous"] = "next", device_id: Target = None
+    spotify: Spotify, to: Literal["next", "previous"] = "next", device_id: DeviceId | None = None
 ) -> PlayerCommand:
     """Skip to the next item (queue first) or the previous one (past a few seconds,
     previous restarts the item). Premium."""
@@ -310,7 +308,7 @@ def playback_set(
     seek_by_ms: Annotated[
         int | None, Field(ge=-DAY_MS, le=DAY_MS, description="Seek from here (negative: back)")
     ] = None,
-    device_id: Target = None,
+    device_id: DeviceId | None = None,
 ) -> PlayerCommand:
     """Set repeat, shuffle, volume (percent) and/or seek in the current item; pass only
     what changes. Premium."""
@@ -395,7 +393,7 @@ def playback_queue(spotify: Spotify, brief: BriefItems = False) -> Queue:
 def playback_queue_add(
     spotify: Spotify,
     items: Annotated[list[Queueable], Field(min_length=1, max_length=MAX_QUEUE_ADD)],
-    device_id: Target = None,
+    device_id: DeviceId | None = None,
 ) -> PlayerCommand:
     """Queue tracks/episodes in order, after those queued before and ahead of the rest of
     the album or playlist; they cannot be removed again. Premium."""
