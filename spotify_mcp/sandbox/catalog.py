@@ -31,7 +31,8 @@ JSON = dict[str, Any]
 SEED = 20260226
 ARTIST_COUNT = 60
 EPISODES_PER_SHOW = 25
-LATEST_EPISODE = date(2026, 6, 1)
+TODAY = date(2026, 6, 1)  # the catalogue's present: the newest episodes come out on it
+NEW_RELEASE = date(2026, 5, 27)  # the first artist's last album, new (search's tag:new)
 
 
 @dataclass(slots=True)
@@ -207,13 +208,21 @@ def _build_music(catalog: Catalog, rng: random.Random) -> None:
         artist = Artist(ident, name, genres, popularity, simple, full)
         catalog.artists[ident] = artist
         debut = rng.randint(1966, 2019)
-        for number in range(3 if index < 30 else 2):
+        albums = 3 if index < 30 else 2
+        for number in range(albums):
             year = min(debut + number * rng.randint(1, 5), 2025)
-            _build_album(catalog, rng, artist, number, year)
+            new = index == 0 and number == albums - 1
+            _build_album(catalog, rng, artist, number, year, new_release=new)
 
 
 def _build_album(
-    catalog: Catalog, rng: random.Random, artist: Artist, number: int, year: int
+    catalog: Catalog,
+    rng: random.Random,
+    artist: Artist,
+    number: int,
+    year: int,
+    *,
+    new_release: bool = False,
 ) -> None:
     api = catalog.api
     ident = make_id("album", artist.id, number)
@@ -226,6 +235,8 @@ def _build_album(
     )
     name = _title(rng)
     release_date, precision = _release(rng, year)
+    if new_release:  # drawn all the same, so the rest of the catalogue stays as it was
+        year, release_date, precision = NEW_RELEASE.year, NEW_RELEASE.isoformat(), "day"
     popularity = max(0, min(100, artist.popularity + rng.randint(-15, 10)))
     upc = make_hex("upc", ident, length=12)
     simple = objects.album_simple(
@@ -347,7 +358,7 @@ def _build_shows(catalog: Catalog, rng: random.Random) -> None:
         )
         episodes = []
         for number in range(EPISODES_PER_SHOW, 0, -1):  # newest first, as Spotify lists them
-            released = LATEST_EPISODE - timedelta(days=7 * (EPISODES_PER_SHOW - number) + index)
+            released = TODAY - timedelta(days=7 * (EPISODES_PER_SHOW - number) + index)
             topic = EPISODE_TOPICS[(number + index) % len(EPISODE_TOPICS)]
             episode = objects.episode_objects(
                 api,

@@ -19,8 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .errors import INSUFFICIENT_SCOPE, ApiError, bad_request, forbidden, not_found
+from .fields import parse_fields, select
 from .ids import is_id, parse_uri
 from .paging import paging_object
+from .resume import SCOPE as RESUME_SCOPE
+from .resume import with_resume_points
 from .tokens import Grant
 
 if TYPE_CHECKING:
@@ -49,6 +52,7 @@ class Operation:
     user: bool = False  # needs a user token (client-credentials tokens get 403)
     status: int = 200  # status of a successful reply
     flat_errors: bool = False  # 400s repeat the ErrorObject at the top (see error_body)
+    fields: bool = False  # takes the `fields` filter (fields.py)
 
 
 class Operations:
@@ -65,12 +69,14 @@ class Operations:
         scopes: str = "",
         status: int = 200,
         flat_errors: bool = False,
+        fields: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             # /me paths and scoped operations act for a user; the others read the catalogue.
             needs_user = path.startswith("/me") or bool(scopes)
+            scope_list = tuple(scopes.split())
             op = Operation(
-                method, path, handler, tuple(scopes.split()), needs_user, status, flat_errors
+                method, path, handler, scope_list, needs_user, status, flat_errors, fields
             )
             self.items.append(op)
             return handler
@@ -258,7 +264,8 @@ def bind(
 
 
 def make_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
-    """The Starlette endpoint that authenticates, checks scopes and runs `op.handler`."""
+    """The Starlette endpoint that authenticates, checks scopes, runs `op.handler`, then puts
+    the user's resume points in its reply and applies the `fields` filter."""
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -271,6 +278,11 @@ def make_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
                 raise bad_request("Invalid market code")
             body = await request.body() if request.method != "GET" else b""
             result = op.handler(Call(rt, request, grant, user, body))
+            if user is not None and RESUME_SCOPE in grant.scopes:
+                result = with_resume_points(result, user.player)
+            fields = request.query_params.get("fields") if op.fields else None
+            if fields:  # last: it selects from what the user would see
+                result = select(result, parse_fields(fields))
         except ApiError as error:
             return error_response(error, flat=op.flat_errors and error.status == 400)
         if result is NO_CONTENT:

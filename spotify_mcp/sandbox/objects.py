@@ -17,7 +17,6 @@ JSON = dict[str, Any]
 # Deprecated in the spec but still required on albums, shows and audiobooks; one shared list.
 MARKETS = ["AU", "BR", "CA", "DE", "ES", "FR", "GB", "IE", "JP", "MX", "NL", "NZ", "SE", "US"]
 AUDIOBOOK_MARKETS = ["AU", "CA", "GB", "IE", "NZ", "US"]
-NOT_RESUMED = {"fully_played": False, "resume_position_ms": 0}
 
 # The largest page the matching list endpoint accepts, so embedded `next` links stay valid.
 EMBEDDED_PAGE = 50
@@ -172,7 +171,7 @@ def episode_objects(
     release_date: str,
     show: JSON,
 ) -> tuple[JSON, JSON]:
-    """(simplified, full) episode objects."""
+    """(simplified, full) episode objects, without the user's `resume_point` (resume.py)."""
     simple = {
         **base(api, "episode", ident),
         "audio_preview_url": None,
@@ -188,7 +187,6 @@ def episode_objects(
         "name": name,
         "release_date": release_date,
         "release_date_precision": "day",
-        "resume_point": NOT_RESUMED,
     }
     return simple, {**simple, "show": show}
 
@@ -234,7 +232,8 @@ def chapter_objects(
     release_date: str,
     audiobook: JSON,
 ) -> tuple[JSON, JSON]:
-    """(simplified, full) chapter objects; the spec types chapters as "episode"."""
+    """(simplified, full) chapter objects; the spec types chapters as "episode" (and a reply
+    adds the user's `resume_point`, as to an episode)."""
     simple = {
         **base(api, "chapter", ident, uri_kind="episode"),
         "audio_preview_url": None,
@@ -250,7 +249,6 @@ def chapter_objects(
         "name": name,
         "release_date": release_date,
         "release_date_precision": "day",
-        "resume_point": NOT_RESUMED,
     }
     return simple, {**simple, "audiobook": audiobook}
 

@@ -3,6 +3,7 @@
 Progress is computed lazily from the time playback was last anchored, so nothing ticks in
 the background: every read first calls `sync()`, which advances through the items whose
 duration has elapsed (recording each track in the play history, as Spotify does).
+Leaving an episode or chapter keeps where the user stopped in it: its resume point.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ JSON = dict[str, Any]
 HISTORY_SIZE = 50  # Spotify keeps the last 50 played tracks
 RESTART_THRESHOLD_MS = 3_000  # "previous" after this far into an item restarts it instead
 MAX_AUTO_ADVANCE = 10_000  # bounds the catch-up loop after a long idle with repeat on
+RESUMABLE = "spotify:episode:"  # episodes and chapters (whose URIs say "episode" too)
 
 
 @dataclass(slots=True)
@@ -63,6 +65,8 @@ class Player:
     history: deque[tuple[int, Track, str | None]] = field(
         default_factory=lambda: deque(maxlen=HISTORY_SIZE)
     )  # (played_at ms, track, context URI), oldest first
+    resume_points: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    """Episode or chapter URI -> (position ms, fully played) where the user left it."""
 
     def device(self, device_id: str) -> Device | None:
         return next((d for d in self.devices if d.id == device_id), None)
@@ -71,10 +75,19 @@ class Player:
     def item(self) -> Track | None:
         return self.catalog.playable(self.current) if self.current else None
 
-    def progress_ms(self) -> int:
+    def progress_ms(self, at: float | None = None) -> int:
+        """Progress into the current item now, or at the clock time `at`."""
         if not self.playing:
             return self.position
-        return self.position + round((self.clock() - self.anchor) * 1000)
+        return self.position + round(((self.clock() if at is None else at) - self.anchor) * 1000)
+
+    def resume_point(self, uri: str) -> JSON:
+        """A ResumePointObject: live while the episode or chapter is loaded and under way."""
+        self.sync()
+        position, fully_played = self.resume_points.get(uri, (0, False))
+        if uri == self.current and (live := self._reached(self.progress_ms())) is not None:
+            position, fully_played = live
+        return {"fully_played": fully_played, "resume_position_ms": position}
 
     def sync(self) -> None:
         """Advance past every item that finished playing since the last look."""
@@ -158,7 +171,22 @@ class Player:
         random.Random(len(self.items)).shuffle(rest)
         self.order, self.cursor = [current, *rest], 0
 
+    def _reached(self, progress: int) -> tuple[int, bool] | None:
+        """The resume point `progress` into the current item makes: played to the end, it is
+        fully played (and resumes from the start); not started, it changes nothing (None)."""
+        item = self.item
+        if item is None or progress <= 0:
+            return None
+        return (0, True) if progress >= item.duration_ms else (progress, False)
+
+    def _leave(self, at: float) -> None:
+        """Keep where the user is, at `at`, in the current episode or chapter."""
+        point = self._reached(self.progress_ms(at))
+        if point is not None and self.current and self.current.startswith(RESUMABLE):
+            self.resume_points[self.current] = point
+
     def _start(self, uri: str, at: float, position_ms: int, *, queued: bool = False) -> None:
+        self._leave(at)
         self.current, self.position, self.anchor = uri, position_ms, at
         self.from_queue = queued
         item = self.catalog.playable(uri)
@@ -177,4 +205,5 @@ class Player:
             self.cursor = 0
             self._start(self.items[self.order[0]], at, 0)
         else:  # the end of the context: stop on the last item
+            self._leave(at)
             self.position, self.anchor, self.playing = 0, at, False

@@ -14,7 +14,6 @@ from typing import Any
 from .catalog import Track
 from .endpoint import Call, Operations, lookup, split_list
 from .errors import ApiError, bad_request, forbidden
-from .fields import parse_fields, select
 from .ids import make_hex, parse_uri
 from .state import Playlist, PlaylistEntry, iso_now
 from .views import playlist_entry, playlist_full, playlist_images, playlist_simple
@@ -42,11 +41,6 @@ def _editable(call: Call) -> Playlist:
     if not call.rt.state.can_edit(playlist, call.me):
         raise forbidden("You cannot modify a playlist you don't own.")
     return playlist
-
-
-def _filtered(call: Call, body: Any) -> Any:
-    spec = call.query.get("fields")
-    return select(body, parse_fields(spec)) if spec else body
 
 
 def _flag(body: dict[str, Any], key: str, default: bool | None) -> bool | None:
@@ -111,9 +105,9 @@ def _snapshot(playlist: Playlist) -> dict[str, str]:
     return {"snapshot_id": playlist.snapshot_id}
 
 
-@ops.get("/playlists/{playlist_id}")
+@ops.get("/playlists/{playlist_id}", fields=True)
 def get_playlist(call: Call) -> Any:
-    return _filtered(call, playlist_full(call.rt, _playlist(call)))
+    return playlist_full(call.rt, _playlist(call))
 
 
 @ops.put("/playlists/{playlist_id}", scopes=MODIFY_SCOPES)
@@ -141,18 +135,17 @@ def change_playlist_details(call: Call) -> None:
     playlist.touch()
 
 
-@ops.get("/playlists/{playlist_id}/items", scopes="playlist-read-private")
+@ops.get("/playlists/{playlist_id}/items", scopes="playlist-read-private", fields=True)
 def get_playlist_items(call: Call) -> Any:
     playlist = _playlist(call)
     if not call.rt.state.can_edit(playlist, call.me):  # since February 2026, per the spec
         raise forbidden("You can only read the items of playlists you own or collaborate on.")
-    page = call.page(
+    return call.page(
         playlist.entries,
         call.limit(),
         call.offset(),
         lambda entry: playlist_entry(call.rt, entry),
     )
-    return _filtered(call, page)
 
 
 @ops.post("/playlists/{playlist_id}/items", scopes=MODIFY_SCOPES, status=201)

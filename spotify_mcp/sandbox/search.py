@@ -1,19 +1,24 @@
 """Search over the catalogue and public playlists, with Spotify's field filters.
 
 `q` is free text plus `field:value` filters (`artist:`, `album:`, `track:`, `year:` with
-ranges such as `1990-1999`, `genre:`, `isrc:`, `upc:`); quoted values may contain spaces.
-Every word and filter must match (case-insensitive substring); a filter that does not apply
-to a type (e.g. `genre:` on shows) excludes that type. Results are ordered by exact name
-match, then popularity, then catalogue order.
+ranges such as `1990-1999`, `genre:`, `isrc:`, `upc:`, and for albums `tag:new`, released in
+the two weeks up to the catalogue's today, and `tag:hipster`, the least popular tenth);
+quoted values may contain spaces. Every word and filter must match (case-insensitive
+substring; a tag exactly); a filter that does not apply to a type (e.g. `genre:` on shows)
+excludes that type. Results are ordered by exact name match, then popularity, then
+catalogue order.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .catalog import TODAY
 from .endpoint import Call, Operations, split_list
 from .errors import bad_request
 from .views import playlist_simple
@@ -27,6 +32,7 @@ TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
 MAX_OFFSET = 1000  # openapi.yml: /search pages no further
 _TOKEN_RE = re.compile(r'(\w+):"([^"]*)"|(\w+):(\S+)|"([^"]*)"|(\S+)')
 _YEAR_RE = re.compile(r"(\d{4})(?:-(\d{4}))?")
+NEW_FOR = timedelta(weeks=2)  # tag:new: albums released this recently (openapi.yml /search)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,25 +45,32 @@ class Entry:
     fields: dict[str, str]  # filter name -> haystack
     years: frozenset[int] = frozenset()
     popularity: int = 0
+    tags: frozenset[str] = frozenset()  # what `tag:` finds it by (albums only)
 
 
 @dataclass(slots=True)
 class Query:
     words: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)  # `tag:` may come more than once
 
     @classmethod
     def parse(cls, q: str) -> Query:
         query = cls()
         for quoted_key, quoted, key, value, phrase, word in _TOKEN_RE.findall(q):
-            if quoted_key or key:
-                query.filters[(quoted_key or key).lower()] = (quoted or value).lower()
+            name = (quoted_key or key).lower()
+            if name == "tag":
+                query.tags.append((quoted or value).lower())
+            elif name:
+                query.filters[name] = (quoted or value).lower()
             else:
                 query.words.append((phrase or word).lower())
         return query
 
     def matches(self, entry: Entry) -> bool:
         if not all(word in entry.text for word in self.words):
+            return False
+        if not all(tag in entry.tags for tag in self.tags):
             return False
         for name, value in self.filters.items():
             if name == "year":
@@ -81,6 +94,23 @@ def _genres(genres: list[str]) -> str:
     return " | ".join(genres)
 
 
+def _album_tags(album: Album, hipster_max: int) -> frozenset[str]:
+    """`new`: released in the two weeks up to the catalogue's today (a date known to the
+    day); `hipster`: no more popular than the least popular tenth of albums."""
+    simple = album.simple
+    new = simple["release_date_precision"] == "day" and (
+        TODAY - NEW_FOR <= date.fromisoformat(simple["release_date"]) <= TODAY
+    )
+    hipster = album.full["popularity"] <= hipster_max
+    return frozenset(tag for tag, has in (("new", new), ("hipster", hipster)) if has)
+
+
+def _lowest_tenth(popularities: Iterable[int]) -> int:
+    """The highest popularity among the least popular tenth (ties with it count in)."""
+    ranked = sorted(popularities)
+    return ranked[math.ceil(len(ranked) / 10) - 1]
+
+
 def _ranked(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda entry: -entry.popularity)
 
@@ -94,6 +124,7 @@ class SearchIndex:
     @classmethod
     def build(cls, catalog: Catalog) -> SearchIndex:
         artists = catalog.artists
+        hipster_max = _lowest_tenth(a.full["popularity"] for a in catalog.albums.values())
 
         def names(ids: list[str]) -> str:
             return " ".join(artists[a].name for a in ids).lower()
@@ -119,7 +150,9 @@ class SearchIndex:
                 "upc": a.upc.lower(),
             }
             text = f"{name} {artist}"
-            return Entry(a.simple, name, text, fields, frozenset({a.year}), a.full["popularity"])
+            popularity = a.full["popularity"]
+            tags = _album_tags(a, hipster_max)
+            return Entry(a.simple, name, text, fields, frozenset({a.year}), popularity, tags)
 
         def artist_entry(a: Artist) -> Entry:
             name = a.name.lower()

@@ -257,3 +257,74 @@ def test_shuffle_keeps_the_current_item_and_is_reproducible(player: Player) -> N
     player.set_shuffle(False)
     player.set_shuffle(True)
     assert player.order == order
+
+
+# -- resume points of episodes and chapters ------------------------------------------------------
+
+
+@pytest.fixture
+def episodes(catalog: Catalog) -> list[str]:
+    """The first show's first two episodes, then the first audiobook's first chapter."""
+    show = next(iter(catalog.shows.values()))
+    book = next(iter(catalog.audiobooks.values()))
+    return [catalog.episodes[e].uri for e in show.child_ids[:2]] + [
+        catalog.chapters[book.child_ids[0]].uri
+    ]
+
+
+def point(player: Player, uri: str) -> tuple[int, bool]:
+    resume = player.resume_point(uri)
+    return resume["resume_position_ms"], resume["fully_played"]
+
+
+def length(player: Player, uri: str) -> int:
+    item = player.catalog.playable(uri)
+    assert item is not None
+    return item.duration_ms
+
+
+def test_leaving_an_episode_keeps_where_the_user_stopped(
+    player: Player, clock: FakeClock, episodes: list[str]
+) -> None:
+    first, second, chapter = episodes
+    player.play(None, episodes, 0, 60_000)
+    clock.now += 30
+    assert point(player, first) == (90_000, False)  # live while it plays
+    player.pause()
+    clock.now += 600
+    assert point(player, first) == (90_000, False)
+    player.skip_next()  # paused: it stays where it was
+    assert point(player, first) == (90_000, False) and point(player, second) == (0, False)
+    player.resume()
+    clock.now += 5
+    player.seek(120_000)
+    clock.now += 1
+    player.play(None, [chapter], 0, 0)  # something else starts
+    assert point(player, second) == (121_000, False)
+    clock.now += 2
+    assert point(player, chapter) == (2_000, False)
+
+
+def test_played_to_the_end_an_episode_is_fully_played(
+    player: Player, clock: FakeClock, episodes: list[str]
+) -> None:
+    first, second, chapter = episodes
+    player.play(None, [first, second], 0, length(player, first) - 1_000)
+    clock.now += 3
+    player.sync()
+    assert player.current == second
+    assert point(player, first) == (0, True)
+    player.play(None, [chapter], 0, length(player, chapter))  # at the end: over at once
+    assert not player.playing
+    assert point(player, chapter) == (0, True)  # stopped on it, at 0: still fully played
+    player.play(None, [first], 0, 0)
+    player.skip_next()  # left at once: a replay that never got going changes nothing
+    assert point(player, first) == (0, True)
+    player.play(None, [first], 0, 10_000)
+    assert point(player, first) == (10_000, False)  # played again: under way once more
+
+
+def test_tracks_have_no_resume_point(player: Player, clock: FakeClock) -> None:
+    clock.now += 10
+    player.skip_next()
+    assert player.resume_points == {}

@@ -79,3 +79,36 @@ def test_filters_that_do_not_apply_exclude_the_type(api: Api) -> None:
 def test_nothing_found(api: Api) -> None:
     page = search(api, "zzzzqqqq")
     assert page == {**page, "items": [], "total": 0, "next": None}
+
+
+def every_id(api: Api, q: str, kind: str) -> list[str]:
+    """The IDs of every result, page after page."""
+    ids: list[str] = []
+    page = search(api, q, kind, limit=10)
+    while True:
+        ids += [item["id"] for item in page["items"]]
+        if not page["next"]:
+            return ids
+        page = api.get(page["next"]).json()[f"{kind}s"]
+
+
+def test_tag_new_finds_the_albums_of_the_past_two_weeks(sb: Sandbox, api: Api) -> None:
+    catalog = sb.runtime.catalog
+    found = every_id(api, "tag:new", "album")
+    assert [catalog.albums[ident].simple["release_date"] for ident in found] == ["2026-05-27"]
+    (new,) = found
+    artist = catalog.artists[catalog.albums[new].artist_ids[0]]
+    assert every_id(api, f'tag:new artist:"{artist.name}" year:2026', "album") == [new]
+    assert every_id(api, "tag:new year:2025", "album") == []
+    assert search(api, "tag:new", "track")["total"] == 0  # a filter for albums only
+
+
+def test_tag_hipster_finds_the_least_popular_tenth_of_albums(sb: Sandbox, api: Api) -> None:
+    albums = sb.runtime.catalog.albums
+    found = set(every_id(api, "tag:hipster", "album"))
+    assert len(found) == len(albums) // 10  # 15 of 150: no tie at the edge
+    popularity = {ident: album.full["popularity"] for ident, album in albums.items()}
+    least_popular_rest = min(p for ident, p in popularity.items() if ident not in found)
+    assert all(popularity[ident] < least_popular_rest for ident in found)
+    assert every_id(api, "tag:hipster tag:new", "album") == []  # the new album is not among them
+    assert search(api, "tag:mainstream", "album")["total"] == 0

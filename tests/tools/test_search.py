@@ -84,6 +84,14 @@ def test_search_year_and_genre_filters(uncached: StdioServer, cat: Any) -> None:
     assert artists["pages"]["artist"]["total"] == expected
 
 
+def test_search_new_albums(uncached: StdioServer, cat: Any) -> None:
+    """tag:new: albums released in the past two weeks (the sandbox's new release)."""
+    pages = uncached.call_ok("search", query="tag:new", types=["album", "track"])["pages"]
+    (album,) = pages["album"]["items"]
+    assert cat.albums[album["uri"].rsplit(":", 1)[1]].simple["release_date"] == "2026-05-27"
+    assert pages["track"]["total"] == 0  # the tag is for albums only
+
+
 def test_search_playlists_shows_and_audiobooks(uncached: StdioServer, cat: Any) -> None:
     show = next(iter(cat.shows.values()))
     book = next(iter(cat.audiobooks.values()))

@@ -1,0 +1,63 @@
+"""Resume points end to end: the user plays an episode or chapter in the sandbox, and the
+tools that show it say where they stopped (``resume_ms``) or that they finished it
+(``fully_played``), from what Spotify returns with user-read-playback-position."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from stdio_server import StdioServer
+
+from spotify_mcp.sandbox import PREMIUM_USER, Sandbox
+from spotify_mcp.sandbox.catalog import Collection, Track
+from spotify_mcp.sandbox.seed import device_id
+
+LAPTOP = device_id(PREMIUM_USER, "Sandbox Laptop")
+
+
+@pytest.fixture
+def listener(server: StdioServer, fresh_sandbox: Sandbox) -> StdioServer:
+    """The premium user's laptop active, nothing played yet."""
+    server.call_ok("playback_transfer", device_id=LAPTOP)
+    return server
+
+
+def looked_up(server: StdioServer, item: Track) -> dict[str, Any]:
+    (found,) = server.call_ok("search_get_items", refs=[item.uri])["items"]
+    assert found["uri"] == item.uri
+    return dict(found)
+
+
+def listed(server: StdioServer, parent: Collection, kind: str, item: Track) -> dict[str, Any]:
+    page = server.call_ok("search_list_contents", ref=f"spotify:{kind}:{parent.id}", limit=50)
+    return next(entry for entry in page["items"] if entry["uri"] == item.uri)
+
+
+def test_an_episode_played_partway_shows_where_the_user_stopped(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    catalog = fresh_sandbox.runtime.catalog
+    show = list(catalog.shows.values())[1]
+    episode, unplayed = (catalog.episodes[e] for e in show.child_ids[2:4])
+    listener.call_ok("playback_start", items=[episode.uri], position_ms=600_000)
+    listener.call_ok("playback_pause")
+    player = fresh_sandbox.runtime.state.users[PREMIUM_USER].player
+    stopped_at = player.progress_ms()  # paused: it stays there
+    assert 600_000 <= stopped_at < episode.duration_ms
+    found = looked_up(listener, episode)
+    assert found["resume_ms"] == stopped_at and "fully_played" not in found
+    assert listed(listener, show, "show", episode)["resume_ms"] == stopped_at
+    assert "resume_ms" not in listed(listener, show, "show", unplayed)
+
+
+def test_a_chapter_played_to_the_end_shows_fully_played(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    catalog = fresh_sandbox.runtime.catalog
+    book = list(catalog.audiobooks.values())[1]
+    chapter = catalog.chapters[book.child_ids[0]]
+    listener.call_ok("playback_start", items=[chapter.uri], position_ms=chapter.duration_ms)
+    found = looked_up(listener, chapter)
+    assert found["fully_played"] is True and "resume_ms" not in found
+    assert listed(listener, book, "audiobook", chapter)["fully_played"] is True
