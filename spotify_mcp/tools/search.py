@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
-from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Track, any_item
+from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Payload, Track, any_item
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import CATALOG_KINDS, ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
 
@@ -65,7 +65,7 @@ def search(
             min_length=1,
             max_length=500,
             description="Words; filters: artist:, album:, track:, year:1990-1999, genre: "
-            '(artists, tracks), tag:new (albums); quote spaces: artist:"Nina Simone"',
+            '(artists, tracks), tag:new, tag:hipster (albums); quote spaces: artist:"Nina Simone"',
         ),
     ],
     types: Annotated[tuple[SearchType, ...], Field(min_length=1)] = ("track",),
@@ -81,11 +81,17 @@ def search(
     kinds = list(dict.fromkeys(types))
     market = market or _market(app)
     payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
-    pages = {kind: ItemPage.of(payload[f"{kind}s"], any_item) for kind in kinds}
+    pages = {kind: ItemPage.of(payload[f"{kind}s"], _found) for kind in kinds}
     for page in pages.values():
         if page.next_offset is not None and page.next_offset > MAX_OFFSET:
             page.next_offset = None  # Spotify pages search results no further
     return SearchResults(pages=pages)
+
+
+def _found(payload: Payload) -> Item:
+    """A search result, without where the user stopped in an episode: search replies are
+    cached a day, so it could be that old (lookups and lists show it fresh)."""
+    return any_item({**payload, "resume_point": None})
 
 
 def search_get_items(

@@ -61,3 +61,33 @@ def test_a_chapter_played_to_the_end_shows_fully_played(
     found = looked_up(listener, chapter)
     assert found["fully_played"] is True and "resume_ms" not in found
     assert listed(listener, book, "audiobook", chapter)["fully_played"] is True
+
+
+def test_where_the_user_stopped_is_not_served_from_before_they_listened(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    """The cache keeps catalog reads a day; episodes and chapters it keeps as briefly as the
+    library, and our own player commands evict them."""
+    catalog = fresh_sandbox.runtime.catalog
+    show = list(catalog.shows.values())[2]
+    episode = catalog.episodes[show.child_ids[0]]
+    assert "resume_ms" not in looked_up(listener, episode)
+    assert "resume_ms" not in listed(listener, show, "show", episode)
+    listener.call_ok("playback_start", items=[episode.uri], position_ms=300_000)
+    listener.call_ok("playback_pause")
+    stopped_at = fresh_sandbox.runtime.state.users[PREMIUM_USER].player.progress_ms()
+    assert looked_up(listener, episode)["resume_ms"] == stopped_at
+    assert listed(listener, show, "show", episode)["resume_ms"] == stopped_at
+
+
+def test_search_results_do_not_say_where_the_user_stopped(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    """Search replies are kept a day: a resume point in them could be that old."""
+    episode = next(iter(fresh_sandbox.runtime.catalog.episodes.values()))
+    listener.call_ok("playback_start", items=[episode.uri], position_ms=300_000)
+    listener.call_ok("playback_pause")
+    assert looked_up(listener, episode)["resume_ms"] >= 300_000  # Spotify says it
+    pages = listener.call_ok("search", query=episode.name, types=["episode"], limit=10)["pages"]
+    found = [e for e in pages["episode"]["items"] if e["uri"] == episode.uri]
+    assert found and "resume_ms" not in found[0]

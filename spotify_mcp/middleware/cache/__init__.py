@@ -38,7 +38,12 @@ class TtlSettings(BaseModel):
     catalog: float = Field(86400, ge=0, description="Albums, artists, tracks, shows, search.")
     profile: float = Field(3600, ge=0, description="/me and other users' profiles.")
     playlists: float = Field(30, ge=0, description="Playlists and lists of playlists.")
-    library: float = Field(30, ge=0, description="Saved items, contains checks, follows, top.")
+    library: float = Field(
+        30,
+        ge=0,
+        description="Saved items, contains checks, follows, top; episodes and chapters (they "
+        "show where the user stopped).",
+    )
     player: float = Field(0, ge=0, description="Playback state, devices, queue.")
 
 

@@ -15,6 +15,10 @@ from spotify_mcp.pipeline import LIBRARY_PATHS, Request
 
 CATALOG = "catalog"
 """The group of every read no table entry matches: shared music data no mutation of ours changes."""
+POSITIONS = "positions"
+"""Episodes and chapters: they carry where the user stopped, which moves as they listen (here
+or elsewhere), so they are kept no longer than library reads, and our player commands evict
+them."""
 
 READ_GROUPS: dict[str, str] = {
     "/me": "profile",
@@ -25,6 +29,9 @@ READ_GROUPS: dict[str, str] = {
     # "Does the user follow this playlist" is library state, not the playlist's content.
     "/playlists/{id}/followers": "library",
     "/me/player": "player",
+    **dict.fromkeys(
+        ("/episodes", "/chapters", "/shows/{id}/episodes", "/audiobooks/{id}/chapters"), POSITIONS
+    ),
     # Search finds playlists by name: creating or renaming one changes its results.
     "/search": "search",
     **dict.fromkeys(LIBRARY_PATHS, "library"),
@@ -40,7 +47,7 @@ INVALIDATES: dict[str, tuple[str, ...]] = {
     # /me/library saves any kind of item, playlists included (they then appear in my playlists).
     "/me/library": ("library", "playlist-lists"),
     **dict.fromkeys(LIBRARY_PATHS[1:], ("library",)),
-    "/me/player": ("player",),
+    "/me/player": ("player", POSITIONS),
 }
 
 
@@ -54,6 +61,12 @@ def cache_key(request: Request) -> str:
 def read_group(request: Request) -> str:
     """The invalidation group of a read."""
     return _match(READ_GROUPS, request, (CATALOG,))[0]
+
+
+def ttl_family(request: Request) -> str:
+    """The endpoint family whose TTL a read is kept for: its own, but the library's for
+    episodes and chapters (``POSITIONS``)."""
+    return "library" if read_group(request) == POSITIONS else request.family
 
 
 def stale_groups(request: Request) -> tuple[str, ...]:

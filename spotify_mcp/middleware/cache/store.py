@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from loguru import logger
 
 from spotify_mcp.errors import SpotifyMCPError
-from spotify_mcp.middleware.cache.rules import cache_key, read_group, stale_groups
+from spotify_mcp.middleware.cache.rules import cache_key, read_group, stale_groups, ttl_family
 from spotify_mcp.middleware.cache.stats import COUNTERS, CacheStats, Counters, Counts, export
 from spotify_mcp.pipeline import CallNext, Request, Response
 from spotify_mcp.shared_state import Outage, location_of
@@ -166,7 +166,7 @@ class ResponseCache:
                 self.invalidate(request)
         key = cache_key(request)
         tag = f"{request.account}|{read_group(request)}"
-        ttl = self.ttl_s.get(request.family, 0.0)
+        ttl = self.ttl_s.get(ttl_family(request), 0.0)
         if ttl > 0 and self._maybe_stale(tag):
             ttl = 0.0  # neither served nor stored: the store may still hold the stale reply
         if request.fresh:
