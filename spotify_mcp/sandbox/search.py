@@ -5,14 +5,15 @@ ranges such as `1990-1999`, `genre:`, `isrc:`, `upc:`, and for albums `tag:new`,
 the two weeks up to the catalogue's today, and `tag:hipster`, the least popular tenth);
 quoted values may contain spaces. Every word and filter must match (case-insensitive
 substring; a tag exactly); a filter that does not apply to a type (e.g. `genre:` on shows)
-excludes that type. Results are ordered by exact name match, then popularity, then
-catalogue order.
+excludes that type. Case and accents do not count ("sorensen" finds "Sørensen"). Results
+are ordered by exact name match, then popularity, then catalogue order.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,12 +33,15 @@ TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
 MAX_OFFSET = 1000  # openapi.yml: /search pages no further
 _TOKEN_RE = re.compile(r'(\w+):"([^"]*)"|(\w+):(\S+)|"([^"]*)"|(\S+)')
 _YEAR_RE = re.compile(r"(\d{4})(?:-(\d{4}))?")
+_SPELLED_OUT = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+)
 NEW_FOR = timedelta(weeks=2)  # tag:new: albums released this recently (openapi.yml /search)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One searchable item: the object to return and the lowercase text it matches on."""
+    """One searchable item: the object to return and the folded text it matches on."""
 
     obj: Any
     name: str
@@ -60,11 +64,11 @@ class Query:
         for quoted_key, quoted, key, value, phrase, word in _TOKEN_RE.findall(q):
             name = (quoted_key or key).lower()
             if name == "tag":
-                query.tags.append((quoted or value).lower())
+                query.tags.append(_fold(quoted or value))
             elif name:
-                query.filters[name] = (quoted or value).lower()
+                query.filters[name] = _fold(quoted or value)
             else:
-                query.words.append((phrase or word).lower())
+                query.words.append(_fold(phrase or word))
         return query
 
     def matches(self, entry: Entry) -> bool:
@@ -81,6 +85,13 @@ class Query:
         return True
 
 
+def _fold(text: str) -> str:
+    """``text`` as searches match it: case-folded, without accents (Spotify finds "Beyoncé"
+    by "beyonce"), and with the letters accents do not decompose spelled out."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_SPELLED_OUT)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _year_match(value: str, years: frozenset[int]) -> bool:
     match = _YEAR_RE.fullmatch(value)
     if match is None:
@@ -91,7 +102,7 @@ def _year_match(value: str, years: frozenset[int]) -> bool:
 
 
 def _genres(genres: list[str]) -> str:
-    return " | ".join(genres)
+    return _fold(" | ".join(genres))
 
 
 def _album_tags(album: Album, hipster_max: int) -> frozenset[str]:
@@ -127,27 +138,27 @@ class SearchIndex:
         hipster_max = _lowest_tenth(a.full["popularity"] for a in catalog.albums.values())
 
         def names(ids: list[str]) -> str:
-            return " ".join(artists[a].name for a in ids).lower()
+            return _fold(" ".join(artists[a].name for a in ids))
 
         def track_entry(t: Track) -> Entry:
-            name, artist = t.name.lower(), names(t.artist_ids)
-            album = catalog.albums[t.parent_id].name.lower()
+            name, artist = _fold(t.name), names(t.artist_ids)
+            album = _fold(catalog.albums[t.parent_id].name)
             fields = {
                 "track": name,
                 "artist": artist,
                 "album": album,
                 "genre": _genres(t.genres),
-                "isrc": t.isrc.lower(),
+                "isrc": _fold(t.isrc),
             }
             text = f"{name} {artist} {album}"
             return Entry(t.full, name, text, fields, frozenset({t.year}), t.popularity)
 
         def album_entry(a: Album) -> Entry:
-            name, artist = a.name.lower(), names(a.artist_ids)
+            name, artist = _fold(a.name), names(a.artist_ids)
             fields = {  # no genre: the filter is for artists and tracks (openapi.yml /search)
                 "album": name,
                 "artist": artist,
-                "upc": a.upc.lower(),
+                "upc": _fold(a.upc),
             }
             text = f"{name} {artist}"
             popularity = a.full["popularity"]
@@ -155,17 +166,17 @@ class SearchIndex:
             return Entry(a.simple, name, text, fields, frozenset({a.year}), popularity, tags)
 
         def artist_entry(a: Artist) -> Entry:
-            name = a.name.lower()
-            text = f"{a.name} {' '.join(a.genres)}".lower()
+            name = _fold(a.name)
+            text = _fold(f"{a.name} {' '.join(a.genres)}")
             fields = {"artist": name, "genre": _genres(a.genres)}
             return Entry(a.full, name, text, fields, frozenset(a.years), a.popularity)
 
         def episode_entry(e: Track) -> Entry:
-            text = f"{e.name} {catalog.shows[e.parent_id].name}".lower()
-            return Entry(e.simple, e.name.lower(), text, {})
+            text = _fold(f"{e.name} {catalog.shows[e.parent_id].name}")
+            return Entry(e.simple, _fold(e.name), text, {})
 
         def collection_entry(c: Collection) -> Entry:  # a show or an audiobook
-            return Entry(c.simple, c.name.lower(), f"{c.name} {c.byline}".lower(), {})
+            return Entry(c.simple, _fold(c.name), _fold(f"{c.name} {c.byline}"), {})
 
         return cls(
             {
@@ -186,8 +197,8 @@ def _playlist_entries(call: Call) -> list[Entry]:
     for playlist in rt.state.playlists.values():
         if playlist.public:
             owner = rt.state.users[playlist.owner_id].display_name
-            text = f"{playlist.name} {playlist.description} {owner}".lower()
-            entries.append(Entry(playlist, playlist.name.lower(), text, {}))
+            text = _fold(f"{playlist.name} {playlist.description} {owner}")
+            entries.append(Entry(playlist, _fold(playlist.name), text, {}))
     return entries
 
 

@@ -38,6 +38,13 @@ def test_year_ranges_and_genres(sb: Sandbox, api: Api) -> None:
     assert all("jazz" in artist["genres"] for artist in artists["items"])
 
 
+def test_case_and_accents_do_not_count(sb: Sandbox, api: Api) -> None:
+    artist = next(a for a in sb.runtime.catalog.artists.values() if "ø" in a.name)
+    plain = artist.name.lower().replace("ø", "o")  # "Nia Sørensen" -> "nia sorensen"
+    for q in (plain, f'artist:"{plain.upper()}"', artist.name):
+        assert artist.id in [a["id"] for a in search(api, q, "artist", limit=10)["items"]], q
+
+
 def test_limit_defaults_to_five_and_pages_follow(api: Api) -> None:
     page = search(api, "a", "track")
     assert page["limit"] == 5 and len(page["items"]) == 5 and page["total"] > 100
