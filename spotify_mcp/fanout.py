@@ -100,6 +100,7 @@ def send_in_chunks(
     done: Callable[[int], str],
     resume_at: Callable[[int], str] | None = None,
     argument: str | None = None,
+    begun: bool = False,
 ) -> R:
     """``send(start, chunk)`` for each ``size`` items in order (at least once: an empty list
     is one request), with progress; returns the last answer.
@@ -111,7 +112,8 @@ def send_in_chunks(
     ``resume_at(index of the first)`` saying where they go (e.g. `` with position 105``).
     ``argument`` names the call's argument that holds exactly these items in this order, so
     the rest is named as a slice of it (``items[100:]``, counted from 0 like positions);
-    without it (the items were deduplicated), by count.
+    without it (the items were deduplicated), by count. ``begun``: the change began before
+    the first chunk (a playlist was created for the items), so its failure is partial too.
     """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
@@ -119,7 +121,7 @@ def send_in_chunks(
         try:
             answer = send(start, chunk)
         except Exception as error:
-            if start == 0:
+            if start == 0 and not begun:
                 raise
             end = start + len(chunk)
             fate, advice = _unfinished(start, end, len(items), resume_at, argument, error)
@@ -154,16 +156,16 @@ def _unfinished(
         )
     else:
         fate = f"{part(start, end, 'the last')} may or may not have gone through"
-    repeats = f"all {total} again would repeat the first {start}"
+    repeats = f": all {total} again would repeat the first {start}" if start else ""
     if resume_at is None and _passing(error):
         advice = " Sending the same call again is safe: it finishes the change, whatever went in."
     elif resume_at is None:  # the same call would fail the same way
         advice = " Once that is fixed, sending the same call again is safe."
     elif unsure:  # the error's explanation says to read the state first
-        advice = f" Then send only what is missing: {repeats}."
+        advice = f" Then send only what is missing{repeats}."
     else:
         rest = part(start, total, "the last")
-        advice = f" To finish, send only {rest}{resume_at(start)}: {repeats}."
+        advice = f" To finish, send only {rest}{resume_at(start)}{repeats}."
     return fate, advice
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +21,7 @@ from loguru import logger
 from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import InvalidInput, SpotifyMCPError, answered, explain
+from spotify_mcp.errors import InvalidInput, RetryLater, SpotifyMCPError, answered, explain
 from spotify_mcp.fanout import read_pages, send_in_chunks
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
@@ -76,10 +79,16 @@ class Changed(BaseModel):
 
 class Added(Changed):
     added: int
+    skipped: int | None = None  # with skip_present: already there, or repeated in items
 
 
 class Removed(Changed):
     removed: int | None = None  # unknown when the count after could not be read
+
+
+class Deduplicated(Changed):
+    removed: int
+    repeats: dict[str, int]  # uri: occurrences removed
 
 
 class Moved(Changed):
@@ -118,7 +127,8 @@ def playlists_list(
         ),
     ] = None,
 ) -> ItemPage:
-    """The user's playlists, owned (mine) and followed, newest first."""
+    """The user's playlists, owned (mine) and followed, newest first. Find theirs by name
+    here (search finds only public playlists)."""
     me = _my_id(spotify)
     if name is None:
         page = spotify.current_user_playlists(limit=limit, offset=offset)
@@ -229,15 +239,34 @@ def playlists_create(
     description: Description = "",
     public: bool = False,
     collaborative: bool = False,
-) -> Changed:
+    items: Annotated[list[Playable], Field(max_length=PLAYLIST_MAX_ITEMS)] | None = None,
+) -> Added:
     """Create a playlist of the user's, private unless public=true (collaborative ones are
-    private). Then playlists_add_items."""
+    private), with items added in order."""
     if public and collaborative:
         raise InvalidInput("a collaborative playlist must be private (public=false)")
     created = spotify.current_user_playlist_create(
         name, public=public, collaborative=collaborative, description=description
     )
-    return Changed(playlist=created["uri"], snapshot_id=created.get("snapshot_id"))
+    uri, uris = created["uri"], [item.uri for item in items or []]
+    if not uris:
+        return Added(playlist=uri, snapshot_id=created.get("snapshot_id"), added=0)
+
+    def done(sent: int) -> str:
+        # Never "the same call again": it would create a second playlist.
+        made = f"Created {uri} (finish with playlists_add_items on it, not playlists_create)"
+        return f"{made} and added the first {sent} of {len(uris)} items" if sent else made
+
+    result = send_in_chunks(
+        uris,
+        CHUNK,
+        lambda _, chunk: spotify.playlist_add_items(created["id"], chunk),
+        done,
+        lambda _: "",
+        argument="items",
+        begun=True,
+    )
+    return Added(playlist=uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
 
 
 def playlists_update(
@@ -271,9 +300,16 @@ def playlists_add_items(
     playlist: PlaylistRef,
     items: Annotated[list[Playable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     position: Annotated[int | None, Field(ge=0, description="Insert here; default: end")] = None,
+    skip_present: Annotated[
+        bool,
+        Field(
+            description="Skip items already there or repeated: safe to repeat; reads the "
+            "items first"
+        ),
+    ] = False,
 ) -> Added:
-    """Add tracks/episodes in the given order, any number (sent 100 a request). Not
-    idempotent: adding again duplicates them."""
+    """Add tracks/episodes in the given order, any number (sent 100 a request). Adding again
+    duplicates them, unless skip_present."""
     uris = [item.uri for item in items]
 
     def add(start: int, chunk: list[str]) -> Any:
@@ -281,15 +317,30 @@ def playlists_add_items(
         return spotify.playlist_add_items(playlist.id, chunk, at)
 
     with _editing(playlist):
+        if skip_present:
+            present = set(_uris_at(spotify, playlist))
+            uris = [uri for uri in dict.fromkeys(uris) if uri not in present]
+            if not uris:  # nothing to send: nothing changes
+                return Added(playlist=playlist.uri, added=0, skipped=len(items))
         result = send_in_chunks(
             uris,
             CHUNK,
             add,
             lambda sent: f"Added the first {sent} of {len(uris)} items",
-            lambda first: "" if position is None else f" with position {position + first}",
-            argument="items",
+            # Skipping what is there, the same call finishes the change (with position, the
+            # rest goes there, before the ones added). Counted: those sent are no slice of items.
+            None
+            if skip_present
+            else lambda first: "" if position is None else f" with position {position + first}",
+            argument=None if skip_present else "items",
         )
-    return Added(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
+    skipped = len(items) - len(uris) if skip_present else None
+    return Added(
+        playlist=playlist.uri,
+        snapshot_id=result.get("snapshot_id"),
+        added=len(uris),
+        skipped=skipped,
+    )
 
 
 def playlists_remove_items(
@@ -303,7 +354,8 @@ def playlists_remove_items(
     snapshot_id: Snapshot = None,
 ) -> Removed:
     """Remove every occurrence of the items (any number), or with positions (from
-    playlists_get_items) only those occurrences, of at most 100 different items."""
+    playlists_get_items) only those occurrences, of at most 100 different items.
+    snapshot_id optional: Spotify checks each position holds its item."""
     occurrences = None if positions is None else _occurrences(items, positions)
     with _editing(playlist), _snapshot_checked(playlist):
         with fresh():
@@ -343,6 +395,68 @@ def _count_drop(spotify: Spotify, playlist: Ref, before: int) -> int | None:
     except Exception as error:
         logger.info("item count of {} after a removal unknown: {}", playlist.uri, error)
         return None
+
+
+def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Deduplicated:
+    """Remove every repeat of each item, keeping its first occurrence."""
+    with _editing(playlist):
+        repeats: dict[str, list[int]] = {}  # uri -> positions of its repeats
+        seen: set[str] = set()
+        for position, uri in enumerate(_uris_at(spotify, playlist)):
+            if uri in seen:
+                repeats.setdefault(uri, []).append(position)
+            elif uri:
+                seen.add(uri)
+        if not repeats:
+            return Deduplicated(playlist=playlist.uri, removed=0, repeats={})
+        groups = list(repeats.items())
+
+        def remove(start: int, chunk: list[tuple[str, list[int]]]) -> Any:
+            # Earlier chunks removed repeats before some of these: their positions moved up.
+            gone = sorted(p for _, positions in groups[:start] for p in positions)
+            occurrences = [
+                {"uri": uri, "positions": [p - bisect_left(gone, p) for p in positions]}
+                for uri, positions in chunk
+            ]
+            with _positions_moved(playlist):
+                return spotify.playlist_remove_specific_occurrences_of_items(
+                    playlist.id, occurrences
+                )
+
+        result = send_in_chunks(
+            groups,
+            CHUNK,
+            remove,
+            lambda sent: f"Removed the repeats of the first {sent} of {len(groups)} repeated items",
+        )
+    return Deduplicated(
+        playlist=playlist.uri,
+        snapshot_id=result.get("snapshot_id"),
+        removed=sum(len(positions) for positions in repeats.values()),
+        repeats={uri: len(positions) for uri, positions in groups},
+    )
+
+
+def _uris_at(spotify: Spotify, playlist: Ref) -> list[str | None]:
+    """The URI of each of the playlist's items, by position (None for one no longer
+    available), every page read concurrently and from Spotify itself: a change is computed
+    from them."""
+
+    def fetch(start: int, count: int) -> Any:
+        with fresh():  # here, not around read_pages: the pages are read in other threads
+            return spotify.playlist_items(
+                playlist.id, limit=count, offset=start, additional_types=ITEM_TYPES
+            )
+
+    raw = read_pages(fetch, dict, Page[dict], offset=0, limit=PLAYLIST_MAX_ITEMS, page_size=PAGE)
+    return [_uri_of(entry) for entry in raw.items]
+
+
+def _uri_of(entry: Payload) -> str | None:
+    payload = entry.get("item") or entry.get("track") or {}
+    uri = payload.get("uri")
+    playable = isinstance(uri, str) and uri.startswith(("spotify:track:", "spotify:episode:"))
+    return uri if playable else None  # local files cannot be added or removed by the API
 
 
 def playlists_reorder_items(
@@ -464,6 +578,19 @@ def _positions_checked(playlist: Ref) -> AbstractContextManager[None]:
     )
 
 
+def _positions_moved(playlist: Ref) -> AbstractContextManager[None]:
+    """Spotify's 400 for positions that no longer hold the repeats read: nothing wrong was
+    removed, and reading again finds them where they are now."""
+    return answered(
+        400,
+        lambda _: RetryLater(
+            f"{playlist.uri} changed while its repeats were being removed (Spotify checks "
+            "each position still holds its item, so no other item went).",
+            0,
+        ),
+    )
+
+
 def _snapshot_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 for a snapshot_id it does not know, said with where to get one."""
     return answered(
@@ -498,6 +625,27 @@ def _count_now(spotify: Spotify, playlist: Ref) -> str:
     except Exception as error:
         logger.info("item count of {} unknown: {}", playlist.uri, error)
         return "which playlists_get gives"
+
+
+def _found(tool: Callable[..., Any]) -> Callable[..., Any]:
+    """``tool``; if it takes a playlist, its 404 says where the user's own are found: search,
+    which the generic hint names, finds only public playlists."""
+    if "playlist" not in inspect.signature(tool).parameters:
+        return tool
+
+    @functools.wraps(tool)
+    def run(**arguments: Any) -> Any:
+        uri = arguments["playlist"].uri
+        with answered(
+            404,
+            lambda _: SpotifyMCPError(
+                f"Not found: {uri}. Check the ID, URI or URL: playlists_list with name finds "
+                "the user's playlists, search only public ones."
+            ),
+        ):
+            return tool(**arguments)
+
+    return run
 
 
 class NotMine(SpotifyMCPError):
@@ -556,10 +704,16 @@ def register_tools(registry: ToolRegistry) -> None:
         (playlists_get_cover, "Playlist cover", ["GET /playlists/{playlist_id}/images"]),
     ]
     for fn, title, endpoints in read:
-        registry.add(fn, title=title, read_only=True, endpoints=endpoints)
+        registry.add(_found(fn), title=title, read_only=True, endpoints=endpoints)
     # (fn, title, destructive, idempotent, endpoints)
     write: list[tuple[Callable[..., Any], str, bool, bool, list[str]]] = [
-        (playlists_create, "Create a playlist", False, False, ["POST /me/playlists"]),
+        (
+            playlists_create,
+            "Create a playlist",
+            False,
+            False,
+            ["POST /me/playlists", "POST /playlists/{playlist_id}/items"],
+        ),
         (
             playlists_update,
             "Change playlist details",
@@ -572,7 +726,7 @@ def register_tools(registry: ToolRegistry) -> None:
             "Add items to a playlist",
             False,
             False,
-            ["POST /playlists/{playlist_id}/items"],
+            ["POST /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}/items"],
         ),
         (
             playlists_remove_items,
@@ -580,6 +734,13 @@ def register_tools(registry: ToolRegistry) -> None:
             True,
             False,
             ["DELETE /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}/items"],
+        ),
+        (
+            playlists_remove_duplicates,
+            "Remove repeated items from a playlist",
+            True,
+            True,
+            ["GET /playlists/{playlist_id}/items", "DELETE /playlists/{playlist_id}/items"],
         ),
         (
             playlists_reorder_items,
@@ -605,7 +766,7 @@ def register_tools(registry: ToolRegistry) -> None:
     ]
     for fn, title, destructive, idempotent, endpoints in write:
         registry.add(
-            fn,
+            _found(fn),
             title=title,
             read_only=False,
             destructive=destructive,

@@ -39,10 +39,11 @@ def build_playlist(
    artist that fits, `search_list_contents` lists its tracks or albums. `library_list_top`
    shows what the user already likes, if that helps.
 2. Pick tracks that fit, without duplicates, in a good listening order.
-3. Create the playlist with `playlists_create` (a short name, a one-line description).
-4. Add every track in ONE `playlists_add_items` call, in order. Adding is not idempotent:
-   if it reports an error, read the playlist with `playlists_get_items` before adding more.
-5. Sum up what you added (no need to read it back), then offer to play it with
+3. Create the playlist with ONE `playlists_create` call: a short name, a one-line
+   description, and every track as items, in order. If it reports an error after creating
+   the playlist, do not create it again: finish with `playlists_add_items` on it, as the
+   error says.
+4. Sum up what you added (no need to read it back), then offer to play it with
    `playback_start` (context = the new playlist's URI)."""
 
 
@@ -65,13 +66,14 @@ def tidy_library() -> str:
 
 1. `playlists_list` (page with offset) for my playlists. Only those I own (mine: true) can
    be changed (the items of collaborative ones too).
-2. For each of my playlists, `playlists_get_items` with all=true and brief=true: look for
-   duplicate tracks (same URI at several positions) and very long or empty playlists.
+2. Note very long or empty playlists (their item counts); `playlists_get_items` with
+   all=true and brief=true shows what one holds.
 3. `library_list_saved` (kind track, album, show; brief=true) for saved items I may no
    longer want.
-4. Present a short plan. After I confirm: remove duplicates with `playlists_remove_items`
-   (the extra occurrences' items and positions; Spotify checks each position still holds
-   its item), move items with `playlists_reorder_items`, and unsave with `library_remove`."""
+4. Present a short plan. After I confirm: remove repeated tracks of a playlist with
+   `playlists_remove_duplicates` (it keeps each track's first occurrence), other items with
+   `playlists_remove_items`, move items with `playlists_reorder_items`, and unsave with
+   `library_remove`."""
 
 
 def explore_artist(artist: Annotated[str, Field(description="The artist's name")]) -> str:
@@ -85,7 +87,7 @@ def explore_artist(artist: Annotated[str, Field(description="The artist's name")
 3. For two or three key albums, `search_list_contents` on the album for its tracks.
 4. Suggest where to start, then offer: play the artist or an album (`playback_start` with
    it as context), follow the artist (`library_save`), or make a starter playlist
-   (`playlists_create`, then `playlists_add_items`)."""
+   (`playlists_create` with its tracks as items)."""
 
 
 def _given(name: str, value: str, most: int) -> str:

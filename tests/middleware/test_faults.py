@@ -108,6 +108,15 @@ def test_a_chunk_refused_for_the_rate_limit_says_which_items_to_send(
     assert bare(fresh_sandbox).playlist_items(EMPTY_PLAYLIST)["total"] == 150
 
 
+#: The second of three adds made, then answered 500: what the error says of them, and how to
+#: finish.
+SECOND_OF_THREE_UNSURE = (
+    "the first 100 of 250 items; items[100:200] may or may not have gone through; "
+    "not sent: items[200:]. "
+)
+SEND_WHAT_IS_MISSING = "Then send only what is missing: all 250 again would repeat the first 100."
+
+
 def test_an_add_that_may_have_gone_through_names_the_unsure_and_unsent_slices(
     impatient_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
 ) -> None:
@@ -115,14 +124,92 @@ def test_an_add_that_may_have_gone_through_names_the_unsure_and_unsent_slices(
     uris = catalog_tracks(fresh_sandbox, 250)
     on_the_second(admin, "/playlists/*/items", "POST", status=500, apply=True)
     error = impatient_server.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris)
-    assert (
-        "Added the first 100 of 250 items; items[100:200] may or may not have gone through; "
-        "not sent: items[200:]. "
-    ) in error
-    assert error.endswith(
-        "Then send only what is missing: all 250 again would repeat the first 100."
-    )
+    assert f"Added {SECOND_OF_THREE_UNSURE}" in error and error.endswith(SEND_WHAT_IS_MISSING)
     assert bare(fresh_sandbox).playlist_items(EMPTY_PLAYLIST)["total"] == 200
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"status": 500, "apply": True}, id="500-after-processing"),
+        pytest.param({"drop_connection": True, "apply": True}, id="dropped-after-processing"),
+        pytest.param({"drop_connection": True}, id="dropped-before-processing"),
+        pytest.param({"status": 429, "retry_after": 1}, id="429"),
+    ],
+)
+def test_an_add_skipping_present_items_is_finished_by_the_same_call(
+    impatient_server: StdioServer,
+    fresh_sandbox: Sandbox,
+    admin: SandboxAdmin,
+    fault: dict[str, Any],
+) -> None:
+    uris = catalog_tracks(fresh_sandbox, 250)
+    on_the_second(admin, "/playlists/*/items", "POST", **fault)
+    add = {"playlist": EMPTY_PLAYLIST, "items": uris, "skip_present": True}
+    error = impatient_server.call_error("playlists_add_items", add)
+    assert error.startswith(
+        "Error executing tool playlists_add_items: Added the first 100 of 250 items; the "
+    )
+    assert SAME_CALL_FINISHES in error
+    wait_until(lambda: not impatient_server.call("playlists_add_items", add).is_error)
+    assert every_item(fresh_sandbox) == uris
+
+
+def test_a_create_whose_adds_may_have_gone_through_names_the_playlist_and_the_slices(
+    impatient_server: StdioServer, fresh_sandbox: Sandbox, admin: SandboxAdmin
+) -> None:
+    """The second of three adds is made, then answered 500: the playlist is not made twice."""
+    uris = catalog_tracks(fresh_sandbox, 250)
+    on_the_second(admin, "/playlists/*/items", "POST", status=500, apply=True)
+    error = impatient_server.call_error("playlists_create", {"name": "Made once"}, items=uris)
+    assert len(admin.log("/me/playlists", "POST")) == 1
+    [mine] = impatient_server.call_ok("playlists_list", {"name": "Made once"})["items"]
+    made = f"Created {mine['uri']} (finish with playlists_add_items on it, not playlists_create)"
+    assert f"{made} and added {SECOND_OF_THREE_UNSURE}" in error
+    assert error.endswith(SEND_WHAT_IS_MISSING)
+    impatient_server.call_ok(
+        "playlists_add_items", playlist=mine["uri"], items=uris, skip_present=True
+    )
+    assert bare(fresh_sandbox).playlist_items(mine["uri"])["total"] == 250
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"status": 500, "apply": True}, id="500-after-processing"),
+        pytest.param({"drop_connection": True, "apply": True}, id="dropped-after-processing"),
+        pytest.param({"status": 503}, id="503-before-processing"),
+    ],
+)
+def test_removing_duplicates_under_faults_is_finished_by_the_same_call(
+    impatient_server: StdioServer,
+    fresh_sandbox: Sandbox,
+    admin: SandboxAdmin,
+    fault: dict[str, Any],
+) -> None:
+    """150 repeated items, removed 100 a request; the second request fails. A removal by
+    position is never sent twice (a second copy would find other items there)."""
+    uris = catalog_tracks(fresh_sandbox, 150)
+    impatient_server.call_ok("playlists_add_items", playlist=EMPTY_PLAYLIST, items=uris * 2)
+    on_the_second(admin, "/playlists/*/items", "DELETE", **fault)
+    error = impatient_server.call_error("playlists_remove_duplicates", playlist=EMPTY_PLAYLIST)
+    assert "Removed the repeats of the first 100 of 150 repeated items; the " in error
+    assert SAME_CALL_FINISHES in error
+    assert len(admin.log(f"/playlists/{EMPTY_PLAYLIST}/items", "DELETE")) == 2
+    again = impatient_server.call_ok("playlists_remove_duplicates", playlist=EMPTY_PLAYLIST)
+    assert again["removed"] == (0 if fault.get("apply") else 50)
+    assert every_item(fresh_sandbox) == uris
+
+
+SAME_CALL_FINISHES = (
+    "Sending the same call again is safe: it finishes the change, whatever went in."
+)
+
+
+def every_item(sb: Sandbox) -> list[str]:
+    """The URIs of EMPTY_PLAYLIST's items, in order."""
+    total = bare(sb).playlist_items(EMPTY_PLAYLIST)["total"]
+    return [uri for at in range(0, total, 50) for uri in playlist_uris(sb, EMPTY_PLAYLIST, at)]
 
 
 def test_a_chunk_that_failed_after_taking_effect_is_not_called_undone(

@@ -94,7 +94,8 @@ CALLS: dict[str, Call] = {
     "playlists_get": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
     "playlists_get_items": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
     "playlists_get_cover": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
-    "playlists_create": Call({"name": "Mine"}, ("name",)),
+    "playlists_remove_duplicates": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
+    "playlists_create": Call({"name": "Mine", "items": [T]}, ("name",), {"items": PLAYABLE}),
     "playlists_update": Call(
         {"playlist": P, "name": "Mine"}, ("playlist",), {"playlist": PLAYLIST}
     ),
@@ -420,6 +421,11 @@ UNKNOWN_IDS: dict[str, tuple[str, dict[str, Any], str]] = {
         "search",
     ),
     "playlists_upload_cover": ("playlists_upload_cover", {"playlist": UNKNOWN_PLAYLIST}, "search"),
+    "playlists_remove_duplicates": (
+        "playlists_remove_duplicates",
+        {"playlist": UNKNOWN_PLAYLIST},
+        "playlists_list with name",
+    ),
     "library_remove": ("library_remove", {"refs": [ref("show", UNKNOWN)]}, "search"),
     "playback_start device": (
         "playback_start",

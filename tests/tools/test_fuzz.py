@@ -42,7 +42,7 @@ from spotify_mcp.sandbox.seed import (
     playlist_id,
 )
 
-EXAMPLES = 30  # per tool: 33 tools, about 1000 calls in all
+EXAMPLES = 30  # per tool: 34 tools, about 1000 calls in all
 UNKNOWN = "0" * 22
 LONG = 120  # items of a long list: past 100, 50 and 20 (what one request of a kind takes)
 # Text that means something to a URL, a query string, JSON, a shell or a reference parser.

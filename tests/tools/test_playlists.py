@@ -187,6 +187,50 @@ def test_create_then_read(server: StdioServer) -> None:
     assert mine[0]["uri"] == created["playlist"]
 
 
+def test_create_with_items_adds_them_in_order_100_a_request(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    sandbox.clear_requests()
+    created = uncached.call_ok("playlists_create", {"name": "Made full"}, items=tracks[:250])
+    playlist = created["playlist"]
+    assert created["added"] == 250
+    assert len(requests_to(sandbox, playlist, "POST")) == 3
+    assert item_uris(uncached, playlist) == tracks[:250]
+    details = uncached.call_ok("playlists_get", playlist=playlist)
+    assert created["snapshot_id"] == details["snapshot_id"]  # the version after the adds
+    assert uncached.call_ok("playlists_create", {"name": "Made empty"}, items=[])["added"] == 0
+
+
+def playlists_named(server: StdioServer, name: str) -> list[str]:
+    return [p["uri"] for p in server.call_ok("playlists_list", {"name": name})["items"]]
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (100, "and added the first 100 of 151 items; items[100:] did not go through. An item"),
+        (0, "playlists_create); items[0:] did not go through. An item"),
+    ],
+)
+def test_create_whose_adds_fail_says_the_playlist_was_made_and_how_to_finish(
+    uncached: StdioServer, tracks: list[str], at: int, said: str
+) -> None:
+    name = f"Half made {'late' if at else 'early'}"
+    unknown = "spotify:track:0000000000000000000000"  # well-formed: only Spotify can refuse it
+    items = [*tracks[:at], unknown, *tracks[at:150]]
+    error = uncached.call_error("playlists_create", {"name": name}, items=items)
+    [playlist] = playlists_named(uncached, name)  # made once
+    assert f"Created {playlist} (finish with playlists_add_items on it, not playlists_create)" in (
+        error
+    )
+    assert said in error and f"To finish, send only items[{at}:]" in error
+    assert item_uris(uncached, playlist) == tracks[:at]
+    # The advice, followed without the unknown item.
+    rest = [item for item in items[at:] if item != unknown]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=rest)
+    assert item_uris(uncached, playlist) == tracks[:150]
+
+
 def test_update_then_read(server: StdioServer) -> None:
     playlist = new_playlist(server)
     changed = server.call_ok(
@@ -282,6 +326,55 @@ def test_add_rejects_bad_items_before_any_request(
     sandbox.clear_requests()
     error = uncached.call_error("playlists_add_items", playlist=EMPTY_PLAYLIST, items=items)
     assert expected in error and sandbox.requests() == []
+
+
+def test_add_skipping_present_items_is_safe_to_repeat(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    a, b, c = tracks[:3]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[a])
+    add = {"playlist": playlist, "items": [b, a, c, b], "skip_present": True}
+    added = uncached.call_ok("playlists_add_items", add)
+    assert (added["added"], added["skipped"]) == (2, 2) and added["snapshot_id"]
+    assert item_uris(uncached, playlist) == [a, b, c]
+    sandbox.clear_requests()
+    again = uncached.call_ok("playlists_add_items", add)
+    assert (again["added"], again["skipped"]) == (0, 4)
+    assert requests_to(sandbox, playlist, "POST") == []  # nothing left to add: nothing sent
+    assert item_uris(uncached, playlist) == [a, b, c]
+
+
+def test_skipping_present_items_reads_past_the_first_page_and_keeps_order(
+    server: StdioServer, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:120])
+    added = server.call_ok(
+        "playlists_add_items",
+        playlist=playlist,
+        items=[tracks[119], tracks[200], tracks[60], tracks[201]],
+        position=1,
+        skip_present=True,
+    )
+    assert (added["added"], added["skipped"]) == (2, 2)
+    assert item_uris(server, playlist) == [tracks[0], tracks[200], tracks[201], *tracks[1:120]]
+
+
+def test_present_items_and_repeats_are_read_from_spotify_not_from_a_cache(
+    server: StdioServer, uncached: StdioServer, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    a, b = tracks[:2]
+    server.call_ok("playlists_add_items", playlist=playlist, items=[a])
+    assert item_uris(server, playlist) == [a]  # cached
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[b])  # elsewhere
+    added = server.call_ok("playlists_add_items", playlist=playlist, items=[b], skip_present=True)
+    assert added["added"] == 0
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[a])  # elsewhere
+    removed = server.call_ok("playlists_remove_duplicates", playlist=playlist)
+    assert removed["repeats"] == {a: 1}
+    assert item_uris(uncached, playlist) == [a, b]
 
 
 def test_add_position_out_of_range(server: StdioServer, tracks: list[str]) -> None:
@@ -408,6 +501,45 @@ def test_remove_bad_input(
     )
     assert expected in error
     assert item_uris(server, playlist) == tracks[:2]
+
+
+def test_remove_duplicates_keeps_each_first_occurrence(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    playlist = new_playlist(uncached)
+    a, b, c = tracks[:3]
+    episode = f"spotify:episode:{next(iter(sandbox.runtime.catalog.episodes))}"
+    items = [a, b, a, episode, c, b, a, episode]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=items)
+    sandbox.clear_requests()
+    removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
+    assert removed["removed"] == 4 and removed["snapshot_id"]
+    assert removed["repeats"] == {a: 2, b: 1, episode: 1}
+    assert len(requests_to(sandbox, playlist, "DELETE")) == 1
+    assert item_uris(uncached, playlist) == [a, b, episode, c]
+    sandbox.clear_requests()
+    again = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
+    assert again == {"playlist": playlist, "removed": 0, "repeats": {}}
+    assert requests_to(sandbox, playlist, "DELETE") == []  # nothing to remove: nothing sent
+
+
+def test_remove_duplicates_of_more_than_100_items_in_chunks(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    """The second request's positions are those after the first removal."""
+    playlist = new_playlist(uncached)
+    items = [*tracks[:150], tracks[300 - 1], *tracks[149::-1]]  # each of 150 twice
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=items)
+    sandbox.clear_requests()
+    removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
+    assert removed["removed"] == 150 and set(removed["repeats"].values()) == {1}
+    assert len(requests_to(sandbox, playlist, "DELETE")) == 2
+    assert item_uris(uncached, playlist) == [*tracks[:150], tracks[299]]
+
+
+def test_remove_duplicates_of_someone_elses_playlist(server: StdioServer) -> None:
+    error = server.call_error("playlists_remove_duplicates", playlist=FOLLOWED_PLAYLIST)
+    assert "Only the owner or collaborators can change the items of" in error
 
 
 def test_reorder_moves_a_range(server: StdioServer, tracks: list[str]) -> None:
@@ -543,10 +675,14 @@ def test_stale_positions_say_to_read_them_again(server: StdioServer, tracks: lis
         ("playlists_add_items", {"items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"]}),
         ("playlists_update", {"public": False}),
         ("playlists_get_cover", {}),
+        ("playlists_get", {}),
+        ("playlists_remove_duplicates", {}),
     ],
 )
 def test_unknown_playlist(server: StdioServer, tool: str, args: dict[str, Any]) -> None:
-    assert "Not found" in server.call_error(tool, {"playlist": UNKNOWN_PLAYLIST, **args})
+    error = server.call_error(tool, {"playlist": UNKNOWN_PLAYLIST, **args})
+    assert f"Not found: {UNKNOWN_PLAYLIST}. Check the ID, URI or URL: playlists_list" in error
+    assert "with name finds the user's playlists, search only public ones." in error
 
 
 # -- declared endpoints ---------------------------------------------------------------------
@@ -560,10 +696,11 @@ def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
         "playlists_get": [mine],
         "playlists_get_items": [mine],
         "playlists_get_cover": [mine],
-        "playlists_create": [{"name": "Sample"}],
+        "playlists_create": [{"name": "Sample", "items": tracks[:1]}],
         "playlists_update": [{**mine, "description": "Sample"}],
-        "playlists_add_items": [{**mine, "items": tracks[:2]}],
+        "playlists_add_items": [{**mine, "items": tracks[:2], "skip_present": True}],
         "playlists_remove_items": [{**mine, "items": tracks[:2]}],
+        "playlists_remove_duplicates": [mine],
         "playlists_reorder_items": [{**mine, "range_start": 0, "insert_before": 2}],
         "playlists_replace_items": [{**mine, "items": tracks[:101]}],
         "playlists_upload_cover": [{**mine, "image": base64.b64encode(TINY_JPEG).decode()}],
@@ -580,6 +717,8 @@ def test_every_playlists_tool_has_sample_calls(tracks: list[str]) -> None:
 def test_declared_endpoints_are_the_ones_called(
     uncached: StdioServer, sb: Sandbox, tracks: list[str], tool: str
 ) -> None:
+    if tool == "playlists_remove_duplicates":  # a repeat to remove
+        uncached.call_ok("playlists_add_items", playlist=LATE_NIGHT, items=tracks[:1] * 2)
     calls = [lambda args=args: uncached.call_ok(tool, args) for args in sample_calls(tracks)[tool]]
     reached = {operation for call in calls for operation in operations_hit(sb, call)[1]}
     assert reached == set(App.create().tools.get(tool).endpoints)  # type: ignore[union-attr]
