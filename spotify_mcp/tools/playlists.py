@@ -353,9 +353,8 @@ def playlists_remove_items(
     ] = None,
     snapshot_id: Snapshot = None,
 ) -> Removed:
-    """Remove every occurrence of the items (any number), or with positions (from
-    playlists_get_items) only those occurrences, of at most 100 different items.
-    snapshot_id optional: Spotify checks each position holds its item."""
+    """Remove every occurrence of the items (any number), or only those at positions (from
+    playlists_get_items; Spotify checks each holds its item) of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
     with _editing(playlist), _snapshot_checked(playlist):
         with fresh():
