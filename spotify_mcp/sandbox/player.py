@@ -1,17 +1,20 @@
 """The player endpoints: state, devices, transfer, play/pause/skip/seek, modes, queue, history.
 
 Commands need Premium (403 PREMIUM_REQUIRED) and an active device (404 NO_ACTIVE_DEVICE)
-unless `device_id` names one, which then becomes the active device.
+unless `device_id` names one, which then becomes the active device, if the command succeeds.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from .catalog import Track
 from .endpoint import NO_CONTENT, Call, Operations
 from .errors import (
+    ApiError,
     bad_request,
     no_active_device,
     not_found,
@@ -59,6 +62,23 @@ def _target(call: Call) -> Player:
     elif player.active is None:
         raise no_active_device()
     return player
+
+
+def _command(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+    """A player command: one refused leaves the active device as it was (its `device_id`
+    makes a device active only for a command that runs)."""
+
+    @functools.wraps(handler)
+    def run(call: Call) -> Any:
+        player = call.me.player
+        before = player.active
+        try:
+            return handler(call)
+        except ApiError:
+            player.active = before
+            raise
+
+    return run
 
 
 def _loaded(call: Call) -> Player:
@@ -182,6 +202,7 @@ def _offset(offset: Any, items: list[Track]) -> int:
 
 
 @ops.put("/me/player/play", scopes=MODIFY, status=204)
+@_command
 def start_playback(call: Call) -> None:
     player = _target(call)
     body = call.json() or {}
@@ -207,6 +228,7 @@ def start_playback(call: Call) -> None:
 
 
 @ops.put("/me/player/pause", scopes=MODIFY, status=204)
+@_command
 def pause_playback(call: Call) -> None:
     player = _target(call)
     if not player.playing:
@@ -215,22 +237,26 @@ def pause_playback(call: Call) -> None:
 
 
 @ops.post("/me/player/next", scopes=MODIFY, status=204)
+@_command
 def skip_next(call: Call) -> None:
     _loaded(call).skip_next()
 
 
 @ops.post("/me/player/previous", scopes=MODIFY, status=204)
+@_command
 def skip_previous(call: Call) -> None:
     _loaded(call).skip_previous()
 
 
 @ops.put("/me/player/seek", scopes=MODIFY, status=204)
+@_command
 def seek(call: Call) -> None:
     position_ms = call.integer("position_ms", None, 0, None)
     _loaded(call).seek(position_ms)
 
 
 @ops.put("/me/player/repeat", scopes=MODIFY, status=204)
+@_command
 def set_repeat(call: Call) -> None:
     state = call.required("state")
     if state not in REPEAT_STATES:
@@ -239,6 +265,7 @@ def set_repeat(call: Call) -> None:
 
 
 @ops.put("/me/player/volume", scopes=MODIFY, status=204)
+@_command
 def set_volume(call: Call) -> None:
     volume = call.integer("volume_percent", None, 0, 100)
     player = _target(call)
@@ -249,6 +276,7 @@ def set_volume(call: Call) -> None:
 
 
 @ops.put("/me/player/shuffle", scopes=MODIFY, status=204)
+@_command
 def set_shuffle(call: Call) -> None:
     state = call.required("state")
     if state not in ("true", "false"):
@@ -268,6 +296,7 @@ def get_queue(call: Call) -> Any:
 
 
 @ops.post("/me/player/queue", scopes=MODIFY, status=204)
+@_command
 def add_to_queue(call: Call) -> None:
     player = _target(call)  # Premium and a device first, as for every player command
     (item,) = call.playables([call.required("uri")])

@@ -119,6 +119,8 @@ def test_modes_and_volume(sb: Sandbox, api: Api) -> None:
     )
     refused = api.put(f"/me/player/volume?volume_percent=15&device_id={PHONE}")
     assert refused.status_code == 403 and reason(refused) == "VOLUME_CONTROL_DISALLOW"
+    # A command refused on the device it names leaves the active device as it was.
+    assert api.get("/me/player").json()["device"]["id"] == LAPTOP
 
 
 def test_recently_played_records_each_track_started(sb: Sandbox, api: Api) -> None:
