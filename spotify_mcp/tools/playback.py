@@ -184,6 +184,11 @@ def _no_active_device(spotify: Spotify) -> NoActiveDevice:
         devices = playback_devices(spotify).devices
     except Exception:
         return NoActiveDevice(explain_http(404, "", NO_DEVICE))
+    return _choose_among(devices)
+
+
+def _choose_among(devices: list[Device]) -> NoActiveDevice:
+    """No device is active: the error that names the ones to choose from."""
     choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
     if not choices:
         return NoActiveDevice(
@@ -316,12 +321,10 @@ def playback_set(
         raise InvalidInput("pass volume or volume_by, not both")
     if position_ms is not None and seek_by_ms is not None:
         raise InvalidInput("pass position_ms or seek_by_ms, not both")
-    if volume_by is not None or seek_by_ms is not None:
-        now = _player_of(spotify, device_id)
-        if volume_by is not None:
-            volume = _volume_moved(now, volume_by)
-        if seek_by_ms is not None:
-            position_ms = _position_moved(now, seek_by_ms)
+    if volume_by is not None:
+        volume = _volume_moved(spotify, device_id, volume_by)
+    if seek_by_ms is not None:
+        position_ms = _position_moved(spotify, device_id, seek_by_ms)
     settings = (
         ("position_ms", position_ms, spotify.seek_track),
         ("repeat", repeat, spotify.repeat),
@@ -330,7 +333,9 @@ def playback_set(
     )
     chosen = [(name, value, call) for name, value, call in settings if value is not None]
     if not chosen:
-        raise InvalidInput("pass at least one of repeat, shuffle, volume, position_ms")
+        raise InvalidInput(
+            "pass at least one of repeat, shuffle, volume, volume_by, position_ms, seek_by_ms"
+        )
     done: list[str] = []
     for name, value, call in chosen:
         with partly_done(f"Done: {', '.join(done)}; setting {name} failed", bool(done)):
@@ -340,36 +345,43 @@ def playback_set(
     return PlayerCommand(done=", ".join(done))
 
 
-def _player_of(spotify: Spotify, device_id: str | None) -> Payload:
-    """The player's state, for a change relative to it: of the active device, which must be
-    the one the change is for."""
-    now = spotify.current_playback(additional_types="episode")
-    if not now:
-        raise _no_active_device(spotify)
-    active = Device.of(now.get("device") or {})
-    if device_id and device_id != active.id:
+def _volume_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
+    """The volume ``by`` points from the device's own (``device_id``'s, else the active
+    one's), within 0 and 100."""
+    devices = playback_devices(spotify).devices
+    device = next((d for d in devices if (d.id == device_id if device_id else d.active)), None)
+    if device is None and not device_id:
+        raise _choose_among(devices)
+    if device is None:
         raise InvalidInput(
-            f"volume_by and seek_by_ms change what {active.name} (the active device) plays; "
-            "for another device pass volume or position_ms"
+            f"{device_id} is none of the user's devices: playback_devices lists them"
         )
-    return now
-
-
-def _volume_moved(now: Payload, by: int) -> int:
-    device = Device.of(now.get("device") or {})
     if device.volume is None:
         raise InvalidInput(f"{device.name} does not let its volume be set")
     return min(100, max(0, device.volume + by))
 
 
-def _position_moved(now: Payload, by: int) -> int:
-    progress = now.get("progress_ms") or 0
-    duration = (now.get("item") or {}).get("duration_ms")
-    position = max(0, progress + by)
-    if duration is not None and position >= duration:
+def _position_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
+    """The position ``by`` ms from where the active device is in its item (not before its
+    start; past its end is refused)."""
+    now = spotify.current_playback(additional_types="episode") or {}
+    item = now.get("item")
+    if not item:
         raise InvalidInput(
-            f"{(duration - progress) // 1000} s of the item remain; playback_skip goes to the "
-            "next one"
+            "Nothing is playing to seek in: playback_start plays an item from position_ms"
+        )
+    active = Device.of(now.get("device") or {})
+    if device_id and device_id != active.id:
+        raise InvalidInput(
+            f"seek_by_ms moves through what {active.name} (the active device) plays; for "
+            "another device pass position_ms"
+        )
+    progress = now.get("progress_ms") or 0
+    position = max(0, progress + by)
+    if position >= item["duration_ms"]:
+        raise InvalidInput(
+            f"{(item['duration_ms'] - progress) // 1000} s of the item remain; playback_skip "
+            "goes to the next one"
         )
     return position
 

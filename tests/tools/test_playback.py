@@ -398,19 +398,24 @@ def test_set_relative_refusals_say_why(active: StdioServer) -> None:
     assert "20 s of the item remain; playback_skip goes to the next one" in active.call_error(
         "playback_set", seek_by_ms=30_000
     )
-    error = active.call_error("playback_set", volume_by=10, device_id=PHONE)
-    assert "change what Sandbox Laptop (the active device) plays" in error
-    active.call_ok("playback_transfer", device_id=PHONE)
+    error = active.call_error("playback_set", seek_by_ms=10, device_id=PHONE)
+    assert "moves through what Sandbox Laptop (the active device) plays" in error
     assert "Sandbox Phone does not let its volume be set" in active.call_error(
-        "playback_set", volume_by=10
+        "playback_set", volume_by=10, device_id=PHONE
+    )
+    assert "none of the user's devices: playback_devices" in active.call_error(
+        "playback_set", volume_by=10, device_id="no-such-device"
     )
 
 
-def test_set_relative_with_no_active_device_lists_the_devices(
-    server: StdioServer, fresh_sandbox: Sandbox
-) -> None:
+def test_set_relative_with_no_active_device(server: StdioServer, fresh_sandbox: Sandbox) -> None:
     error = server.call_error("playback_set", volume_by=10)
     assert f"The user's devices: Sandbox Laptop (device_id {LAPTOP})" in error
+    assert "Nothing is playing to seek in" in server.call_error("playback_set", seek_by_ms=10)
+    # What the first error offers works: the same call on a device given by ID.
+    volume = next(d for d in server.call_ok("playback_devices")["devices"] if d["id"] == LAPTOP)
+    server.call_ok("playback_set", volume_by=10, device_id=LAPTOP)
+    assert state(server)["volume"] == volume["volume"] + 10
 
 
 def test_set_says_what_was_done_before_a_failure(active: StdioServer) -> None:
