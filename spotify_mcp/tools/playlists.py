@@ -122,8 +122,8 @@ def playlists_list(
     name: Annotated[
         Name | None,
         Field(
-            description=f"Only those whose name has these words (case, accents and "
-            f"punctuation aside), looking through {NAME_SCAN:,} from offset"
+            description=f"A word or two of the name: those with each of them (case, accents "
+            f"and punctuation aside), among {NAME_SCAN:,} from offset"
         ),
     ] = None,
 ) -> ItemPage:
@@ -133,6 +133,8 @@ def playlists_list(
     if name is None:
         page = spotify.current_user_playlists(limit=limit, offset=offset)
         return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
+    if not _squash(name):
+        raise InvalidInput(f"name {name!r} has no letters, digits or emoji to look for")
     looked = _my_playlists(spotify, offset, NAME_SCAN)
     found = [
         (offset + n, payload)

@@ -252,6 +252,7 @@ def test_update_then_read(server: StdioServer) -> None:
         ("playlists_update", {"playlist": EMPTY_PLAYLIST, "description": "x" * 301}, "300"),
         ("playlists_list", {"limit": 51}, "less than or equal to 50"),
         ("playlists_list", {"name": "  "}, "at least 1 character"),
+        ("playlists_list", {"name": "!!! -"}, "'!!! -' has no letters, digits or emoji"),
         ("playlists_get_items", {"playlist": EMPTY_PLAYLIST, "offset": -1}, "greater than"),
         ("playlists_get", {"playlist": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "album"),
         ("playlists_get", {"playlist": "spotify:playlist:short"}, "not a valid Spotify playlist"),
