@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 CHUNK = 100  # items per add, remove or replace request
 PAGE = 50  # items per GET of a playlist's items
+REPEATS_SHOWN = 20  # repeated items a deduplication names
 NAME_SCAN = 1_000  # the user's playlists a look-up by name goes through (20 requests at most)
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
@@ -86,9 +87,16 @@ class Removed(Changed):
     removed: int | None = None  # unknown when the count after could not be read
 
 
+class Repeat(BaseModel):
+    uri: str
+    name: str
+    removed: int  # occurrences removed, the first kept
+
+
 class Deduplicated(Changed):
     removed: int
-    repeats: dict[str, int]  # uri: occurrences removed
+    repeated: int  # items that had repeats
+    repeats: list[Repeat]  # the first few of them, by position
 
 
 class Moved(Changed):
@@ -320,7 +328,7 @@ def playlists_add_items(
 
     with _editing(playlist):
         if skip_present:
-            present = set(_uris_at(spotify, playlist))
+            present = {item.uri for item in _items_at(spotify, playlist) if item}
             uris = [uri for uri in dict.fromkeys(uris) if uri not in present]
             if not uris:  # nothing to send: nothing changes
                 return Added(playlist=playlist.uri, added=0, skipped=len(items))
@@ -402,14 +410,15 @@ def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Dedu
     """Remove every repeat of each item, keeping its first occurrence."""
     with _editing(playlist):
         repeats: dict[str, list[int]] = {}  # uri -> positions of its repeats
-        seen: set[str] = set()
-        for position, uri in enumerate(_uris_at(spotify, playlist)):
-            if uri in seen:
-                repeats.setdefault(uri, []).append(position)
-            elif uri:
-                seen.add(uri)
+        names: dict[str, str] = {}
+        for position, item in enumerate(_items_at(spotify, playlist)):
+            if item is None:
+                continue
+            if item.uri in names:
+                repeats.setdefault(item.uri, []).append(position)
+            names[item.uri] = item.name
         if not repeats:
-            return Deduplicated(playlist=playlist.uri, removed=0, repeats={})
+            return Deduplicated(playlist=playlist.uri, removed=0, repeated=0, repeats=[])
         groups = list(repeats.items())
 
         def remove(start: int, chunk: list[tuple[str, list[int]]]) -> Any:
@@ -434,14 +443,18 @@ def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Dedu
         playlist=playlist.uri,
         snapshot_id=result.get("snapshot_id"),
         removed=sum(len(positions) for positions in repeats.values()),
-        repeats={uri: len(positions) for uri, positions in groups},
+        repeated=len(groups),
+        repeats=[
+            Repeat(uri=uri, name=names[uri], removed=len(positions))
+            for uri, positions in groups[:REPEATS_SHOWN]
+        ],
     )
 
 
-def _uris_at(spotify: Spotify, playlist: Ref) -> list[str | None]:
-    """The URI of each of the playlist's items, by position (None for one no longer
-    available), every page read concurrently and from Spotify itself: a change is computed
-    from them."""
+def _items_at(spotify: Spotify, playlist: Ref) -> list[Item | None]:
+    """The playlist's item at each position (None for one that cannot be added or removed:
+    unavailable, or a local file), every page read concurrently and from Spotify itself: a
+    change is computed from them."""
 
     def fetch(start: int, count: int) -> Any:
         with fresh():  # here, not around read_pages: the pages are read in other threads
@@ -450,14 +463,14 @@ def _uris_at(spotify: Spotify, playlist: Ref) -> list[str | None]:
             )
 
     raw = read_pages(fetch, dict, Page[dict], offset=0, limit=PLAYLIST_MAX_ITEMS, page_size=PAGE)
-    return [_uri_of(entry) for entry in raw.items]
+    return [_changeable(entry) for entry in raw.items]
 
 
-def _uri_of(entry: Payload) -> str | None:
+def _changeable(entry: Payload) -> Item | None:
     payload = entry.get("item") or entry.get("track") or {}
     uri = payload.get("uri")
     playable = isinstance(uri, str) and uri.startswith(("spotify:track:", "spotify:episode:"))
-    return uri if playable else None  # local files cannot be added or removed by the API
+    return Item.of(payload) if playable else None  # the API cannot add or remove local files
 
 
 def playlists_reorder_items(

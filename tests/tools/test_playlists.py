@@ -374,7 +374,7 @@ def test_present_items_and_repeats_are_read_from_spotify_not_from_a_cache(
     assert added["added"] == 0
     uncached.call_ok("playlists_add_items", playlist=playlist, items=[a])  # elsewhere
     removed = server.call_ok("playlists_remove_duplicates", playlist=playlist)
-    assert removed["repeats"] == {a: 1}
+    assert [(r["uri"], r["removed"]) for r in removed["repeats"]] == [(a, 1)]
     assert item_uris(uncached, playlist) == [a, b]
 
 
@@ -515,12 +515,15 @@ def test_remove_duplicates_keeps_each_first_occurrence(
     sandbox.clear_requests()
     removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
     assert removed["removed"] == 4 and removed["snapshot_id"]
-    assert removed["repeats"] == {a: 2, b: 1, episode: 1}
+    # Each repeated item named, in the order its first repeat comes.
+    repeats = [(r["uri"], r["removed"]) for r in removed["repeats"]]
+    assert repeats == [(a, 2), (b, 1), (episode, 1)] and removed["repeated"] == 3
+    assert all(r["name"] for r in removed["repeats"])
     assert len(requests_to(sandbox, playlist, "DELETE")) == 1
     assert item_uris(uncached, playlist) == [a, b, episode, c]
     sandbox.clear_requests()
     again = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
-    assert again == {"playlist": playlist, "removed": 0, "repeats": {}}
+    assert again == {"playlist": playlist, "removed": 0, "repeated": 0, "repeats": []}
     assert requests_to(sandbox, playlist, "DELETE") == []  # nothing to remove: nothing sent
 
 
@@ -533,7 +536,9 @@ def test_remove_duplicates_of_more_than_100_items_in_chunks(
     uncached.call_ok("playlists_add_items", playlist=playlist, items=items)
     sandbox.clear_requests()
     removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
-    assert removed["removed"] == 150 and set(removed["repeats"].values()) == {1}
+    assert removed["removed"] == removed["repeated"] == 150
+    # The first 20 named: the result stays small however many there were.
+    assert [r["uri"] for r in removed["repeats"]] == tracks[149:129:-1]
     assert len(requests_to(sandbox, playlist, "DELETE")) == 2
     assert item_uris(uncached, playlist) == [*tracks[:150], tracks[299]]
 
