@@ -326,7 +326,10 @@ def playlists_add_items(
         at = None if position is None else position + start
         return spotify.playlist_add_items(playlist.id, chunk, at)
 
-    with _editing(playlist):
+    with (
+        _editing(playlist),
+        _bounds_checked(spotify, playlist, "Index out of bounds", "position must be"),
+    ):
         if skip_present:
             present = {item.uri for item in _items_at(spotify, playlist) if item}
             uris = [uri for uri in dict.fromkeys(uris) if uri not in present]
@@ -483,7 +486,12 @@ def playlists_reorder_items(
 ) -> Moved:
     """Move range_length items starting at range_start to before insert_before (use the
     item count to move them to the end)."""
-    with _editing(playlist), _range_checked(spotify, playlist), _snapshot_checked(playlist):
+    moved = "range_start + range_length and insert_before must each be"
+    with (
+        _editing(playlist),
+        _bounds_checked(spotify, playlist, "Invalid range", moved),
+        _snapshot_checked(playlist),
+    ):
         result = spotify.playlist_reorder_items(
             playlist.id, range_start, insert_before, range_length, snapshot_id=snapshot_id
         )
@@ -617,16 +625,18 @@ def _snapshot_checked(playlist: Ref) -> AbstractContextManager[None]:
     )
 
 
-def _range_checked(spotify: Spotify, playlist: Ref) -> AbstractContextManager[None]:
-    """Spotify's 400 "Invalid range", said with the rule it broke and the item count."""
+def _bounds_checked(
+    spotify: Spotify, playlist: Ref, refusal: str, rule: str
+) -> AbstractContextManager[None]:
+    """Spotify's 400 ``refusal`` for a position past the end, said with the ``rule`` it broke
+    ("... must be") and the item count."""
     return answered(
         400,
         lambda error: InvalidInput(
-            f"{explain(error)} range_start + range_length and insert_before must each be at "
-            f"most the item count of {playlist.uri}, {_count_now(spotify, playlist)} "
-            "(positions count from 0)."
+            f"{explain(error)} {rule} at most the item count of {playlist.uri}, "
+            f"{_count_now(spotify, playlist)} (positions count from 0)."
         ),
-        when=lambda message: "Invalid range" in message,
+        when=lambda message: refusal in message,
     )
 
 

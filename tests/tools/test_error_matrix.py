@@ -468,7 +468,13 @@ SPOTIFY_CHECKS: dict[str, tuple[str, Callable[[list[str]], dict[str, Any]], str]
     "add past the end": (
         "playlists_add_items",
         lambda three: {"items": three[:1], "position": 4},
-        "Spotify rejected the request as invalid: Index out of bounds.",
+        "Spotify rejected the request as invalid: Index out of bounds. position must be at "
+        "most the item count of",
+    ),
+    "add past the end (the count)": (
+        "playlists_add_items",
+        lambda three: {"items": three[:1], "position": 4},
+        ", now 3 (positions count from 0).",
     ),
     "move before past the end": (
         "playlists_reorder_items",
