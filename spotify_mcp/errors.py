@@ -223,6 +223,11 @@ def _spotify_message(error: Any) -> str:
     return msg.split(":\n", 1)[-1].strip() or "no details"
 
 
+def names_no_item(message: str) -> bool:
+    """Whether Spotify's 400 ``message`` says the body names an item it has none for."""
+    return "non-existing id" in message.lower()
+
+
 def explain_http(status: int, message: str, reason: str | None = None) -> str:
     """One actionable sentence for a Spotify Web API error answer (status, its message and
     reason)."""
@@ -238,7 +243,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
             "skipping with nothing loaded). playback_state shows the state; to start "
             "something, pass items or context to playback_start."
         )
-    if status == 400 and "non-existing id" in message.lower():  # an unknown item in the body
+    if status == 400 and names_no_item(message):
         return f"An item given does not exist ({message.rstrip('.')}). {WHICH_ARE_MISSING}"
     if status == 400:
         return f"Spotify rejected the request as invalid: {message.rstrip('.')}."

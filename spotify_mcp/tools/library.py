@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
-from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, answered
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
+from spotify_mcp.lookup import naming_missing
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
     BriefItems,
@@ -120,13 +120,13 @@ def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) ->
 
 def library_save(spotify: Spotify, refs: Refs) -> LibraryChange:
     """Save items, or follow artists, users or playlists."""
-    return _change(spotify._put, refs, "saved")
+    return _change(spotify, spotify._put, refs, "saved")
 
 
 def library_remove(spotify: Spotify, refs: Refs) -> LibraryChange:
     """Remove saved items, or unfollow artists, users or playlists (unfollowing an own
     playlist removes it from the user's playlists)."""
-    return _change(spotify._delete, refs, "removed")
+    return _change(spotify, spotify._delete, refs, "removed")
 
 
 def library_contains(spotify: Spotify, refs: Refs) -> InLibrary:
@@ -176,14 +176,16 @@ def _chunks(uris: list[str]) -> list[list[str]]:
     return [uris[i : i + _URIS_PER_REQUEST] for i in range(0, len(uris), _URIS_PER_REQUEST)]
 
 
-def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChange:
+def _change(
+    spotify: Spotify, send: Callable[..., Any], refs: list[Ref], done: str
+) -> LibraryChange:
     """Send the chunks in order; a failure says how many went through before it."""
     uris = _unique(refs)
-    # Spotify's 404 names no item; search_get_items can tell which, but only of the catalog.
+    # Spotify's 404 names no item; a lookup tells which, but only of catalog items.
     lookable = all(ref.kind in CATALOG_KINDS for ref in refs)
 
     def send_chunk(_: int, chunk: list[str]) -> Any:
-        with answered(404, _which_missing) if lookable else nullcontext():
+        with naming_missing(spotify, chunk, 404) if lookable else nullcontext():
             return send("me/library", uris=",".join(chunk))
 
     send_in_chunks(
@@ -193,10 +195,6 @@ def _change(send: Callable[..., Any], refs: list[Ref], done: str) -> LibraryChan
         lambda sent: f"The first {sent} of {len(uris)} items were {done}",
     )
     return LibraryChange(count=len(uris), uris=uris)
-
-
-def _which_missing(_: Exception) -> InvalidInput:
-    return InvalidInput(f"Not found: an item given does not exist. {WHICH_ARE_MISSING}")
 
 
 # -- hooks --------------------------------------------------------------------------------

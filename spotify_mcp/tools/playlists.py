@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput, RetryLater, SpotifyMCPError, answered, explain
 from spotify_mcp.fanout import read_pages, send_in_chunks
+from spotify_mcp.lookup import naming_missing
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
     PLAYLIST_MAX_ITEMS,
@@ -270,7 +271,7 @@ def playlists_create(
     result = send_in_chunks(
         uris,
         CHUNK,
-        lambda _, chunk: spotify.playlist_add_items(created["id"], chunk),
+        _naming_missing(spotify, lambda _, chunk: spotify.playlist_add_items(created["id"], chunk)),
         done,
         lambda _: "",
         argument="items",
@@ -338,7 +339,7 @@ def playlists_add_items(
         result = send_in_chunks(
             uris,
             CHUNK,
-            add,
+            _naming_missing(spotify, add),
             lambda sent: f"Added the first {sent} of {len(uris)} items",
             # Skipping what is there, the same call finishes the change (with position, the
             # rest goes there, before the ones added). Counted: those sent are no slice of items.
@@ -518,7 +519,7 @@ def playlists_replace_items(
         result = send_in_chunks(
             uris,
             CHUNK,
-            replace_then_add,
+            _naming_missing(spotify, replace_then_add),
             lambda sent: f"The playlist holds the first {sent} of {len(uris)} items",
             argument="items",
         )
@@ -649,6 +650,19 @@ def _count_now(spotify: Spotify, playlist: Ref) -> str:
     except Exception as error:
         logger.info("item count of {} unknown: {}", playlist.uri, error)
         return "which playlists_get gives"
+
+
+def _naming_missing(
+    spotify: Spotify, send: Callable[[int, list[str]], Any]
+) -> Callable[[int, list[str]], Any]:
+    """``send`` of a chunk of items, whose refusal for an item Spotify has none for names it
+    (Spotify's answer does not)."""
+
+    def run(start: int, chunk: list[str]) -> Any:
+        with naming_missing(spotify, chunk, 400):
+            return send(start, chunk)
+
+    return run
 
 
 def _found(tool: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
+from spotify_mcp.lookup import catalog_item
 from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Payload, Track, any_item
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import CATALOG_KINDS, ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
@@ -147,17 +148,11 @@ def _fetch(spotify: Spotify, ref: Ref, market: str | None) -> Any:
 
 
 def _lookup(spotify: Spotify, ref: Ref, market: str | None) -> Item | ItemError:
-    """The item, or why it is missing. Spotify gives audiobook chapters episode URIs, so an
-    episode that is not found is tried as a chapter."""
-    from spotipy.exceptions import SpotifyException
-
-    for kind in ("episode", "chapter") if ref.kind == "episode" else (ref.kind,):
-        try:
-            return any_item(_fetch(spotify, Ref(kind, ref.id), market))
-        except SpotifyException as error:
-            if error.http_status != 404:
-                raise
-    return ItemError(uri=ref.uri, error=f"Not found: Spotify has no {ref.kind} with this ID.")
+    """The item, or why it is missing."""
+    payload = catalog_item(spotify, ref, market)
+    if payload is None:
+        return ItemError(uri=ref.uri, error=f"Not found: Spotify has no {ref.kind} with this ID.")
+    return any_item(payload)
 
 
 # -- resources ----------------------------------------------------------------------------

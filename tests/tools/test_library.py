@@ -218,11 +218,10 @@ def test_a_failed_chunk_says_what_was_saved(uncached: StdioServer, sb: Sandbox) 
     tracks = unsaved(sb, "track", 40)
     message = uncached.call_error("library_save", refs=[*tracks, uri("track", UNKNOWN)])
     assert "The first 40 of 41 items were saved; the other item did not go through" in message
-    assert "Not found" in message and "search_get_items marks which are missing" in message
+    # Spotify's 404 says not which: the lookups of the chunk's 1 item do.
+    assert f"Not found: Spotify has no item for {uri('track', UNKNOWN)}. Leave them out" in message
     # the same call would meet the same refusal: fix it first
     assert message.endswith("Once that is fixed, sending the same call again is safe.")
-    marked = uncached.call_ok("search_get_items", refs=[tracks[0], uri("track", UNKNOWN)])
-    assert ["error" in item for item in marked["items"]] == [False, True]
     assert all(uncached.call_ok("library_contains", refs=tracks)["saved"].values())
 
 
@@ -245,7 +244,17 @@ def test_change_and_check_bad_input(
     assert message in assert_refused(uncached, sb, tool, args)
 
 
-def test_saving_an_unknown_item_is_not_found(uncached: StdioServer, sb: Sandbox) -> None:
+def test_saving_an_unknown_item_names_it(uncached: StdioServer, sb: Sandbox) -> None:
+    albums = [uri("album", a) for a in list(sb.runtime.catalog.albums)[:3]]
+    refs = [albums[0], uri("album", UNKNOWN), albums[1], uri("album", "1" * 22), albums[2]]
+    message = uncached.call_error("library_save", refs=refs)
+    assert f"Spotify has no item for {refs[1]}, {refs[3]}. Leave them out; search" in message
+
+
+def test_an_unknown_item_the_lookups_cannot_tell_says_how_to_find_it(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    sb.add_fault(method="GET", path=f"/v1/albums/{UNKNOWN}", status=403)
     message = uncached.call_error("library_save", refs=[uri("album", UNKNOWN)])
     assert "Not found: an item given does not exist." in message
     assert "search_get_items marks which are missing" in message

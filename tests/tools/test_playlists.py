@@ -208,8 +208,8 @@ def playlists_named(server: StdioServer, name: str) -> list[str]:
 @pytest.mark.parametrize(
     ("at", "said"),
     [
-        (100, "and added the first 100 of 151 items; items[100:] did not go through. An item"),
-        (0, "playlists_create); items[0:] did not go through. An item"),
+        (100, "and added the first 100 of 151 items; items[100:] did not go through. Not found"),
+        (0, "playlists_create); items[0:] did not go through. Not found"),
     ],
 )
 def test_create_whose_adds_fail_says_the_playlist_was_made_and_how_to_finish(
@@ -409,7 +409,8 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     error = server.call_error(
         "playlists_add_items", playlist=playlist, items=[*tracks[:100], unknown]
     )
-    assert "Added the first 100 of 101 items; items[100:] did not go through. An item" in error
+    assert "Added the first 100 of 101 items; items[100:] did not go through. Not found" in error
+    assert f"Spotify has no item for {unknown}. Leave them out" in error  # Spotify says not which
     assert "To finish, send only items[100:]: all 101 again would repeat the first 100." in error
     assert item_uris(server, playlist) == tracks[:100]
 

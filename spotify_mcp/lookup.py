@@ -1,0 +1,70 @@
+"""Looking up catalog items one by one: Spotify removed its batch lookups, so each is a
+request (the cache keeps catalog reads a day).
+
+Tools use it to show items, and to say which of the catalog items a change named Spotify has
+none for: Spotify refuses the whole request without saying which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, listed, names_no_item
+from spotify_mcp.fanout import fan_out
+from spotify_mcp.models import Payload
+from spotify_mcp.refs import parse_ref
+
+if TYPE_CHECKING:
+    from spotify_mcp.refs import Ref
+    from spotify_mcp.session import Spotify
+
+
+def catalog_item(spotify: Spotify, ref: Ref, market: str | None = None) -> Payload | None:
+    """The catalog item ``ref`` names, or None where Spotify has none. Spotify gives audiobook
+    chapters episode URIs, so an episode that is not found is tried as a chapter."""
+    from spotipy.exceptions import SpotifyException
+
+    for kind in ("episode", "chapter") if ref.kind == "episode" else (ref.kind,):
+        try:
+            return dict(spotify._get(f"{kind}s/{ref.id}", market=market))
+        except SpotifyException as error:
+            if error.http_status != 404:
+                raise
+    return None
+
+
+@contextmanager
+def naming_missing(spotify: Spotify, uris: list[str], status: int) -> Iterator[None]:
+    """Spotify's refusal (``status``) of a request naming catalog items (``uris``) it has no
+    item for, raised as which: each looked up, concurrently. Where they cannot be told, it
+    says how to find out."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "http_status", None) != status or not _unknown_item(error, status):
+            raise
+        raise InvalidInput(f"Not found: {_which_are_missing(spotify, uris)}") from error
+
+
+def _unknown_item(error: Exception, status: int) -> bool:
+    # A 404 of /me/library is about its items; a 400 of a playlist's says so in its message.
+    return status == 404 or names_no_item(str(getattr(error, "msg", "")))
+
+
+def _which_are_missing(spotify: Spotify, uris: list[str]) -> str:
+    refs = [parse_ref(uri) for uri in uris]
+    try:
+        found = fan_out(lambda ref: catalog_item(spotify, ref) is not None, refs)
+    except Exception as error:
+        logger.info("which items are missing is unknown: {}", error)
+        found = [True] * len(refs)
+    missing = [ref.uri for ref, there in zip(refs, found, strict=True) if not there]
+    if not missing:  # the lookups failed, or tell no missing item apart
+        return f"an item given does not exist. {WHICH_ARE_MISSING}"
+    return (
+        f"Spotify has no item for {listed(missing)}. Leave them out; search finds the right ones."
+    )
