@@ -204,6 +204,10 @@ MUTATIONS: dict[str, Case] = {
         lambda sp: sp.current_user_saved_tracks(limit=1),
         lambda sp: sp.current_user_saved_tracks_add([not_in_library(sp)]),
     ),
+    "save episode (/me/library) -> saved episodes": (
+        lambda sp: sp.current_user_saved_episodes(limit=1)["total"],
+        lambda sp: sp._put("me/library", uris=not_in_library(sp, "episode")),
+    ),
     "follow artist -> followed artists": (
         lambda sp: sp.current_user_followed_artists(limit=1)["artists"]["total"],
         lambda sp: sp.user_follow_artists([not_in_library(sp, "artist")]),

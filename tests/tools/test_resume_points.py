@@ -91,3 +91,22 @@ def test_search_results_do_not_say_where_the_user_stopped(
     pages = listener.call_ok("search", query=episode.name, types=["episode"], limit=10)["pages"]
     found = [e for e in pages["episode"]["items"] if e["uri"] == episode.uri]
     assert found and "resume_ms" not in found[0]
+
+
+def test_saved_episodes_show_where_the_user_stopped_after_our_player_commands(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    """The list of saved episodes carries resume points too: a cached one from before the
+    user listened is evicted by our player commands, as a lookup is."""
+    episode = next(iter(fresh_sandbox.runtime.catalog.episodes.values()))
+    listener.call_ok("library_save", refs=[episode.uri])
+
+    def saved() -> dict[str, Any]:
+        page = listener.call_ok("library_list_saved", kind="episode", limit=50)
+        return next(item for item in page["items"] if item["uri"] == episode.uri)
+
+    assert "resume_ms" not in saved()  # cached
+    listener.call_ok("playback_start", items=[episode.uri], position_ms=300_000)
+    listener.call_ok("playback_pause")
+    stopped_at = fresh_sandbox.runtime.state.users[PREMIUM_USER].player.progress_ms()
+    assert saved()["resume_ms"] == stopped_at

@@ -16,9 +16,9 @@ from spotify_mcp.pipeline import LIBRARY_PATHS, Request
 CATALOG = "catalog"
 """The group of every read no table entry matches: shared music data no mutation of ours changes."""
 POSITIONS = "positions"
-"""Episodes and chapters: they carry where the user stopped, which moves as they listen (here
-or elsewhere), so they are kept no longer than library reads, and our player commands evict
-them."""
+"""Episodes and chapters, and the saved episodes: they carry where the user stopped, which
+moves as they listen (here or elsewhere), so they are kept no longer than library reads, and
+our player commands evict them."""
 
 READ_GROUPS: dict[str, str] = {
     "/me": "profile",
@@ -35,6 +35,7 @@ READ_GROUPS: dict[str, str] = {
     # Search finds playlists by name: creating or renaming one changes its results.
     "/search": "search",
     **dict.fromkeys(LIBRARY_PATHS, "library"),
+    "/me/episodes": POSITIONS,  # library state too: saving evicts it (INVALIDATES)
 }
 
 INVALIDATES: dict[str, tuple[str, ...]] = {
@@ -45,8 +46,9 @@ INVALIDATES: dict[str, tuple[str, ...]] = {
     "/me/playlists": ("playlist-lists", "search"),
     "/users/{id}/playlists": ("playlist-lists", "search"),
     # /me/library saves any kind of item, playlists included (they then appear in my playlists).
-    "/me/library": ("library", "playlist-lists"),
+    "/me/library": ("library", "playlist-lists", POSITIONS),
     **dict.fromkeys(LIBRARY_PATHS[1:], ("library",)),
+    "/me/episodes": ("library", POSITIONS),
     "/me/player": ("player", POSITIONS),
 }
 
