@@ -50,6 +50,11 @@ CHUNK = 100  # items per add, remove or replace request
 PAGE = 50  # items per GET of a playlist's items
 REPEATS_SHOWN = 20  # repeated items a deduplication names
 NAME_SCAN = 1_000  # the user's playlists a look-up by name goes through (20 requests at most)
+#: Letters NFKD does not take apart, spelled with their base letters ("sorensen" finds
+#: "Sørensen"), as Spotify's search does.
+_SPELLED_OUT = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+)
 MAX_COVER = 256 * 1024  # bytes of base64 text Spotify accepts for a cover
 ITEM_TYPES = ("track", "episode")
 
@@ -179,7 +184,7 @@ def _has_words(name: str, words: str) -> bool:
 
 def _squash(text: str) -> str:
     """Letters, digits and symbols (emoji) only, case-folded and without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_SPELLED_OUT)
     return "".join(c for c in decomposed if unicodedata.category(c)[0] in "LNS")
 
 

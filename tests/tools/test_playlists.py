@@ -104,6 +104,15 @@ def test_list_finds_playlists_by_the_words_of_their_name(server: StdioServer) ->
         ]
 
 
+def test_list_by_name_spells_out_letters_without_a_decomposed_accent(server: StdioServer) -> None:
+    """NFKD takes "é" apart, not "ø" or "æ": they are spelled out, as Spotify's search does."""
+    made = new_playlist(server, "Sørensen Æther Łódź")
+    for name in ("sorensen aether lodz", "SØRENSEN", "æther"):
+        assert [p["uri"] for p in server.call_ok("playlists_list", {"name": name})["items"]] == [
+            made
+        ]
+
+
 def test_matches_by_name_page_on_from_the_first_not_shown(server: StdioServer) -> None:
     # Newest first: Stroll Three, Unmatched Walk, Stroll Two, Stroll One.
     for name in ("Stroll One", "Stroll Two", "Unmatched Walk", "Stroll Three"):
