@@ -253,6 +253,12 @@ class Brief(Item):
     by: str | None = None  # the artists, the show, its publisher, the authors or the book
 
 
+def unresumed(payload: Payload) -> Payload:
+    """``payload`` without the user's resume point: for a reply the cache keeps longer than
+    our player commands can evict it, where the point could be that old."""
+    return {**payload, "resume_point": None}
+
+
 def briefly(item: Item) -> Brief:
     """``item`` as :class:`Brief`: under half the bytes of a track, for long lists read to be
     counted, deduplicated or shown as names."""

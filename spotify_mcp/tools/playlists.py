@@ -38,6 +38,7 @@ from spotify_mcp.models import (
     any_item,
     briefly,
     extended,
+    unresumed,
 )
 from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.refs import ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
@@ -72,7 +73,9 @@ Snapshot = Annotated[str | None, Field(description="Version the positions refer 
 def _entry(position: int, entry: Payload, brief: bool) -> Item | None:
     """The entry's track or episode with its position; None when no longer available."""
     payload = entry.get("item") or entry.get("track")
-    item = any_item(payload) if payload else None
+    # Without resume points: the playlist's reads are cached longer than our player
+    # commands can evict them.
+    item = any_item(unresumed(payload)) if payload else None
     if not isinstance(item, Track | Episode):
         return None
     shown = briefly(item) if brief else item
@@ -320,12 +323,16 @@ def playlists_add_items(
         bool,
         Field(
             description="Skip items already there or repeated: safe to repeat; reads the "
-            "items first"
+            "items first; adds at the end"
         ),
     ] = False,
 ) -> Added:
     """Add tracks/episodes in the given order, any number (sent 100 a request). Adding again
     duplicates them, unless skip_present."""
+    if skip_present and position is not None:
+        # After a partial failure, the same call would put the rest at position, before the
+        # items added: only at the end does repeating it keep the order given.
+        raise InvalidInput("skip_present adds at the end: pass position or skip_present")
     uris = [item.uri for item in items]
 
     def add(start: int, chunk: list[str]) -> Any:
@@ -346,8 +353,8 @@ def playlists_add_items(
             CHUNK,
             _naming_missing(spotify, add),
             lambda sent: f"Added the first {sent} of {len(uris)} items",
-            # Skipping what is there, the same call finishes the change (with position, the
-            # rest goes there, before the ones added). Counted: those sent are no slice of items.
+            # Skipping what is there, the same call finishes the change. Counted: those sent
+            # are no slice of items.
             None
             if skip_present
             else lambda first: "" if position is None else f" with position {position + first}",
@@ -670,7 +677,7 @@ def _naming_missing(
     return run
 
 
-def _found(tool: Callable[..., Any]) -> Callable[..., Any]:
+def _pointing_to_mine(tool: Callable[..., Any]) -> Callable[..., Any]:
     """``tool``; if it takes a playlist, its 404 says where the user's own are found: search,
     which the generic hint names, finds only public playlists."""
     if "playlist" not in inspect.signature(tool).parameters:
@@ -747,7 +754,7 @@ def register_tools(registry: ToolRegistry) -> None:
         (playlists_get_cover, "Playlist cover", ["GET /playlists/{playlist_id}/images"]),
     ]
     for fn, title, endpoints in read:
-        registry.add(_found(fn), title=title, read_only=True, endpoints=endpoints)
+        registry.add(_pointing_to_mine(fn), title=title, read_only=True, endpoints=endpoints)
     # (fn, title, destructive, idempotent, endpoints)
     write: list[tuple[Callable[..., Any], str, bool, bool, list[str]]] = [
         (
@@ -809,7 +816,7 @@ def register_tools(registry: ToolRegistry) -> None:
     ]
     for fn, title, destructive, idempotent, endpoints in write:
         registry.add(
-            _found(fn),
+            _pointing_to_mine(fn),
             title=title,
             read_only=False,
             destructive=destructive,

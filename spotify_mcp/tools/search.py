@@ -17,7 +17,16 @@ from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput
 from spotify_mcp.fanout import fan_out, read_pages
 from spotify_mcp.lookup import catalog_item
-from spotify_mcp.models import Album, AnyItem, Artist, Item, ItemPage, Payload, Track, any_item
+from spotify_mcp.models import (
+    Album,
+    AnyItem,
+    Artist,
+    Item,
+    ItemPage,
+    Track,
+    any_item,
+    unresumed,
+)
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import CATALOG_KINDS, ITS_TRACKS, Ref, parse_ref, ref_type, typed_id
 
@@ -82,17 +91,15 @@ def search(
     kinds = list(dict.fromkeys(types))
     market = market or _market(app)
     payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
-    pages = {kind: ItemPage.of(payload[f"{kind}s"], _found) for kind in kinds}
+    # Without resume points: search replies are cached a day (lookups and lists show them).
+    found = {kind: payload[f"{kind}s"] for kind in kinds}
+    pages = {
+        kind: ItemPage.of(page, lambda p: any_item(unresumed(p))) for kind, page in found.items()
+    }
     for page in pages.values():
         if page.next_offset is not None and page.next_offset > MAX_OFFSET:
             page.next_offset = None  # Spotify pages search results no further
     return SearchResults(pages=pages)
-
-
-def _found(payload: Payload) -> Item:
-    """A search result, without where the user stopped in an episode: search replies are
-    cached a day, so it could be that old (lookups and lists show it fresh)."""
-    return any_item({**payload, "resume_point": None})
 
 
 def search_get_items(

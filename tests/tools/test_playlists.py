@@ -261,6 +261,16 @@ def test_update_then_read(server: StdioServer) -> None:
         ("playlists_update", {"playlist": EMPTY_PLAYLIST, "description": "x" * 301}, "300"),
         ("playlists_list", {"limit": 51}, "less than or equal to 50"),
         ("playlists_list", {"name": "  "}, "at least 1 character"),
+        (
+            "playlists_add_items",
+            {
+                "playlist": EMPTY_PLAYLIST,
+                "items": ["spotify:track:4uLU6hMCjMI75M1A2tKUQC"],
+                "position": 0,
+                "skip_present": True,
+            },
+            "skip_present adds at the end: pass position or skip_present",
+        ),
         ("playlists_list", {"name": "!!! -"}, "'!!! -' has no letters, digits or emoji"),
         ("playlists_get_items", {"playlist": EMPTY_PLAYLIST, "offset": -1}, "greater than"),
         ("playlists_get", {"playlist": "spotify:album:4uLU6hMCjMI75M1A2tKUQC"}, "album"),
@@ -364,11 +374,10 @@ def test_skipping_present_items_reads_past_the_first_page_and_keeps_order(
         "playlists_add_items",
         playlist=playlist,
         items=[tracks[119], tracks[200], tracks[60], tracks[201]],
-        position=1,
         skip_present=True,
     )
     assert (added["added"], added["skipped"]) == (2, 2)
-    assert item_uris(server, playlist) == [tracks[0], tracks[200], tracks[201], *tracks[1:120]]
+    assert item_uris(server, playlist) == [*tracks[:120], tracks[200], tracks[201]]
 
 
 def test_present_items_and_repeats_are_read_from_spotify_not_from_a_cache(
