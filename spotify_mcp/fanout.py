@@ -165,7 +165,8 @@ def _unfinished(
         advice = f" Then send only what is missing{repeats}."
     else:
         rest = part(start, total, "the last")
-        advice = f" To finish, send only {rest}{resume_at(start)}{repeats}."
+        only = " only" if start else ""  # nothing went through: all of them
+        advice = f" To finish, send{only} {rest}{resume_at(start)}{repeats}."
     return fate, advice
 
 

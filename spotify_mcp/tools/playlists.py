@@ -619,7 +619,7 @@ def _positions_moved(playlist: Ref) -> AbstractContextManager[None]:
     return answered(
         400,
         lambda _: RetryLater(
-            f"{playlist.uri} changed while its repeats were being removed (Spotify checks "
+            f"{playlist.uri} changed since its items were read (Spotify checks "
             "each position still holds its item, so no other item went).",
             0,
         ),

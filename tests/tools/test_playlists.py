@@ -232,7 +232,7 @@ def test_create_whose_adds_fail_says_the_playlist_was_made_and_how_to_finish(
     assert f"Created {playlist} (finish with playlists_add_items on it, not playlists_create)" in (
         error
     )
-    assert said in error and f"To finish, send only items[{at}:]" in error
+    assert said in error and f"To finish, send{' only' if at else ''} items[{at}:]" in error
     assert item_uris(uncached, playlist) == tracks[:at]
     # The advice, followed without the unknown item.
     rest = [item for item in items[at:] if item != unknown]
