@@ -19,7 +19,9 @@ def evaluated(annotation: Any, fn: Callable[..., Any]) -> Any:
     """An annotation of ``fn`` as an object: under ``from __future__ import annotations``
     it is the source text."""
     if isinstance(annotation, str):
-        return eval(annotation, getattr(fn, "__globals__", {}))
+        # In the module that wrote it: a decorator's wrapper (functools.wraps) may live
+        # in another.
+        return eval(annotation, getattr(inspect.unwrap(fn), "__globals__", {}))
     return annotation
 
 

@@ -265,3 +265,37 @@ def test_true_for_an_argument_that_may_be_a_number_is_refused() -> None:
     assert anyio.run(server.call_tool, "take_a_count", {"count": "two"}).structured_content == {
         "value": "two"
     }
+
+
+class Echoed(BaseModel):
+    said: str
+
+
+def echo(text: str) -> Echoed:
+    """Say it back."""
+    return Echoed(said=text)
+
+
+def test_a_tool_wrapped_by_a_decorator_of_another_module_keeps_its_annotations() -> None:
+    """Its string annotations name what its own module holds, not the decorator's."""
+    decorators: dict[str, Any] = {}
+    exec(
+        "import functools\n"
+        "def logged(tool):\n"
+        "    @functools.wraps(tool)\n"
+        "    def run(**arguments):\n"
+        "        return tool(**arguments)\n"
+        "    return run\n",
+        decorators,
+    )
+
+    class Echoing:
+        @hookimpl
+        def register_tools(self, registry) -> None:
+            logged = decorators["logged"](echo)
+            registry.add(logged, title="Echo", read_only=True, requires_user=False)
+
+    app = core_app(inline_plugins=[("echoing", Echoing())])
+    assert app.plugins.info["echoing"].error is None
+    result = anyio.run(build_server(app).call_tool, "echo", {"text": "hi"})
+    assert result.structured_content == {"said": "hi"}

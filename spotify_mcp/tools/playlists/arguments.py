@@ -1,0 +1,20 @@
+"""The playlists tools' parameter types, and the sizes Spotify takes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from spotify_mcp.refs import ITS_TRACKS, ref_type
+
+CHUNK = 100  # items per add, remove or replace request
+PAGE = 50  # items per GET of a playlist's items
+ITEM_TYPES = ("track", "episode")
+
+PlaylistRef = ref_type("playlist")
+Playable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
+# Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
+Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]
+Description = Annotated[str, Field(max_length=300)]
+Snapshot = Annotated[str | None, Field(description="Version the positions refer to")]

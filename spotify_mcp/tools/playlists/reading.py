@@ -1,0 +1,180 @@
+"""Reading playlists: the user's, one's details, its items, its cover."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field
+
+from spotify_mcp.errors import InvalidInput
+from spotify_mcp.fanout import read_pages
+from spotify_mcp.models import (
+    MAX_ITEMS_PER_CALL,
+    PLAYLIST_MAX_ITEMS,
+    BriefItems,
+    Item,
+    ItemPage,
+    Page,
+    Payload,
+    Playlist,
+)
+from spotify_mcp.pipeline import fresh
+from spotify_mcp.tools.playlists.arguments import ITEM_TYPES, PAGE, Name, PlaylistRef
+from spotify_mcp.tools.playlists.refusals import not_mine
+from spotify_mcp.tools.playlists.results import Cover, entry_item
+
+if TYPE_CHECKING:
+    from spotify_mcp.refs import Ref
+    from spotify_mcp.session import Spotify
+
+NAME_SCAN = 1_000  # the user's playlists a look-up by name goes through (20 requests at most)
+#: Letters NFKD does not take apart, spelled with their base letters ("sorensen" finds
+#: "Sørensen"), as Spotify's search does.
+_SPELLED_OUT = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+)
+
+
+def playlists_list(
+    spotify: Spotify,
+    limit: Annotated[int, Field(ge=1, le=50)] = 20,
+    offset: Annotated[int, Field(ge=0, le=100_000)] = 0,
+    name: Annotated[
+        Name | None,
+        Field(
+            description=f"A word or two of the name: those with each of them (case, accents "
+            f"and punctuation aside), among {NAME_SCAN:,} from offset"
+        ),
+    ] = None,
+) -> ItemPage:
+    """The user's playlists, owned (mine) and followed, newest first. Find theirs by name
+    here (search finds only public playlists)."""
+    me = _my_id(spotify)
+    if name is None:
+        page = spotify.current_user_playlists(limit=limit, offset=offset)
+        return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
+    if not _squash(name):
+        raise InvalidInput(f"name {name!r} has no letters, digits or emoji to look for")
+    looked = playlists_from(spotify, offset, NAME_SCAN)
+    found = [
+        (offset + n, payload)
+        for n, payload in enumerate(looked.items)
+        if has_words(payload.get("name") or "", name)
+    ]
+    # More matches than asked for: go on after the last one shown.
+    next_offset = found[limit][0] if len(found) > limit else looked.next_offset
+    return ItemPage(
+        items=[Playlist.of(payload, me) for _, payload in found[:limit]],
+        total=len(found),
+        offset=offset,
+        next_offset=next_offset,
+    )
+
+
+def playlists_from(spotify: Spotify, offset: int, limit: int) -> Page[dict]:
+    """Up to ``limit`` of the user's playlists from ``offset``, raw and in order (the pages
+    read concurrently)."""
+
+    def fetch(start: int, count: int) -> Any:
+        return spotify.current_user_playlists(limit=count, offset=start)
+
+    return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=PAGE)
+
+
+def has_words(name: str, words: str) -> bool:
+    """Whether each of ``words`` is in ``name``, ignoring case, accents, spaces and
+    punctuation: "lofi" and "lo fi" find "Lo-Fi Beats", "café" finds "CAFE"."""
+    squashed = _squash(name)
+    return all(_squash(word) in squashed for word in words.split())
+
+
+def _squash(text: str) -> str:
+    """Letters, digits and symbols (emoji) only, case-folded and without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_SPELLED_OUT)
+    return "".join(c for c in decomposed if unicodedata.category(c)[0] in "LNS")
+
+
+def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:
+    """A playlist's details: name, owner (mine: the user's), description, visibility, item
+    count, snapshot_id. Items: playlists_get_items."""
+    payload = spotify.playlist(playlist.id, additional_types=ITEM_TYPES)
+    return Playlist.of(payload, _my_id(spotify))
+
+
+def _my_id(spotify: Spotify) -> str:
+    """The user's ID, to tell their own playlists (the cache keeps the profile an hour)."""
+    return str(spotify._get("me")["id"])
+
+
+def playlists_get_items(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    offset: Annotated[int, Field(ge=0)] = 0,
+    limit: Annotated[int, Field(ge=1, le=PAGE)] = PAGE,
+    all: Annotated[
+        bool, Field(description=f"Every page from offset, up to {MAX_ITEMS_PER_CALL}")
+    ] = False,
+    brief: BriefItems = False,
+) -> ItemPage:
+    """A playlist's tracks and episodes, each with its position (what changes by position
+    take) and added_at. next_offset continues."""
+
+    def fetch(start: int, count: int) -> Mapping[str, Any]:
+        return spotify.playlist_items(
+            playlist.id, limit=count, offset=start, additional_types=ITEM_TYPES
+        )
+
+    # Entries are never null (their item may be): raw positions follow the page's order.
+    with not_mine(
+        f"Spotify shows the items only of playlists the user owns or collaborates on, and "
+        f"{playlist.uri} is neither; playlists_get still gives its details."
+    ):
+        raw = read_pages(
+            fetch,
+            dict,
+            Page[dict],
+            offset=offset,
+            limit=MAX_ITEMS_PER_CALL if all else limit,
+            page_size=PAGE,
+        )
+    entries = [entry_item(raw.offset + n, entry, brief) for n, entry in enumerate(raw.items)]
+    return ItemPage(
+        items=[entry for entry in entries if entry],
+        total=raw.total,
+        offset=raw.offset,
+        next_offset=raw.next_offset,
+    )
+
+
+def playlists_get_cover(spotify: Spotify, playlist: PlaylistRef) -> Cover:
+    """The cover image URLs of a playlist."""
+    images = spotify.playlist_cover_image(playlist.id) or []
+    return Cover(urls=[image["url"] for image in images if image.get("url")])
+
+
+def items_at(spotify: Spotify, playlist: Ref) -> list[Item | None]:
+    """The playlist's item at each position (None for one that cannot be added or removed:
+    unavailable, or a local file), every page read concurrently and from Spotify itself: a
+    change is computed from them."""
+
+    def fetch(start: int, count: int) -> Any:
+        with fresh():  # here, not around read_pages: the pages are read in other threads
+            return spotify.playlist_items(
+                playlist.id, limit=count, offset=start, additional_types=ITEM_TYPES
+            )
+
+    raw = read_pages(fetch, dict, Page[dict], offset=0, limit=PLAYLIST_MAX_ITEMS, page_size=PAGE)
+    return [_changeable(entry) for entry in raw.items]
+
+
+def _changeable(entry: Payload) -> Item | None:
+    payload = entry.get("item") or entry.get("track") or {}
+    uri = payload.get("uri")
+    playable = isinstance(uri, str) and uri.startswith(("spotify:track:", "spotify:episode:"))
+    return Item.of(payload) if playable else None  # the API cannot add or remove local files
+
+
+def item_count(spotify: Spotify, playlist: Ref) -> int:
+    return int(spotify.playlist_items(playlist.id, fields="total", limit=1)["total"])
