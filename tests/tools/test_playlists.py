@@ -95,7 +95,9 @@ def test_list_finds_playlists_by_the_words_of_their_name(server: StdioServer) ->
 
     assert found("deep focus") == found("FOCUS deep") == found("deepfocus") == ["Deep Focus"]
     assert found("road classics") == ["Road Trip Classics"]
-    assert found("no playlist is called this") == []
+    assert found("zqxj") == []
+    # None has every word: those with the most, so a word too many hides nothing.
+    assert found("my deep focus playlist") == found("deep focuses") == ["Deep Focus"]
     cafe = new_playlist(server, "Café Lo-Fi ☕")
     # Accents, punctuation and spaces aside; an emoji is a word like any other.
     for name in ("cafe lofi", "CAFÉ lo fi", "☕"):

@@ -44,8 +44,8 @@ def playlists_list(
     name: Annotated[
         Name | None,
         Field(
-            description=f"A word or two of the name: those with each of them (case, accents "
-            f"and punctuation aside), among {NAME_SCAN:,} from offset"
+            description=f"A word or two of the name: those with each (else with the most; "
+            f"case, accents and punctuation aside), among {NAME_SCAN:,} from offset"
         ),
     ] = None,
 ) -> ItemPage:
@@ -58,11 +58,15 @@ def playlists_list(
     if not _squash(name):
         raise InvalidInput(f"name {name!r} has no letters, digits or emoji to look for")
     looked = playlists_from(spotify, offset, NAME_SCAN)
-    found = [
-        (offset + n, payload)
+    words = name.split()
+    scored = [
+        (offset + n, payload, _words_in(payload.get("name") or "", words))
         for n, payload in enumerate(looked.items)
-        if has_words(payload.get("name") or "", name)
     ]
+    # None has every word ("my jazz playlist"): those with the most, so that a word too many
+    # does not hide the playlist meant.
+    best = max((score for _, _, score in scored), default=0)
+    found = [(position, payload) for position, payload, score in scored if score == best > 0]
     # More matches than asked for: go on after the last one shown.
     next_offset = found[limit][0] if len(found) > limit else looked.next_offset
     return ItemPage(
@@ -86,8 +90,13 @@ def playlists_from(spotify: Spotify, offset: int, limit: int) -> Page[dict]:
 def has_words(name: str, words: str) -> bool:
     """Whether each of ``words`` is in ``name``, ignoring case, accents, spaces and
     punctuation: "lofi" and "lo fi" find "Lo-Fi Beats", "café" finds "CAFE"."""
+    return _words_in(name, words.split()) == len(words.split())
+
+
+def _words_in(name: str, words: list[str]) -> int:
+    """How many of ``words`` are in ``name`` (as :func:`has_words` finds them)."""
     squashed = _squash(name)
-    return all(_squash(word) in squashed for word in words.split())
+    return sum(_squash(word) in squashed for word in words)
 
 
 def _squash(text: str) -> str:
