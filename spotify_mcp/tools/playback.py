@@ -21,6 +21,7 @@ from spotify_mcp.errors import (
     InvalidInput,
     SpotifyMCPError,
     answered,
+    clipped,
     explain_http,
     listed,
     partly_done,
@@ -162,43 +163,64 @@ class NoActiveDevice(SpotifyMCPError):
 
 
 def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., PlayerCommand]:
-    """``command``, whose refusal for want of an active device says which devices there are:
-    the model recovers with one call (a transfer, or a start with device_id), not two."""
+    """``command``, whose refusal for want of an active device, or of the device its
+    device_id names, says which devices there are: the model recovers with one call (a
+    transfer, or the command with a device_id), not two."""
 
     @functools.wraps(command)
     def run(**arguments: Any) -> PlayerCommand:
         try:
             return command(**arguments)
         except Exception as error:
-            if getattr(error, "reason", None) != NO_DEVICE:
-                raise
-            raise _no_active_device(arguments["spotify"]) from error
+            spotify, device_id = arguments["spotify"], arguments.get("device_id")
+            if getattr(error, "reason", None) == NO_DEVICE:
+                raise _no_active_device(spotify) from error
+            if device_id and getattr(error, "http_status", None) == 404:  # Device not found
+                raise _not_a_device(device_id, _devices(spotify)) from error
+            raise
 
     return run
 
 
-def _no_active_device(spotify: Spotify) -> NoActiveDevice:
-    """The error that names the devices; when they cannot be read, the plain explanation
-    (which says which tools to call)."""
+def _devices(spotify: Spotify) -> list[Device] | None:
+    """The user's devices, for an error to name; None when they cannot be read (the plain
+    explanation says which tool lists them)."""
     try:
-        devices = playback_devices(spotify).devices
+        return playback_devices(spotify).devices
     except Exception:
+        return None
+
+
+def _no_active_device(spotify: Spotify) -> NoActiveDevice:
+    devices = _devices(spotify)
+    if devices is None:
         return NoActiveDevice(explain_http(404, "", NO_DEVICE))
     return _choose_among(devices)
 
 
 def _choose_among(devices: list[Device]) -> NoActiveDevice:
     """No device is active: the error that names the ones to choose from."""
-    choices = [f"{d.name} (device_id {d.id})" for d in devices if d.id]
-    if not choices:
+    if not _named(devices):
         return NoActiveDevice(
             "No active Spotify device, and no device has the Spotify app open: ask the "
             "user to open Spotify on one, then call playback_devices."
         )
     return NoActiveDevice(
-        f"No active Spotify device. The user's devices: {listed(choices)}. "
+        f"No active Spotify device. The user's devices: {_named(devices)}. "
         "playback_transfer makes one active (or pass device_id to this command)."
     )
+
+
+def _not_a_device(device_id: str, devices: list[Device] | None) -> InvalidInput:
+    if devices is None:
+        known = "playback_devices lists them"
+    else:
+        known = _named(devices) or "none has the Spotify app open"
+    return InvalidInput(f"Not found: {clipped(device_id)!r} is none of the user's devices: {known}")
+
+
+def _named(devices: list[Device]) -> str:
+    return listed([f"{d.name} (device_id {d.id})" for d in devices if d.id])
 
 
 # -- tools ----------------------------------------------------------------------------------
@@ -350,12 +372,8 @@ def _volume_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
     one's), within 0 and 100."""
     devices = playback_devices(spotify).devices
     device = next((d for d in devices if (d.id == device_id if device_id else d.active)), None)
-    if device is None and not device_id:
-        raise _choose_among(devices)
     if device is None:
-        raise InvalidInput(
-            f"{device_id} is none of the user's devices: playback_devices lists them"
-        )
+        raise _not_a_device(device_id, devices) if device_id else _choose_among(devices)
     if device.volume is None:
         raise InvalidInput(f"{device.name} does not let its volume be set")
     return min(100, max(0, device.volume + by))

@@ -243,15 +243,20 @@ def test_a_device_id_is_one_value_in_the_query(
         d["id"] for d in server.call_ok("playback_devices")["devices"] if d["id"] != LAPTOP
     )
     device_id = LAPTOP + suffix.format(other=other)
-    assert "Not found" in server.call_error("playback_start", items=tracks[:1], device_id=device_id)
+    error = server.call_error("playback_start", items=tracks[:1], device_id=device_id)
+    assert "is none of the user's devices" in error
     assert state(server).get("device_id") is None
 
 
 def test_errors_on_the_way_to_playing_say_what_to_do(
     server: StdioServer, fresh_sandbox: Sandbox
 ) -> None:
+    # A device's name for its ID: the error lists the devices, so one call recovers.
     by_name = server.call_error("playback_transfer", device_id="Sandbox Laptop")
-    assert "playback_devices lists" in by_name
+    assert (
+        f"'Sandbox Laptop' is none of the user's devices: Sandbox Laptop (device_id {LAPTOP})"
+        in (by_name)
+    )
     server.call_ok("playback_transfer", device_id=LAPTOP)
     assert "pass items or context to playback_start" in server.call_error("playback_start")
 
@@ -403,7 +408,7 @@ def test_set_relative_refusals_say_why(active: StdioServer) -> None:
     assert "Sandbox Phone does not let its volume be set" in active.call_error(
         "playback_set", volume_by=10, device_id=PHONE
     )
-    assert "none of the user's devices: playback_devices" in active.call_error(
+    assert f"none of the user's devices: Sandbox Laptop (device_id {LAPTOP})" in active.call_error(
         "playback_set", volume_by=10, device_id="no-such-device"
     )
 
