@@ -7,13 +7,12 @@ none for: Spotify refuses the whole request without saying which.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, listed, names_no_item
+from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, answered, listed, names_no_item
 from spotify_mcp.fanout import fan_out
 from spotify_mcp.models import Payload
 from spotify_mcp.refs import parse_ref
@@ -37,22 +36,16 @@ def catalog_item(spotify: Spotify, ref: Ref, market: str | None = None) -> Paylo
     return None
 
 
-@contextmanager
-def naming_missing(spotify: Spotify, uris: list[str], status: int) -> Iterator[None]:
+def naming_missing(spotify: Spotify, uris: list[str], status: int) -> AbstractContextManager[None]:
     """Spotify's refusal (``status``) of a request naming catalog items (``uris``) it has no
     item for, raised as which: each looked up, concurrently. Where they cannot be told, it
     says how to find out."""
-    try:
-        yield
-    except Exception as error:
-        if getattr(error, "http_status", None) != status or not _unknown_item(error, status):
-            raise
-        raise InvalidInput(f"Not found: {_which_are_missing(spotify, uris)}") from error
-
-
-def _unknown_item(error: Exception, status: int) -> bool:
-    # A 404 of /me/library is about its items; a 400 of a playlist's says so in its message.
-    return status == 404 or names_no_item(str(getattr(error, "msg", "")))
+    return answered(
+        status,
+        lambda _: InvalidInput(f"Not found: {_which_are_missing(spotify, uris)}"),
+        # A 404 of /me/library is about its items; a 400 of a playlist's says so.
+        when=lambda message: status == 404 or names_no_item(message),
+    )
 
 
 def _which_are_missing(spotify: Spotify, uris: list[str]) -> str:

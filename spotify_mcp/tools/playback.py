@@ -200,13 +200,14 @@ def _no_active_device(spotify: Spotify) -> NoActiveDevice:
 
 def _choose_among(devices: list[Device]) -> NoActiveDevice:
     """No device is active: the error that names the ones to choose from."""
-    if not _named(devices):
+    named = _named(devices)
+    if not named:
         return NoActiveDevice(
             "No active Spotify device, and no device has the Spotify app open: ask the "
             "user to open Spotify on one, then call playback_devices."
         )
     return NoActiveDevice(
-        f"No active Spotify device. The user's devices: {_named(devices)}. "
+        f"No active Spotify device. The user's devices: {named}. "
         "playback_transfer makes one active (or pass device_id to this command)."
     )
 

@@ -23,6 +23,7 @@ from spotify_mcp.models import (
     Artist,
     Item,
     ItemPage,
+    Payload,
     Track,
     any_item,
     unresumed,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from spotify_mcp.session import Spotify
 
 MAX_OFFSET = 1000  # the last offset /search answers
-#: Kinds a lookup takes; each is read from its collection in the API path (GET /tracks/{id}).
 #: Parent kind -> (what it contains, the largest page Spotify serves of it).
 _CONTENTS = {
     "album": ("tracks", 50),
@@ -91,15 +91,17 @@ def search(
     kinds = list(dict.fromkeys(types))
     market = market or _market(app)
     payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
-    # Without resume points: search replies are cached a day (lookups and lists show them).
-    found = {kind: payload[f"{kind}s"] for kind in kinds}
-    pages = {
-        kind: ItemPage.of(page, lambda p: any_item(unresumed(p))) for kind, page in found.items()
-    }
+    pages = {kind: ItemPage.of(payload[f"{kind}s"], _found) for kind in kinds}
     for page in pages.values():
         if page.next_offset is not None and page.next_offset > MAX_OFFSET:
             page.next_offset = None  # Spotify pages search results no further
     return SearchResults(pages=pages)
+
+
+def _found(payload: Payload) -> Item:
+    """A search result, without resume points: search replies are cached a day (lookups and
+    lists show them)."""
+    return any_item(unresumed(payload))
 
 
 def search_get_items(

@@ -65,10 +65,10 @@ def read_group(request: Request) -> str:
     return _match(READ_GROUPS, request, (CATALOG,))[0]
 
 
-def ttl_family(request: Request) -> str:
-    """The endpoint family whose TTL a read is kept for: its own, but the library's for
-    episodes and chapters (``POSITIONS``)."""
-    return "library" if read_group(request) == POSITIONS else request.family
+def ttl_family(request: Request, group: str) -> str:
+    """The endpoint family whose TTL a read of ``group`` is kept for: its own, but the
+    library's for episodes and chapters (``POSITIONS``)."""
+    return "library" if group == POSITIONS else request.family
 
 
 def stale_groups(request: Request) -> tuple[str, ...]:

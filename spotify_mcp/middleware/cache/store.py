@@ -165,8 +165,9 @@ class ResponseCache:
             finally:  # even after a transport error: the change may have been made
                 self.invalidate(request)
         key = cache_key(request)
-        tag = f"{request.account}|{read_group(request)}"
-        ttl = self.ttl_s.get(ttl_family(request), 0.0)
+        group = read_group(request)
+        tag = f"{request.account}|{group}"
+        ttl = self.ttl_s.get(ttl_family(request, group), 0.0)
         if ttl > 0 and self._maybe_stale(tag):
             ttl = 0.0  # neither served nor stored: the store may still hold the stale reply
         if request.fresh:

@@ -90,7 +90,8 @@ def playlists_from(spotify: Spotify, offset: int, limit: int) -> Page[dict]:
 def has_words(name: str, words: str) -> bool:
     """Whether each of ``words`` is in ``name``, ignoring case, accents, spaces and
     punctuation: "lofi" and "lo fi" find "Lo-Fi Beats", "café" finds "CAFE"."""
-    return _words_in(name, words.split()) == len(words.split())
+    each = words.split()
+    return _words_in(name, each) == len(each)
 
 
 def _words_in(name: str, words: list[str]) -> int:
