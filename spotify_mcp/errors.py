@@ -223,6 +223,16 @@ def _spotify_message(error: Any) -> str:
     return msg.split(":\n", 1)[-1].strip() or "no details"
 
 
+def no_such_device(error: BaseException) -> bool:
+    """Whether Spotify answered 404 for the device a command names ("Device not found"), not
+    for an item it names."""
+    return getattr(error, "http_status", None) == 404 and _about_a_device(_spotify_message(error))
+
+
+def _about_a_device(message: str) -> bool:
+    return "device" in message.lower()
+
+
 def names_no_item(message: str) -> bool:
     """Whether Spotify's 400 ``message`` says the body names an item it has none for."""
     return "non-existing id" in message.lower()
@@ -265,7 +275,7 @@ def explain_http(status: int, message: str, reason: str | None = None) -> str:
             "playlist's owner or collaborators can change it), or the login lacks a scope: "
             "`spotify-mcp auth status` shows which."
         )
-    if status == 404 and "device" in message.lower():
+    if status == 404 and _about_a_device(message):
         return f"Not found ({message}). Pass a device ID that playback_devices lists."
     if status == 404:
         return f"Not found ({message}). Check the ID, URI or URL; search can find the right one."

@@ -24,6 +24,7 @@ from spotify_mcp.errors import (
     clipped,
     explain_http,
     listed,
+    no_such_device,
     partly_done,
     refused_in_state,
 )
@@ -175,7 +176,7 @@ def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., Play
             spotify, device_id = arguments["spotify"], arguments.get("device_id")
             if getattr(error, "reason", None) == NO_DEVICE:
                 raise _no_active_device(spotify) from error
-            if device_id and getattr(error, "http_status", None) == 404:  # Device not found
+            if device_id and no_such_device(error):
                 raise _not_a_device(device_id, _devices(spotify)) from error
             raise
 

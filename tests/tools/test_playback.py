@@ -234,6 +234,14 @@ def test_start_on_a_device(server: StdioServer, fresh_sandbox: Sandbox, tracks: 
     assert state(server)["device_id"] == LAPTOP
 
 
+def test_an_unknown_context_on_a_known_device_is_not_called_an_unknown_device(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    unknown = "spotify:album:0000000000000000000000"
+    error = server.call_error("playback_start", context=unknown, device_id=LAPTOP)
+    assert "Not found (Context not found)" in error and "none of the user's devices" not in error
+
+
 @pytest.mark.parametrize("suffix", ["&device_id={other}", "#garbage"])
 def test_a_device_id_is_one_value_in_the_query(
     server: StdioServer, fresh_sandbox: Sandbox, tracks: list[str], suffix: str
