@@ -84,9 +84,9 @@ class CircuitOpen(RetryLater):
 
 
 class PartlyDone(SpotifyMCPError):
-    """A change made of several requests failed part way. The message says what was done,
-    so the model neither repeats it (duplicate playlist items) nor assumes the rest, then
-    why the rest failed, then ``advice`` on finishing it."""
+    """A change made of several requests failed part way. The message says what was done
+    (maybe nothing), so the model neither repeats it (duplicate playlist items) nor assumes
+    the rest, then why the rest failed, then ``advice`` on finishing it."""
 
     def __init__(self, done: str, error: BaseException, advice: str = "") -> None:
         super().__init__(f"{done}. {explain(error)}{advice}")

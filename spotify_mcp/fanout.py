@@ -113,7 +113,8 @@ def send_in_chunks(
     ``argument`` names the call's argument that holds exactly these items in this order, so
     the rest is named as a slice of it (``items[100:]``, counted from 0 like positions);
     without it (the items were deduplicated), by count. ``begun``: the change began before
-    the first chunk (a playlist was created for the items), so its failure is partial too.
+    the first chunk (a playlist was created for the items), so its failure is partial too;
+    else a refusal of the first of several chunks says that none of the items went through.
     """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
@@ -122,7 +123,11 @@ def send_in_chunks(
             answer = send(start, chunk)
         except Exception as error:
             if start == 0 and not begun:
-                raise
+                if len(items) <= size or may_have_been_made(error):
+                    raise
+                # refused outright: say so, or "Not found: X" leaves the other chunks in doubt
+                nothing = f"Nothing changed: none of the {len(items)} items went through"
+                raise PartlyDone(nothing, error) from error
             end = start + len(chunk)
             fate, advice = _unfinished(start, end, len(items), resume_at, argument, error)
             raise PartlyDone(f"{done(start)}; {fate}", error, advice) from error

@@ -225,6 +225,13 @@ def test_a_failed_chunk_says_what_was_saved(uncached: StdioServer, sb: Sandbox) 
     assert all(uncached.call_ok("library_contains", refs=tracks)["saved"].values())
 
 
+def test_a_refused_first_chunk_says_nothing_was_saved(uncached: StdioServer, sb: Sandbox) -> None:
+    tracks = unsaved(sb, "track", 40)
+    message = uncached.call_error("library_save", refs=[uri("track", UNKNOWN), *tracks])
+    assert "library_save: Nothing changed: none of the 41 items went through. Not found" in message
+    assert not any(uncached.call_ok("library_contains", refs=tracks)["saved"].values())
+
+
 @pytest.mark.parametrize("tool", ["library_save", "library_remove", "library_contains"])
 @pytest.mark.parametrize(
     ("refs", "message"),

@@ -435,6 +435,19 @@ def test_a_failed_chunk_says_how_many_were_added(server: StdioServer, tracks: li
     assert item_uris(server, playlist) == tracks[:100]
 
 
+def test_a_refused_first_chunk_says_nothing_went_through(
+    server: StdioServer, tracks: list[str]
+) -> None:
+    playlist = new_playlist(server)
+    unknown = "spotify:track:0000000000000000000000"
+    items = [unknown, *tracks[:100]]
+    error = server.call_error("playlists_add_items", playlist=playlist, items=items)
+    # not only "Not found", which would leave the model wondering about the other 100
+    assert "playlists_add_items: Nothing changed: none of the 101 items went through" in error
+    assert f"Spotify has no item for {unknown}. Leave them out" in error
+    assert item_uris(server, playlist) == []
+
+
 # -- removing, moving, replacing --------------------------------------------------------------
 
 
