@@ -28,6 +28,7 @@ from spotify_mcp.errors import (
     partly_done,
     refused_in_state,
 )
+from spotify_mcp.lookup import catalog_item
 from spotify_mcp.models import (
     AnyItem,
     BriefItems,
@@ -42,6 +43,7 @@ from spotify_mcp.models import (
 from spotify_mcp.refs import ITS_TRACKS, ref_type
 
 if TYPE_CHECKING:
+    from spotify_mcp.refs import Ref
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
     from spotify_mcp.session import Spotify
 
@@ -145,18 +147,40 @@ def _playable(payload: Payload | None) -> Item | None:
     return item if isinstance(item, Track | Episode | Chapter) else None
 
 
-def _offset_checked() -> AbstractContextManager[None]:
+def _offset_checked(
+    spotify: Spotify, context: Ref, offset: int | None
+) -> AbstractContextManager[None]:
     """Spotify's 400 "Invalid offset" for a context (offsets into items are checked before
-    sending), said with what can be wrong with it."""
-    return answered(
-        400,
-        lambda _: InvalidInput(
-            "The offset is past the context's last item, or offset_item is not in the context "
-            "(offsets count from 0). search_list_contents or playlists_get_items lists its "
-            "items."
-        ),
-        when=lambda message: "offset" in message.lower(),
-    )
+    sending), said with the context's item count: Spotify's answer gives neither."""
+
+    def explained(_: Exception) -> InvalidInput:
+        listing = "search_list_contents or playlists_get_items lists its items"
+        if offset is None:
+            return InvalidInput(f"offset_item is not in {context.uri}; {listing}.")
+        count = _item_count(spotify, context)
+        if count is None:
+            return InvalidInput(
+                f"offset {offset} is past the end of {context.uri} (offsets count from 0); "
+                f"{listing}."
+            )
+        return InvalidInput(
+            f"offset {offset} is past the end of {context.uri}, which holds {_count(count)} "
+            "(offsets count from 0)."
+        )
+
+    return answered(400, explained, when=lambda message: "offset" in message.lower())
+
+
+_COUNTED_AS = {"album": "total_tracks", "playlist": "total", "show": "total_episodes"}
+
+
+def _item_count(spotify: Spotify, context: Ref) -> int | None:
+    """How many items ``context`` holds; None when it cannot be read."""
+    try:
+        payload = catalog_item(spotify, context)
+    except Exception:
+        return None
+    return getattr(any_item(payload), _COUNTED_AS[context.kind], None) if payload else None
 
 
 class NoActiveDevice(SpotifyMCPError):
@@ -281,7 +305,7 @@ def playback_start(
     if items and offset_item and offset_item.uri not in {item.uri for item in items}:
         raise InvalidInput(f"offset_item {offset_item.uri} is not among the items")
     start_at = {"uri": offset_item.uri} if offset_item else None
-    with _offset_checked() if has_offset else nullcontext():
+    with _offset_checked(spotify, context, offset) if has_offset and context else nullcontext():
         spotify.start_playback(
             device_id=_sent(device_id),
             context_uri=context.uri if context else None,
@@ -291,7 +315,7 @@ def playback_start(
         )
     if context:
         return PlayerCommand(done=f"playing {context.uri}")
-    return PlayerCommand(done=f"playing {_count(items)}" if items else "resumed")
+    return PlayerCommand(done=f"playing {_count(len(items))}" if items else "resumed")
 
 
 def playback_pause(spotify: Spotify, device_id: DeviceId | None = None) -> PlayerCommand:
@@ -434,7 +458,7 @@ def playback_queue_add(
         with partly_done(f"Done: {', '.join(done)}; queueing {item.uri} failed", bool(done)):
             spotify.add_to_queue(item.uri, _sent(device_id))
         done.append(item.uri)
-    return PlayerCommand(done=f"queued {_count(done)}")
+    return PlayerCommand(done=f"queued {_count(len(done))}")
 
 
 def playback_recently_played(
@@ -474,8 +498,8 @@ def _sent(device_id: str | None) -> str | None:
     return quote(device_id, safe="") if device_id else None
 
 
-def _count(items: list[Any]) -> str:
-    return f"{len(items)} item{'' if len(items) == 1 else 's'}"
+def _count(items: int) -> str:
+    return f"{items} item{'' if items == 1 else 's'}"
 
 
 def _cursor(query: dict[str, list[str]], name: str) -> int | None:

@@ -524,14 +524,34 @@ def test_a_value_only_spotify_can_check_is_refused_and_changes_nothing(
     assert uris(uncached.call_ok("playlists_get_items", playlist=playlist)) == three
 
 
-def test_playing_from_past_the_end_of_a_context_is_refused(
+@pytest.mark.parametrize("kind", ["playlist", "album", "show"])
+def test_playing_from_past_the_end_of_a_context_gives_its_item_count(
+    uncached: StdioServer, log: Sandbox, kind: str
+) -> None:
+    ident = (
+        DEEP_FOCUS_PLAYLIST if kind == "playlist" else next(iter(log.runtime.catalog.tables[kind]))
+    )
+    count = 150 if kind == "playlist" else len(log.runtime.catalog.children(kind, ident) or [])
+    context = ref(kind, ident)
+    args = {"context": context, "offset": count, "device_id": LAPTOP}
+    message = uncached.call_error("playback_start", args)
+    # Spotify says only "Invalid offset"
+    assert message.endswith(
+        f"offset {count} is past the end of {context}, which holds {count} items "
+        "(offsets count from 0)."
+    )
+
+
+def test_playing_from_an_item_not_in_the_context_says_where_its_items_are(
     uncached: StdioServer, log: Sandbox
 ) -> None:
-    args = {"context": ref("playlist", DEEP_FOCUS_PLAYLIST), "offset": 150, "device_id": LAPTOP}
-    message = uncached.call_error("playback_start", args)
-    assert message.endswith(
-        "The offset is past the context's last item, or offset_item is not in the context "
-        "(offsets count from 0). search_list_contents or playlists_get_items lists its items."
+    albums = list(log.runtime.catalog.albums)
+    album = ref("album", albums[0])
+    elsewhere = log.runtime.catalog.children("album", albums[1])[0].uri
+    args = {"context": album, "offset_item": elsewhere, "device_id": LAPTOP}
+    assert uncached.call_error("playback_start", args).endswith(
+        f"offset_item is not in {album}; search_list_contents or playlists_get_items "
+        "lists its items."
     )
 
 
