@@ -190,7 +190,8 @@ class NoActiveDevice(SpotifyMCPError):
 def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., PlayerCommand]:
     """``command``, whose refusal for want of an active device, or of the device its
     device_id names, says which devices there are: the model recovers with one call (a
-    transfer, or the command with a device_id), not two."""
+    transfer, or the command with a device_id), not two. A device's name passed for its ID,
+    as models often do, runs the command on the one device of that name."""
 
     @functools.wraps(command)
     def run(**arguments: Any) -> PlayerCommand:
@@ -200,16 +201,27 @@ def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., Play
             spotify, device_id = arguments["spotify"], arguments.get("device_id")
             if getattr(error, "reason", None) == NO_DEVICE:
                 raise _no_active_device(spotify) from error
-            if device_id and no_such_device(error):
-                raise _not_a_device(device_id, _devices(spotify)) from error
-            raise
+            if not device_id or not (isinstance(error, UnknownDevice) or no_such_device(error)):
+                raise
+            devices = _devices(spotify)
+            named = _the_device_called(device_id, devices or [])
+            if named is None or named.id in (None, device_id):
+                raise _not_a_device(device_id, devices) from error
+        # Refused for its device_id, the command did nothing: it runs again, on that device.
+        return run(**{**arguments, "device_id": named.id})
 
     return run
 
 
+def _the_device_called(name: str, devices: list[Device]) -> Device | None:
+    """The one device called ``name`` (case aside), if exactly one is."""
+    called = [device for device in devices if device.name.casefold() == name.casefold()]
+    return called[0] if len(called) == 1 else None
+
+
 def _devices(spotify: Spotify) -> list[Device] | None:
-    """The user's devices, for an error to name; None when they cannot be read (the plain
-    explanation says which tool lists them)."""
+    """The user's devices, for an error to name or a name to pick; None when they cannot be
+    read (the plain explanation says which tool lists them)."""
     try:
         return playback_devices(spotify).devices
     except Exception:
@@ -237,12 +249,18 @@ def _choose_among(devices: list[Device]) -> NoActiveDevice:
     )
 
 
-def _not_a_device(device_id: str, devices: list[Device] | None) -> InvalidInput:
+class UnknownDevice(InvalidInput):
+    """A device_id that names none of the user's devices."""
+
+
+def _not_a_device(device_id: str, devices: list[Device] | None) -> UnknownDevice:
     if devices is None:
         known = "playback_devices lists them"
     else:
         known = _named(devices) or "none has the Spotify app open"
-    return InvalidInput(f"Not found: {clipped(device_id)!r} is none of the user's devices: {known}")
+    return UnknownDevice(
+        f"Not found: {clipped(device_id)!r} is none of the user's devices: {known}"
+    )
 
 
 def _named(devices: list[Device]) -> str:
@@ -415,7 +433,7 @@ def _position_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
             "Nothing is playing to seek in: playback_start plays an item from position_ms"
         )
     active = Device.of(now.get("device") or {})
-    if device_id and device_id != active.id:
+    if device_id and device_id != active.id and _the_device_called(device_id, [active]) is None:
         raise InvalidInput(
             f"seek_by_ms moves through what {active.name} (the active device) plays; for "
             "another device pass position_ms"

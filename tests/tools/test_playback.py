@@ -259,14 +259,33 @@ def test_a_device_id_is_one_value_in_the_query(
 def test_errors_on_the_way_to_playing_say_what_to_do(
     server: StdioServer, fresh_sandbox: Sandbox
 ) -> None:
-    # A device's name for its ID: the error lists the devices, so one call recovers.
-    by_name = server.call_error("playback_transfer", device_id="Sandbox Laptop")
-    assert (
-        f"'Sandbox Laptop' is none of the user's devices: Sandbox Laptop (device_id {LAPTOP})"
-        in (by_name)
+    # An ID that is no device's: the error lists the devices, so one call recovers.
+    unknown = server.call_error("playback_transfer", device_id="Kitchen")
+    assert f"'Kitchen' is none of the user's devices: Sandbox Laptop (device_id {LAPTOP})" in (
+        unknown
     )
     server.call_ok("playback_transfer", device_id=LAPTOP)
     assert "pass items or context to playback_start" in server.call_error("playback_start")
+
+
+@pytest.mark.parametrize("tool", [*COMMANDS, "playback_pause", "playback_transfer"])
+def test_a_device_named_for_its_id_is_the_device_of_that_name(
+    active: StdioServer, tracks: list[str], tool: str
+) -> None:
+    """Models pass a device's name where its ID belongs: Spotify refuses it, having done
+    nothing, so the command runs on the one device of that name (case aside)."""
+    active.call_ok("playback_transfer", device_id=PHONE)
+    args = COMMANDS[tool](tracks) if tool in COMMANDS else {}
+    active.call_ok(tool, {**args, "device_id": "sandbox LAPTOP"})
+    assert state(active)["device_id"] == LAPTOP
+
+
+def test_relative_changes_on_a_device_named_for_its_id(active: StdioServer) -> None:
+    before = state(active)
+    active.call_ok("playback_set", volume_by=-10, seek_by_ms=5_000, device_id="Sandbox Laptop")
+    after = state(active)
+    assert after["volume"] == before["volume"] - 10
+    assert after["progress_ms"] >= before["progress_ms"] + 5_000
 
 
 def test_pause_with_no_active_device_is_done_already(
