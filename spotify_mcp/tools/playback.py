@@ -28,6 +28,7 @@ from spotify_mcp.errors import (
     partly_done,
     refused_in_state,
 )
+from spotify_mcp.fanout import read_pages
 from spotify_mcp.lookup import catalog_item
 from spotify_mcp.models import (
     AnyItem,
@@ -35,6 +36,7 @@ from spotify_mcp.models import (
     Chapter,
     Episode,
     Item,
+    Page,
     Payload,
     Track,
     any_item,
@@ -50,7 +52,8 @@ if TYPE_CHECKING:
 MAX_QUEUE_ADD = 20
 MAX_START_ITEMS = 100
 DAY_MS = 86_400_000  # bounds a relative seek: no episode or chapter is longer
-CONTEXT_KINDS = ("album", "playlist", "artist", "show")
+CONTEXT_KINDS = ("album", "playlist", "artist", "show", "audiobook")
+MAX_CHAPTERS = 1_000  # read to find where the user left off an audiobook
 NO_DEVICE = "NO_ACTIVE_DEVICE"  # Spotify's reason for a command with no device to run on
 
 Playable = ref_type(
@@ -59,10 +62,7 @@ Playable = ref_type(
 Queueable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
 Context = ref_type(
     *CONTEXT_KINDS,
-    elsewhere={
-        **dict.fromkeys(("track", "episode"), "to play it, pass it in items"),
-        "audiobook": "to play it, pass its chapters in items (search_list_contents lists them)",
-    },
+    elsewhere=dict.fromkeys(("track", "episode"), "to play it, pass it in items"),
 )
 DeviceId = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1)]
 
@@ -304,9 +304,9 @@ def playback_start(
     ] = None,
     device_id: DeviceId | None = None,
 ) -> PlayerCommand:
-    """Play items, or a context (album, playlist, artist, show), from an offset and
-    position_ms; no arguments: resume. Replaces what plays (playback_queue_add plays next).
-    Premium."""
+    """Play items, or a context (album, playlist, artist, show; an audiobook from where the
+    user left off), from an offset and position_ms; no arguments: resume. Replaces what
+    plays (playback_queue_add plays next). Premium."""
     if items and context:
         raise InvalidInput("pass items or context, not both")
     if offset is not None and offset_item is not None:
@@ -315,13 +315,15 @@ def playback_start(
     if has_offset and not (items or context):
         raise InvalidInput("offset and offset_item need items or a context")
     if has_offset and context and context.kind == "artist":
-        raise InvalidInput("an artist plays from its top: offsets work on albums, playlists, shows")
+        raise InvalidInput("an artist plays from its top: offsets work on its albums")
     if items and offset is not None and offset >= len(items):
         raise InvalidInput(
             f"offset {offset} is past the last of the {len(items)} items (offsets count from 0)"
         )
     if items and offset_item and offset_item.uri not in {item.uri for item in items}:
         raise InvalidInput(f"offset_item {offset_item.uri} is not among the items")
+    if context and context.kind == "audiobook":
+        return _play_audiobook(spotify, context, offset, offset_item, position_ms, device_id)
     start_at = {"uri": offset_item.uri} if offset_item else None
     with _offset_checked(spotify, context, offset) if has_offset and context else nullcontext():
         spotify.start_playback(
@@ -334,6 +336,64 @@ def playback_start(
     if context:
         return PlayerCommand(done=f"playing {context.uri}")
     return PlayerCommand(done=f"playing {_count(len(items))}" if items else "resumed")
+
+
+def _play_audiobook(
+    spotify: Spotify,
+    book: Ref,
+    offset: int | None,
+    offset_item: Ref | None,
+    position_ms: int | None,
+    device_id: str | None,
+) -> PlayerCommand:
+    """``book``'s chapters (Spotify plays an audiobook as its chapters, up to 100 at once)
+    from ``offset`` or ``offset_item``, else from where the user left off."""
+    chapters = read_pages(
+        lambda start, count: spotify._get(
+            f"audiobooks/{book.id}/chapters", limit=count, offset=start
+        ),
+        Chapter.of,
+        Page[Chapter],
+        offset=0,
+        limit=MAX_CHAPTERS,
+        page_size=50,
+    ).items
+    uris = [chapter.uri for chapter in chapters]
+    if offset_item is not None:
+        if offset_item.uri not in uris:
+            raise InvalidInput(
+                f"offset_item is not in {book.uri}; search_list_contents lists its chapters."
+            )
+        start = uris.index(offset_item.uri)
+    elif offset is not None:
+        if offset >= len(uris):
+            raise InvalidInput(
+                f"offset {offset} is past the end of {book.uri}, which holds "
+                f"{_count(len(uris))} (offsets count from 0)."
+            )
+        start = offset
+    else:
+        start, left_at = _left_off(chapters)
+        position_ms = left_at if position_ms is None else position_ms
+    spotify.start_playback(
+        device_id=_sent(device_id),
+        uris=uris[start : start + MAX_START_ITEMS],
+        position_ms=position_ms,
+    )
+    at = f" at {position_ms} ms" if position_ms else ""
+    return PlayerCommand(done=f"playing {book.uri} from {chapters[start].name}{at}")
+
+
+def _left_off(chapters: list[Chapter]) -> tuple[int, int | None]:
+    """Where the user left off an audiobook: the furthest chapter begun, at its resume
+    point, or the one after it if finished; the start when none was begun or all were."""
+    begun = [i for i, chapter in enumerate(chapters) if chapter.resume_ms or chapter.fully_played]
+    if not begun:
+        return 0, None
+    furthest = begun[-1]
+    if not chapters[furthest].fully_played:
+        return furthest, chapters[furthest].resume_ms
+    return (furthest + 1, None) if furthest + 1 < len(chapters) else (0, None)
 
 
 def playback_pause(spotify: Spotify, device_id: DeviceId | None = None) -> PlayerCommand:

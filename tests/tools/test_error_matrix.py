@@ -51,7 +51,7 @@ RATE_LIMITED = f"Spotify's rate limit was reached. Try again in {RETRY_AFTER_S} 
 
 PLAYLIST = ("playlist",)
 PLAYABLE = ("track", "episode")
-CONTEXT = ("album", "playlist", "artist", "show")
+CONTEXT = ("album", "playlist", "artist", "show", "audiobook")
 LIBRARY = ("track", "album", "show", "episode", "audiobook", "artist", "user", "playlist")
 CATALOG = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
 PARENT = ("album", "artist", "show", "audiobook")

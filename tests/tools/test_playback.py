@@ -184,12 +184,7 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
         ("playback_start", "items", "chapter", "."),  # no context plays a chapter
         ("playback_start", "context", "track", "; to play it, pass it in items."),
         ("playback_start", "context", "user", "."),
-        (
-            "playback_start",
-            "context",
-            "audiobook",
-            "; to play it, pass its chapters in items (search_list_contents lists them).",
-        ),
+        ("playback_start", "items", "audiobook", "; to play it, pass it as context."),
         (
             "search_get_items",
             "refs",

@@ -123,3 +123,56 @@ def test_episodes_in_a_playlist_do_not_say_where_the_user_stopped(
     listener.call_ok("playback_pause")
     assert looked_up(listener, episode)["resume_ms"] >= 300_000  # Spotify says it
     assert "resume_ms" not in listener.call_ok("playlists_get_items", items)["items"][0]
+
+
+# -- an audiobook played from where the user left off -------------------------------------------
+
+
+def now_playing(server: StdioServer) -> tuple[str, int]:
+    state = server.call_ok("playback_state")
+    return state["item"]["uri"], state["progress_ms"]
+
+
+def test_an_audiobook_plays_from_where_the_user_left_off(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    catalog = fresh_sandbox.runtime.catalog
+    book = list(catalog.audiobooks.values())[2]
+    first, second, third, fourth = (catalog.chapters[c] for c in book.child_ids[:4])
+    uri = f"spotify:audiobook:{book.id}"
+    listener.call_ok("playback_start", context=uri)
+    assert now_playing(listener)[0] == first.uri  # never begun: from the start
+
+    listener.call_ok("playback_start", items=[second.uri], position_ms=second.duration_ms)
+    listener.call_ok("playback_start", context=uri)
+    assert now_playing(listener)[0] == third.uri  # the one after the last finished
+
+    listener.call_ok("playback_start", items=[third.uri], position_ms=400_000)
+    listener.call_ok("playback_pause")
+    stopped_at = fresh_sandbox.runtime.state.users[PREMIUM_USER].player.progress_ms()
+    done = listener.call_ok("playback_start", context=uri)
+    assert done["done"] == f"playing {uri} from {third.name} at {stopped_at} ms"
+    playing, progress = now_playing(listener)
+    assert playing == third.uri and progress >= stopped_at
+    # the rest of the book follows, not silence after one chapter
+    assert listener.call_ok("playback_queue")["queue"][0]["uri"] == fourth.uri
+
+
+def test_an_audiobook_plays_from_a_chapter_and_on(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    catalog = fresh_sandbox.runtime.catalog
+    book = list(catalog.audiobooks.values())[3]
+    chapters = [catalog.chapters[c] for c in book.child_ids]
+    uri = f"spotify:audiobook:{book.id}"
+    listener.call_ok("playback_start", context=uri, offset=2, position_ms=1_000)
+    playing, progress = now_playing(listener)
+    assert playing == chapters[2].uri and progress >= 1_000
+    assert listener.call_ok("playback_queue")["queue"][0]["uri"] == chapters[3].uri
+    listener.call_ok("playback_start", context=uri, offset_item=chapters[4].uri)
+    assert now_playing(listener)[0] == chapters[4].uri
+    past = listener.call_error("playback_start", context=uri, offset=len(chapters))
+    assert past.endswith(
+        f"offset {len(chapters)} is past the end of {uri}, which holds {len(chapters)} items "
+        "(offsets count from 0)."
+    )
