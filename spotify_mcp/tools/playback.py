@@ -102,11 +102,10 @@ class PlaybackState(BaseModel):
     volume: int | None = None
     shuffle: bool | None = None
     repeat: str | None = None
+    devices: list[Device] | None = None  # when none is active: those to play on
 
     @classmethod
-    def of(cls, payload: Payload | None) -> PlaybackState:
-        if not payload:  # 204: nothing playing and no active device
-            return cls(playing=False)
+    def of(cls, payload: Payload) -> PlaybackState:
         device = Device.of(payload.get("device") or {})
         return cls(
             playing=bool(payload.get("is_playing")),
@@ -272,14 +271,18 @@ def _named(devices: list[Device]) -> str:
 
 def playback_state(spotify: Spotify, item_only: bool = False) -> PlaybackState:
     """What is playing (item, progress, context), on which device, shuffle and repeat; no
-    device: none is active. item_only: just item and progress."""
-    if item_only:
-        return PlaybackState.of(spotify.currently_playing(additional_types="episode"))
-    return PlaybackState.of(spotify.current_playback(additional_types="episode"))
+    device: none is active, and devices lists those to play on. item_only: just item and
+    progress."""
+    read = spotify.currently_playing if item_only else spotify.current_playback
+    payload = read(additional_types="episode")
+    if not payload:  # 204: no active device; the model's next step is to pick one
+        return PlaybackState(playing=False, devices=_devices(spotify))
+    return PlaybackState.of(payload)
 
 
 def playback_devices(spotify: Spotify) -> Devices:
-    """The user's devices with the Spotify app open: IDs, which is active, volume."""
+    """The user's devices with the Spotify app open: IDs, which is active, volume (absent:
+    cannot be set)."""
     return Devices(devices=[Device.of(d) for d in spotify.devices().get("devices") or []])
 
 
@@ -510,7 +513,7 @@ def _position_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
 
 def playback_queue(spotify: Spotify, brief: BriefItems = False) -> Queue:
     """The current item and what plays next: the queue, then the context, not marked apart
-    (about 20)."""
+    (about 20). Spotify cannot remove queued items."""
 
     def shown(item: Item) -> Item:
         return briefly(item) if brief else item

@@ -114,9 +114,13 @@ def test_no_device_open_at_all_says_to_open_spotify(
     )
 
 
-def test_idle_state_has_no_device(server: StdioServer, fresh_sandbox: Sandbox) -> None:
-    assert state(server) == {"playing": False}
-    assert state(server, item_only=True) == {"playing": False}
+def test_idle_state_has_no_device_and_lists_those_to_play_on(
+    server: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    devices = server.call_ok("playback_devices")
+    # The model's next step is to pick a device: no failed playback_start to learn them.
+    assert state(server) == {"playing": False, **devices}
+    assert state(server, item_only=True) == {"playing": False, **devices}
 
 
 @pytest.mark.parametrize("tool", [*COMMANDS, "playback_transfer"])

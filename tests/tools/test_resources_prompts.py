@@ -64,7 +64,8 @@ def test_resources_are_listed(server: StdioServer) -> None:
 
 
 def test_playback_resource_follows_the_player(server: StdioServer, sandbox: Sandbox) -> None:
-    assert read(server, "spotify://playback") == {"playing": False}
+    idle = read(server, "spotify://playback")
+    assert idle["playing"] is False and "device" not in idle and idle["devices"]
     server.call_ok("playback_transfer", device_id=device_id(PREMIUM_USER, "Sandbox Laptop"))
     server.call_ok("playback_start", context=f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}")
     now = read(server, "spotify://playback")
