@@ -51,13 +51,22 @@ def naming_missing(spotify: Spotify, uris: list[str], status: int) -> AbstractCo
 def _which_are_missing(spotify: Spotify, uris: list[str]) -> str:
     refs = [parse_ref(uri) for uri in uris]
     try:
-        found = fan_out(lambda ref: catalog_item(spotify, ref) is not None, refs)
+        found = fan_out(lambda ref: catalog_item(spotify, ref), refs)
     except Exception as error:
         logger.info("which items are missing is unknown: {}", error)
-        found = [True] * len(refs)
-    missing = [ref.uri for ref, there in zip(refs, found, strict=True) if not there]
-    if not missing:  # the lookups failed, or tell no missing item apart
         return f"an item given does not exist. {WHICH_ARE_MISSING}"
-    return (
-        f"Spotify has no item for {listed(missing)}. Leave them out; search finds the right ones."
-    )
+    missing = [ref.uri for ref, item in zip(refs, found, strict=True) if item is None]
+    # A chapter has an episode URI: models pass it where episodes go, and chapters do not.
+    chapters = [
+        f"{ref.uri} is a chapter of {(item.get('audiobook') or {}).get('uri', 'an audiobook')}"
+        for ref, item in zip(refs, found, strict=True)
+        if item and "chapter_number" in item
+    ]
+    said = [f"{listed(chapters, '; ')}, which Spotify does not take here."] if chapters else []
+    if missing:
+        said.append(
+            f"Spotify has no item for {listed(missing)}. Leave them out; search finds the "
+            "right ones."
+        )
+    # else the lookups tell no missing item apart
+    return " ".join(said) or f"an item given does not exist. {WHICH_ARE_MISSING}"

@@ -258,6 +258,16 @@ def test_saving_an_unknown_item_names_it(uncached: StdioServer, sb: Sandbox) -> 
     assert f"Spotify has no item for {refs[1]}, {refs[3]}. Leave them out; search" in message
 
 
+def test_saving_an_audiobook_chapter_says_it_is_one(uncached: StdioServer, sb: Sandbox) -> None:
+    book = next(iter(sb.runtime.catalog.audiobooks.values()))
+    chapter = uri("episode", book.child_ids[0])  # chapters have episode URIs
+    message = uncached.call_error("library_save", refs=[chapter, uri("track", UNKNOWN)])
+    assert (
+        f"{chapter} is a chapter of {uri('audiobook', book.id)}, which Spotify does not take "
+        f"here. Spotify has no item for {uri('track', UNKNOWN)}. Leave them out" in message
+    )
+
+
 def test_an_unknown_item_the_lookups_cannot_tell_says_how_to_find_it(
     uncached: StdioServer, sb: Sandbox
 ) -> None:
