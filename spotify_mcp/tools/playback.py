@@ -293,7 +293,8 @@ def playback_transfer(
 ) -> PlayerCommand:
     """Move playback to a device from playback_devices, making it the active one. Premium."""
     spotify.transfer_playback(device_id, force_play=play)
-    return PlayerCommand(done=f"transferred to {device_id}")
+    device = next((d for d in _devices(spotify) or [] if d.id == device_id), None)
+    return PlayerCommand(done=f"transferred to {device.name if device else device_id}")
 
 
 def playback_start(
@@ -337,8 +338,12 @@ def playback_start(
             position_ms=position_ms,
         )
     if context:
-        return PlayerCommand(done=f"playing {context.uri}")
-    return PlayerCommand(done=f"playing {_count(len(items))}" if items else "resumed")
+        return PlayerCommand(done=f"playing {_name_of(spotify, context)} ({context.kind})")
+    if not items:
+        return PlayerCommand(done="resumed")
+    first = offset_item or items[offset or 0]
+    of = f", item {items.index(first) + 1} of {len(items)}" if len(items) > 1 else ""
+    return PlayerCommand(done=f"playing {_name_of(spotify, first)}{of}")
 
 
 def _play_audiobook(
@@ -384,7 +389,20 @@ def _play_audiobook(
         position_ms=position_ms,
     )
     at = f" at {position_ms} ms" if position_ms else ""
-    return PlayerCommand(done=f"playing {book.uri} from {chapters[start].name}{at}")
+    return PlayerCommand(done=f"playing {_name_of(spotify, book)}, {chapters[start].name}{at}")
+
+
+def _name_of(spotify: Spotify, ref: Ref) -> str:
+    """``ref``'s name, for a result to say what plays (a model would read the player for it);
+    its URI when the name cannot be read: the command is done all the same."""
+    try:
+        if ref.kind == "playlist":  # its first 100 items come with it, unless filtered out
+            payload = spotify._get(f"playlists/{ref.id}", fields="name")
+        else:
+            payload = catalog_item(spotify, ref)  # the cache keeps catalog reads a day
+    except Exception:
+        payload = None
+    return str(payload["name"]) if payload else ref.uri
 
 
 def _left_off(chapters: list[Chapter]) -> tuple[int, int | None]:
@@ -598,6 +616,18 @@ def current_playback(spotify: Spotify) -> PlaybackState:
 
 # -- hooks ----------------------------------------------------------------------------------
 
+#: What playback_start's result reads to name what plays.
+NAMING_ITEMS = [
+    "GET /tracks/{id}",
+    "GET /episodes/{id}",
+    "GET /chapters/{id}",
+    "GET /albums/{id}",
+    "GET /playlists/{playlist_id}",
+    "GET /artists/{id}",
+    "GET /shows/{id}",
+    "GET /audiobooks/{id}",
+]
+
 
 @hookimpl
 def register_tools(registry: ToolRegistry) -> None:
@@ -611,8 +641,18 @@ def register_tools(registry: ToolRegistry) -> None:
         registry.add(fn, title=title, read_only=True, endpoints=endpoints)
     # (fn, title, idempotent, endpoints); no player command deletes anything
     commands: list[tuple[Callable[..., Any], str, bool, list[str]]] = [
-        (playback_transfer, "Transfer playback", True, ["PUT /me/player"]),
-        (playback_start, "Start or resume playback", True, ["PUT /me/player/play"]),
+        (
+            playback_transfer,
+            "Transfer playback",
+            True,
+            ["PUT /me/player", "GET /me/player/devices"],
+        ),
+        (
+            playback_start,
+            "Start or resume playback",
+            True,
+            ["PUT /me/player/play", "GET /audiobooks/{id}/chapters", *NAMING_ITEMS],
+        ),
         (playback_pause, "Pause playback", True, ["PUT /me/player/pause"]),
         (
             playback_skip,

@@ -18,6 +18,7 @@ from toolkit import operations_hit
 
 from spotify_mcp.app import App
 from spotify_mcp.sandbox import FREE_USER, Sandbox
+from spotify_mcp.sandbox.catalog import Catalog, build_catalog
 from spotify_mcp.sandbox.seed import DEEP_FOCUS_PLAYLIST, DJ_USER, PREMIUM_USER, device_id
 
 LAPTOP = device_id(PREMIUM_USER, "Sandbox Laptop")
@@ -149,7 +150,8 @@ def test_devices(server: StdioServer, fresh_sandbox: Sandbox) -> None:
 def test_transfer_then_state_shows_the_device(active: StdioServer) -> None:
     speaker = device_id(PREMIUM_USER, "Living Room Speaker")
     active.call_ok("playback_pause")
-    active.call_ok("playback_transfer", device_id=speaker, play=True)
+    done = active.call_ok("playback_transfer", device_id=speaker, play=True)
+    assert done == {"done": "transferred to Living Room Speaker"}  # not its ID
     now = state(active)
     assert now["device"] == "Living Room Speaker" and now["device_id"] == speaker
     assert now["playing"] is True
@@ -175,7 +177,8 @@ def test_transfer_bad_input(server: StdioServer, args: dict[str, Any], expected:
 
 def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
     done = active.call_ok("playback_start", items=tracks[3:6], offset_item=tracks[4])
-    assert done == {"done": "playing 3 items"}
+    (fifth,) = active.call_ok("search_get_items", refs=[tracks[4]])["items"]
+    assert done == {"done": f"playing {fifth['name']}, item 2 of 3"}  # what to tell the user
     now = state(active)
     assert now["playing"] is True and now["item"]["uri"] == tracks[4]
     assert now["item"]["artists"] and "context" not in now
@@ -211,7 +214,8 @@ def test_a_reference_of_another_kind_is_told_where_it_goes(
 def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None:
     playlist = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
     fourth = active.call_ok("playlists_get_items", playlist=playlist, offset=3, limit=1)
-    active.call_ok("playback_start", context=playlist, offset=3, position_ms=5000)
+    done = active.call_ok("playback_start", context=playlist, offset=3, position_ms=5000)
+    assert done == {"done": "playing Deep Focus (playlist)"}
     now = state(active)
     assert now["context"] == playlist and now["item"]["uri"] == fourth["items"][0]["uri"]
     assert now["progress_ms"] >= 5000
@@ -542,13 +546,24 @@ def test_recently_played_bad_input(
 # -- declared endpoints ---------------------------------------------------------------------
 
 
-def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
+def sample_calls(tracks: list[str], catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     """Calls that together reach every endpoint each playback tool declares."""
+
+    def first(kind: str) -> str:  # chapters have episode URIs
+        table = catalog.chapters if kind == "chapter" else catalog.tables[kind]
+        return f"spotify:{'episode' if kind == 'chapter' else kind}:{next(iter(table))}"
+
     return {
         "playback_state": [{}, {"item_only": True}],
         "playback_devices": [{}],
         "playback_transfer": [{"device_id": LAPTOP}],
-        "playback_start": [{"items": tracks[:2]}],
+        # the result names what plays: a read of its kind
+        "playback_start": [
+            {"items": tracks[:2]},
+            {"items": [first("episode"), first("chapter")], "offset": 1},
+            {"context": f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"},
+            *({"context": first(kind)} for kind in ("album", "artist", "show", "audiobook")),
+        ],
         "playback_pause": [{}],
         "playback_skip": [{"to": "next"}, {"to": "previous"}],
         "playback_set": [{"repeat": "off", "shuffle": False, "volume": 20, "position_ms": 0}],
@@ -560,16 +575,17 @@ def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 def test_every_playback_tool_has_sample_calls(tracks: list[str]) -> None:
     assert {spec.name for spec in App.create().tools.by_plugin("playback")} == set(
-        sample_calls(tracks)
+        sample_calls(tracks, build_catalog(""))
     )
 
 
-@pytest.mark.parametrize("tool", sample_calls([]))
+@pytest.mark.parametrize("tool", sample_calls([], build_catalog("")))
 def test_declared_endpoints_are_the_ones_called(
     uncached: StdioServer, sb: Sandbox, tracks: list[str], tool: str
 ) -> None:
     uncached.call_ok("playback_transfer", device_id=LAPTOP)
     uncached.call_ok("playback_start", items=tracks[:3])
-    calls = [lambda args=args: uncached.call_ok(tool, args) for args in sample_calls(tracks)[tool]]
+    samples = sample_calls(tracks, sb.runtime.catalog)[tool]
+    calls = [lambda args=args: uncached.call_ok(tool, args) for args in samples]
     reached = {operation for call in calls for operation in operations_hit(sb, call)[1]}
     assert reached == set(App.create().tools.get(tool).endpoints)  # type: ignore[union-attr]

@@ -151,7 +151,7 @@ def test_an_audiobook_plays_from_where_the_user_left_off(
     listener.call_ok("playback_pause")
     stopped_at = fresh_sandbox.runtime.state.users[PREMIUM_USER].player.progress_ms()
     done = listener.call_ok("playback_start", context=uri)
-    assert done["done"] == f"playing {uri} from {third.name} at {stopped_at} ms"
+    assert done["done"] == f"playing {book.name}, {third.name} at {stopped_at} ms"
     playing, progress = now_playing(listener)
     assert playing == third.uri and progress >= stopped_at
     # the rest of the book follows, not silence after one chapter
