@@ -51,6 +51,7 @@ RATE_LIMITED = f"Spotify's rate limit was reached. Try again in {RETRY_AFTER_S} 
 
 PLAYLIST = ("playlist",)
 PLAYABLE = ("track", "episode")
+ADDABLE = (*PLAYABLE, "album", "playlist")  # albums and playlists add their items
 CONTEXT = ("album", "playlist", "artist", "show", "audiobook")
 LIBRARY = ("track", "album", "show", "episode", "audiobook", "artist", "user", "playlist")
 CATALOG = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
@@ -95,7 +96,7 @@ CALLS: dict[str, Call] = {
     "playlists_get_items": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
     "playlists_get_cover": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
     "playlists_remove_duplicates": Call({"playlist": P}, ("playlist",), {"playlist": PLAYLIST}),
-    "playlists_create": Call({"name": "Mine", "items": [T]}, ("name",), {"items": PLAYABLE}),
+    "playlists_create": Call({"name": "Mine", "items": [T]}, ("name",), {"items": ADDABLE}),
     "playlists_update": Call(
         {"playlist": P, "name": "Mine"}, ("playlist",), {"playlist": PLAYLIST}
     ),
@@ -103,7 +104,7 @@ CALLS: dict[str, Call] = {
         tool: Call(
             {"playlist": P, "items": [T]},
             ("playlist", "items"),
-            {"playlist": PLAYLIST, "items": PLAYABLE},
+            {"playlist": PLAYLIST, "items": ADDABLE if tool == "playlists_add_items" else PLAYABLE},
         )
         for tool in ("playlists_add_items", "playlists_remove_items", "playlists_replace_items")
     },

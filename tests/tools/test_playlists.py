@@ -25,6 +25,7 @@ from spotify_mcp.sandbox.seed import (
 )
 
 UNKNOWN_PLAYLIST = "spotify:playlist:0000000000000000000000"
+FOCUS = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"  # a bare ID could be of any kind in items
 LATE_NIGHT = make_id("playlist", "late-night")  # owned by the premium user, private
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 
@@ -39,6 +40,13 @@ def seeded(sandbox: Sandbox) -> None:
 def tracks(sandbox: Sandbox) -> list[str]:
     """300 distinct track URIs from the sandbox's catalogue."""
     return [f"spotify:track:{ident}" for ident in list(sandbox.runtime.catalog.tracks)[:300]]
+
+
+@pytest.fixture(scope="module")
+def album(sandbox: Sandbox) -> tuple[str, list[str]]:
+    """An album of the catalogue with more than one track, and its tracks in order."""
+    found = next(a for a in sandbox.runtime.catalog.albums.values() if len(a.track_ids) >= 10)
+    return f"spotify:album:{found.id}", [f"spotify:track:{ident}" for ident in found.track_ids]
 
 
 def new_playlist(server: StdioServer, name: str = "Test") -> str:
@@ -336,7 +344,8 @@ def test_add_accepts_urls_ids_of_episodes_and_duplicates(
 @pytest.mark.parametrize(
     ("items", "expected"),
     [
-        (["spotify:album:4uLU6hMCjMI75M1A2tKUQC"], "album"),
+        (["spotify:artist:4uLU6hMCjMI75M1A2tKUQC"], "here; search_list_contents lists its albums"),
+        (["spotify:show:4uLU6hMCjMI75M1A2tKUQC"], "here; search_list_contents lists its episodes"),
         (["spotify:track:nope"], "not a valid Spotify track ID"),
         (["4uLU6hMCjMI75M1A2tKUQC"], "bare ID"),
         ([], "at least 1 item"),
@@ -446,6 +455,137 @@ def test_a_refused_first_chunk_says_nothing_went_through(
     assert "playlists_add_items: Nothing changed: none of the 101 items went through" in error
     assert f"Spotify has no item for {unknown}. Leave them out" in error
     assert item_uris(server, playlist) == []
+
+
+# -- albums and playlists among the items -----------------------------------------------------
+
+
+def test_an_album_among_the_items_adds_its_tracks_in_place_at_a_position(
+    server: StdioServer, sandbox: Sandbox, tracks: list[str], album: tuple[str, list[str]]
+) -> None:
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    episode = f"spotify:episode:{next(iter(sandbox.runtime.catalog.episodes))}"
+    ref, album_tracks = album
+    items = [tracks[5], ref, episode]
+    added = server.call_ok("playlists_add_items", playlist=playlist, items=items, position=1)
+    assert added["added"] == len(album_tracks) + 2 and "left_out" not in added
+    assert item_uris(server, playlist) == [tracks[0], tracks[5], *album_tracks, episode, tracks[1]]
+
+
+def test_two_playlists_merge_without_repeats_in_order(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    a = uncached.call_ok("playlists_create", {"name": "A"}, items=tracks[:60])["playlist"]
+    b = uncached.call_ok("playlists_create", {"name": "B"}, items=tracks[40:120])["playlist"]
+    merged = new_playlist(uncached, "Merged")
+    uncached.call_ok("playlists_add_items", playlist=merged, items=[tracks[100]])
+    merge = {"playlist": merged, "items": [a, b], "skip_present": True}
+    sandbox.clear_requests()
+    added = uncached.call_ok("playlists_add_items", merge)
+    assert (added["added"], added["skipped"]) == (119, 21)  # 20 in both, 1 there before
+    assert item_uris(uncached, merged) == [tracks[100], *tracks[:100], *tracks[101:120]]
+    assert len(requests_to(sandbox, a, "GET")) == 2  # 60 items, 50 a page
+    assert (again := uncached.call_ok("playlists_add_items", merge))["added"] == 0
+    assert again["skipped"] == 140
+    # Or made in one call, then deduplicated.
+    everything = uncached.call_ok("playlists_create", {"name": "Everything"}, items=[a, b])
+    assert everything["added"] == 140
+    uncached.call_ok("playlists_remove_duplicates", playlist=everything["playlist"])
+    assert item_uris(uncached, everything["playlist"]) == tracks[:120]
+
+
+def test_create_from_a_playlist_of_more_than_100_items(server: StdioServer) -> None:
+    focus = item_uris(server, DEEP_FOCUS_PLAYLIST)
+    copy = server.call_ok("playlists_create", {"name": "Focus copy"}, items=[FOCUS])
+    assert copy["added"] == len(focus) == 150
+    assert item_uris(server, copy["playlist"]) == focus
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        (
+            f"spotify:playlist:{FOLLOWED_PLAYLIST}",
+            "Spotify shows the items only of playlists the user owns or collaborates on, and "
+            f"spotify:playlist:{FOLLOWED_PLAYLIST} is neither, so they cannot be added; "
+            "nothing changed.",
+        ),
+        (
+            "spotify:album:0000000000000000000000",
+            "Not found: spotify:album:0000000000000000000000, in items; nothing changed. Check "
+            "the ID, URI or URL: search finds albums by name.",
+        ),
+        (
+            UNKNOWN_PLAYLIST,
+            f"Not found: {UNKNOWN_PLAYLIST}, in items; nothing changed. Check the ID, URI or "
+            "URL: playlists_list with name finds the user's playlists, search public ones.",
+        ),
+    ],
+)
+def test_a_source_that_cannot_be_read_changes_nothing(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str], source: str, said: str
+) -> None:
+    playlist = new_playlist(uncached)
+    sandbox.clear_requests()
+    items = [tracks[0], FOCUS, source]
+    error = uncached.call_error("playlists_add_items", playlist=playlist, items=items)
+    assert error == f"Error executing tool playlists_add_items: {said}"
+    assert requests_to(sandbox, playlist, "POST") == []
+    name = f"From {source[-6:]}"
+    error = uncached.call_error("playlists_create", {"name": name}, items=items)
+    assert error == f"Error executing tool playlists_create: {said}"
+    assert playlists_named(uncached, name) == []  # not created either
+
+
+def test_items_that_come_to_more_than_a_playlist_holds_are_refused_before_sending(
+    uncached: StdioServer, sandbox: Sandbox
+) -> None:
+    playlist = new_playlist(uncached)
+    sandbox.clear_requests()
+    items = [FOCUS] * 67  # 150 items each: 10,050
+    error = uncached.call_error("playlists_add_items", playlist=playlist, items=items)
+    assert "items come to 10,050 tracks and episodes" in error and "holds 10,000" in error
+    assert len(requests_to(sandbox, DEEP_FOCUS_PLAYLIST, "GET")) == 3  # read once
+    assert requests_to(sandbox, playlist, "POST") == []
+    assert "10,050" in uncached.call_error("playlists_create", {"name": "Too big"}, items=items)
+    assert playlists_named(uncached, "Too big") == []
+
+
+def test_a_failure_after_an_album_and_a_playlist_says_which_of_their_items_to_send(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str], album: tuple[str, list[str]]
+) -> None:
+    playlist = new_playlist(uncached)
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=tracks[:2])
+    focus = item_uris(uncached, DEEP_FOCUS_PLAYLIST)
+    ref, album_tracks = album
+    items = [ref, FOCUS, tracks[5]]
+    total, rest = len(album_tracks) + 151, 100 - len(album_tracks)  # where focus is cut
+    path = f"/v1/playlists/{playlist.rpartition(':')[2]}/items"
+    sandbox.add_fault(method="POST", path=path, latency_ms=1, times=1)  # the first 100 go in
+    sandbox.add_fault(method="POST", path=path, status=400, message="Refused", times=1)
+    try:
+        error = uncached.call_error(
+            "playlists_add_items", playlist=playlist, items=items, position=1
+        )
+    finally:
+        sandbox.clear_faults()
+    assert f"Added the first 100 of {total} items; the other {total - 100} items did not go" in (
+        error
+    )
+    advice = (
+        f"To finish, send only the last {total - 100} items (items[1] from offset {rest}, then "
+        "items[2:]; playlists_get_items lists its items) with position 101: all "
+        f"{total} again would repeat the first 100."
+    )
+    assert advice in error
+    # The advice, followed: the items of items[1] from that offset, then items[2:].
+    page = uncached.call_ok(
+        "playlists_get_items", playlist=DEEP_FOCUS_PLAYLIST, offset=rest, all=True
+    )
+    remaining = [item["uri"] for item in page["items"]] + items[2:]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=remaining, position=101)
+    assert item_uris(uncached, playlist) == [tracks[0], *album_tracks, *focus, tracks[5], tracks[1]]
 
 
 # -- removing, moving, replacing --------------------------------------------------------------
@@ -728,7 +868,7 @@ def test_unknown_playlist(server: StdioServer, tool: str, args: dict[str, Any]) 
 # -- declared endpoints ---------------------------------------------------------------------
 
 
-def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
+def sample_calls(tracks: list[str], album: str = "") -> dict[str, list[dict[str, Any]]]:
     """Calls that together reach every endpoint each playlists tool declares."""
     mine = {"playlist": LATE_NIGHT}  # read by no other test here (the others' reads are cached)
     return {
@@ -736,9 +876,11 @@ def sample_calls(tracks: list[str]) -> dict[str, list[dict[str, Any]]]:
         "playlists_get": [mine],
         "playlists_get_items": [mine],
         "playlists_get_cover": [mine],
-        "playlists_create": [{"name": "Sample", "items": tracks[:1]}],
+        "playlists_create": [
+            {"name": "Sample", "items": [*tracks[:1], album, f"spotify:playlist:{EMPTY_PLAYLIST}"]}
+        ],
         "playlists_update": [{**mine, "description": "Sample"}],
-        "playlists_add_items": [{**mine, "items": tracks[:2], "skip_present": True}],
+        "playlists_add_items": [{**mine, "items": [*tracks[:2], album], "skip_present": True}],
         "playlists_remove_items": [{**mine, "items": tracks[:2]}],
         "playlists_remove_duplicates": [mine],
         "playlists_reorder_items": [{**mine, "range_start": 0, "insert_before": 2}],
@@ -755,10 +897,11 @@ def test_every_playlists_tool_has_sample_calls(tracks: list[str]) -> None:
 
 @pytest.mark.parametrize("tool", sample_calls([]))
 def test_declared_endpoints_are_the_ones_called(
-    uncached: StdioServer, sb: Sandbox, tracks: list[str], tool: str
+    uncached: StdioServer, sb: Sandbox, tracks: list[str], album: tuple[str, list[str]], tool: str
 ) -> None:
     if tool == "playlists_remove_duplicates":  # a repeat to remove
         uncached.call_ok("playlists_add_items", playlist=LATE_NIGHT, items=tracks[:1] * 2)
-    calls = [lambda args=args: uncached.call_ok(tool, args) for args in sample_calls(tracks)[tool]]
+    samples = sample_calls(tracks, album[0])[tool]
+    calls = [lambda args=args: uncached.call_ok(tool, args) for args in samples]
     reached = {operation for call in calls for operation in operations_hit(sb, call)[1]}
     assert reached == set(App.create().tools.get(tool).endpoints)  # type: ignore[union-attr]

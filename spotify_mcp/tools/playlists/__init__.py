@@ -52,7 +52,13 @@ def register_tools(registry: ToolRegistry) -> None:
             "Create a playlist",
             False,
             False,
-            ["POST /me/playlists", "POST /playlists/{playlist_id}/items"],
+            # GET: the items of albums and playlists given among the items
+            [
+                "POST /me/playlists",
+                "POST /playlists/{playlist_id}/items",
+                "GET /albums/{id}/tracks",
+                "GET /playlists/{playlist_id}/items",
+            ],
         ),
         (
             playlists_update,
@@ -66,7 +72,11 @@ def register_tools(registry: ToolRegistry) -> None:
             "Add items to a playlist",
             False,
             False,
-            ["POST /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}/items"],
+            [
+                "POST /playlists/{playlist_id}/items",
+                "GET /playlists/{playlist_id}/items",
+                "GET /albums/{id}/tracks",
+            ],
         ),
         (
             playlists_remove_items,

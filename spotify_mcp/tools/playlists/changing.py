@@ -18,6 +18,7 @@ from spotify_mcp.models import PLAYLIST_MAX_ITEMS
 from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.tools.playlists.arguments import (
     CHUNK,
+    Addable,
     Description,
     Name,
     Playable,
@@ -41,6 +42,7 @@ from spotify_mcp.tools.playlists.results import (
     Replaced,
     Updated,
 )
+from spotify_mcp.tools.playlists.sources import expand
 
 if TYPE_CHECKING:
     from spotify_mcp.refs import Ref
@@ -56,18 +58,24 @@ def playlists_create(
     description: Description = "",
     public: bool = False,
     collaborative: bool = False,
-    items: Annotated[list[Playable], Field(max_length=PLAYLIST_MAX_ITEMS)] | None = None,
+    items: Annotated[list[Addable], Field(max_length=PLAYLIST_MAX_ITEMS)] | None = None,
 ) -> Added:
     """Create a playlist of the user's, private unless public=true (collaborative ones are
-    private), with items added in order."""
+    private), with items added in order (an album or playlist: its items)."""
     if public and collaborative:
         raise InvalidInput("a collaborative playlist must be private (public=false)")
+    expansion = expand(spotify, items or [])  # before creating: a refusal leaves nothing made
     created = spotify.current_user_playlist_create(
         name, public=public, collaborative=collaborative, description=description
     )
-    uri, uris = created["uri"], [item.uri for item in items or []]
+    uri, uris = created["uri"], expansion.uris
     if not uris:
-        return Added(playlist=uri, snapshot_id=created.get("snapshot_id"), added=0)
+        return Added(
+            playlist=uri,
+            snapshot_id=created.get("snapshot_id"),
+            added=0,
+            left_out=expansion.left_out,
+        )
 
     def done(sent: int) -> str:
         # Never "the same call again": it would create a second playlist.
@@ -81,11 +89,16 @@ def playlists_create(
             spotify, lambda _, chunk: spotify.playlist_add_items(created["id"], chunk)
         ),
         done,
-        lambda _: "",
-        argument="items",
+        expansion.rest,
+        argument=expansion.argument,
         begun=True,
     )
-    return Added(playlist=uri, snapshot_id=result.get("snapshot_id"), added=len(uris))
+    return Added(
+        playlist=uri,
+        snapshot_id=result.get("snapshot_id"),
+        added=len(uris),
+        left_out=expansion.left_out,
+    )
 
 
 def playlists_update(
@@ -117,7 +130,7 @@ def playlists_update(
 def playlists_add_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
+    items: Annotated[list[Addable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     position: Annotated[int | None, Field(ge=0, description="Insert here; default: end")] = None,
     skip_present: Annotated[
         bool,
@@ -127,13 +140,14 @@ def playlists_add_items(
         ),
     ] = False,
 ) -> Added:
-    """Add tracks/episodes in the given order, any number (sent 100 a request). Adding again
-    duplicates them, unless skip_present."""
+    """Add tracks/episodes in the given order, any number (sent 100 a request); an album or
+    playlist adds its items. Adding again duplicates them, unless skip_present."""
     if skip_present and position is not None:
         # After a partial failure, the same call would put the rest at position, before the
         # items added: only at the end does repeating it keep the order given.
         raise InvalidInput("skip_present adds at the end: pass position or skip_present")
-    uris = [item.uri for item in items]
+    expansion = expand(spotify, items)
+    uris = expansion.uris
 
     def add(start: int, chunk: list[str]) -> Any:
         at = None if position is None else position + start
@@ -147,7 +161,12 @@ def playlists_add_items(
             present = {item.uri for item in items_at(spotify, playlist) if item}
             uris = [uri for uri in dict.fromkeys(uris) if uri not in present]
             if not uris:  # nothing to send: nothing changes
-                return Added(playlist=playlist.uri, added=0, skipped=len(items))
+                return Added(
+                    playlist=playlist.uri,
+                    added=0,
+                    skipped=len(expansion.uris),
+                    left_out=expansion.left_out,
+                )
         result = send_in_chunks(
             uris,
             CHUNK,
@@ -157,15 +176,19 @@ def playlists_add_items(
             # are no slice of items.
             None
             if skip_present
-            else lambda first: "" if position is None else f" with position {position + first}",
-            argument=None if skip_present else "items",
+            else lambda first: (
+                expansion.rest(first)
+                + ("" if position is None else f" with position {position + first}")
+            ),
+            argument=None if skip_present else expansion.argument,
         )
-    skipped = len(items) - len(uris) if skip_present else None
+    skipped = len(expansion.uris) - len(uris) if skip_present else None
     return Added(
         playlist=playlist.uri,
         snapshot_id=result.get("snapshot_id"),
         added=len(uris),
         skipped=skipped,
+        left_out=expansion.left_out,
     )
 
 

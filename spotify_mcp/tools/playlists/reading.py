@@ -22,7 +22,7 @@ from spotify_mcp.models import (
 )
 from spotify_mcp.pipeline import fresh
 from spotify_mcp.tools.playlists.arguments import ITEM_TYPES, PAGE, Name, PlaylistRef
-from spotify_mcp.tools.playlists.refusals import not_mine
+from spotify_mcp.tools.playlists.refusals import items_hidden
 from spotify_mcp.tools.playlists.results import Cover, entry_item
 
 if TYPE_CHECKING:
@@ -137,10 +137,7 @@ def playlists_get_items(
         )
 
     # Entries are never null (their item may be): raw positions follow the page's order.
-    with not_mine(
-        f"Spotify shows the items only of playlists the user owns or collaborates on, and "
-        f"{playlist.uri} is neither; playlists_get still gives its details."
-    ):
+    with items_hidden(playlist, "; playlists_get still gives its details."):
         raw = read_pages(
             fetch,
             dict,

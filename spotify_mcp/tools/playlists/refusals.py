@@ -31,6 +31,15 @@ def editing(playlist: Ref, *, owner_only: bool = False) -> Iterator[None]:
         yield
 
 
+def items_hidden(playlist: Ref, then: str) -> AbstractContextManager[None]:
+    """Spotify's 403 for reading the items of a playlist not the user's, said with ``then``
+    (what follows for the call)."""
+    return not_mine(
+        f"Spotify shows the items only of playlists the user owns or collaborates on, and "
+        f"{playlist.uri} is neither{then}"
+    )
+
+
 def positions_checked(playlist: Ref) -> AbstractContextManager[None]:
     """Spotify's 400 for positions that do not hold the items, said with the way out."""
     return answered(

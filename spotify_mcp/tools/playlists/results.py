@@ -38,6 +38,7 @@ class Changed(BaseModel):
 class Added(Changed):
     added: int
     skipped: int | None = None  # with skip_present: already there, or repeated in items
+    left_out: int | None = None  # local files and unavailable items of the playlists given
 
 
 class Removed(Changed):
