@@ -117,6 +117,11 @@ def typed_id(text: str, kind: str) -> str:
     return item_id if found == kind else text
 
 
+def is_link(text: str) -> bool:
+    """Whether ``text`` is written as a ``spotify:`` URI or a URL (not as an ID or a name)."""
+    return text.startswith(("spotify:", "http:", "https:")) or "spotify.com" in text
+
+
 def _split(text: str, kinds: list[str]) -> tuple[str, str]:
     if text.startswith("spotify:"):
         parts = text.split(":")
@@ -126,7 +131,7 @@ def _split(text: str, kinds: list[str]) -> tuple[str, str]:
         if len(parts) == 3 and parts[1] in KINDS:
             return parts[1], parts[2]
         raise InvalidInput(f"{clipped(text)!r} is not a Spotify URI like spotify:track:<id>")
-    if "spotify.com" in text or text.startswith(("http:", "https:")):
+    if is_link(text):
         return _split_url(text)
     if len(kinds) == 1 and not _is_id(text, kinds[0]):
         raise InvalidInput(_not_an_id(text, kinds[0]) + _by_name(kinds))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from spotify_mcp import hookimpl
+from spotify_mcp.errors import InvalidInput, clipped
 from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
 from spotify_mcp.lookup import naming_missing
 from spotify_mcp.models import (
@@ -21,13 +23,15 @@ from spotify_mcp.models import (
     BriefItems,
     Item,
     ItemPage,
+    Page,
     Payload,
     any_item,
     briefly,
     saved_item,
 )
+from spotify_mcp.names import has_words, squash
 from spotify_mcp.progress import Progress
-from spotify_mcp.refs import CATALOG_KINDS, Ref, ref_type
+from spotify_mcp.refs import CATALOG_KINDS, Ref, WrongKind, is_link, parse_ref, ref_type
 
 if TYPE_CHECKING:
     from spotify_mcp.registry import ResourceRegistry, ToolRegistry
@@ -41,12 +45,20 @@ Refs = Annotated[list[LibraryRef], Field(min_length=1, max_length=1000)]
 
 _URIS_PER_REQUEST = 40
 _PAGE = 50  # the largest page of saved items, followed artists and top items
+SCAN = 2_000  # saved items a filtered listing looks through (40 requests, read concurrently)
+#: What kind of reference ``by`` takes for saved items of each kind; the others have words only.
+_BY_REF = {"track": "artist", "album": "artist", "episode": "show"}
 
 
 class LibraryChange(BaseModel):
     # What was sent: Spotify does not say which were saved (or followed) already.
     count: int
     uris: list[str]
+
+
+# Not a docstring: it would be sent in tools/list.
+class SavedPage(ItemPage):
+    scanned: int | None = None  # filtered: the saved items looked through from offset
 
 
 class InLibrary(BaseModel):
@@ -77,26 +89,108 @@ def library_list_saved(
     limit: Annotated[int, Field(ge=1, le=MAX_ITEMS_PER_CALL)] = 20,
     offset: Annotated[int, Field(ge=0)] = 0,
     brief: BriefItems = False,
-) -> ItemPage:
+    by: Annotated[
+        str | None,
+        Field(
+            description=f"Only items by this artist (name or URI), show, publisher or author; "
+            f"filters look through {SCAN:,} from offset"
+        ),
+    ] = None,
+    added_before: date | None = None,
+) -> SavedPage:
     """Saved tracks, albums, shows, episodes or audiobooks with added_at, or followed artists
     (kind=artist), newest first."""
+    if by is None and added_before is None:
+        if kind == "artist":
+            return _followed_artists(spotify, offset, limit, brief)
+        page = _rows(spotify, kind, offset, limit)
+        return SavedPage(
+            items=[saved_item(row, kind, brief) for row in page.items],
+            total=page.total,
+            offset=offset,
+            next_offset=page.next_offset,
+        )
     if kind == "artist":
-        return _followed_artists(spotify, offset, limit, brief)
+        raise InvalidInput(
+            "by and added_before filter saved items, not followed artists (kind=artist): "
+            "list those (brief=true for names only), or check one with library_contains"
+        )
+    keep = _filter(kind, by, added_before)
+    looked = _rows(spotify, kind, offset, SCAN)
+    # Positions: rows are never null, so the n-th row read is at offset + n.
+    found = [(offset + n, row) for n, row in enumerate(looked.items) if keep(row)]
+    # More matches than asked for: go on after the last one shown.
+    next_offset = found[limit][0] if len(found) > limit else looked.next_offset
+    read_to = looked.total if looked.next_offset is None else looked.next_offset
+    return SavedPage(
+        items=[saved_item(row, kind, brief) for _, row in found[:limit]],
+        total=len(found),
+        offset=offset,
+        next_offset=next_offset,
+        scanned=max(read_to - offset, 0),
+    )
+
+
+def _rows(spotify: Spotify, kind: str, offset: int, limit: int) -> Page[dict]:
+    """Up to ``limit`` saved items of ``kind`` from ``offset``, raw and in order (the pages
+    read concurrently)."""
 
     def fetch(start: int, count: int) -> Any:
         return spotify._get(f"me/{kind}s", limit=count, offset=start)
 
-    return read_pages(
-        fetch,
-        lambda row: saved_item(row, kind, brief),
-        ItemPage,
-        offset=offset,
-        limit=limit,
-        page_size=_PAGE,
-    )
+    return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=_PAGE)
 
 
-def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) -> ItemPage:
+def _filter(kind: str, by: str | None, before: date | None) -> Callable[[Payload], bool]:
+    """Whether a saved row is by ``by`` and was saved before ``before`` (either may be None).
+    Checked before any request: a bad ``by`` is refused."""
+    is_by = _by(kind, by) if by is not None else None
+    cut = before.isoformat() if before else None  # added_at is ISO 8601 in UTC: they compare
+
+    def keep(row: Payload) -> bool:
+        if cut is not None and (row.get("added_at") or "") >= cut:
+            return False
+        return is_by is None or any(is_by(whose) for whose in _whose(kind, row))
+
+    return keep
+
+
+def _by(kind: str, by: str) -> Callable[[Payload], bool]:
+    """Whether an artist, show, publisher or author (``{"name": ..., "id": ...}``) is the
+    one ``by`` names: by its ID where ``by`` is a reference, else by the words of its name."""
+    by = by.strip()
+    ref_kind = _BY_REF.get(kind)
+    if ref_kind is not None:
+        try:
+            ref = parse_ref(by, ref_kind)
+        except InvalidInput as error:  # a name, unless written as a reference
+            if isinstance(error, WrongKind) or is_link(by):
+                raise InvalidInput(f"by: {error}") from None
+        else:
+            return lambda whose: whose.get("id") == ref.id
+    if is_link(by):
+        raise InvalidInput(
+            f"by takes the words of a name for kind={kind} (a reference only for tracks, "
+            f"albums and episodes), not {clipped(by)!r}"
+        )
+    if not squash(by):
+        raise InvalidInput(f"by {by!r} has no letters, digits or emoji to look for")
+    return lambda whose: has_words(whose.get("name") or "", by)
+
+
+def _whose(kind: str, row: Payload) -> list[Payload]:
+    """Whom a saved item is by, as ``by`` matches it: a track's or album's artists, an
+    episode's show and its publisher, a show's publisher, an audiobook's authors."""
+    item = row.get(kind) or row  # saved audiobooks may come unwrapped
+    if kind == "episode":
+        show = item.get("show") or {}
+        return [show, {"name": show.get("publisher")}]
+    if kind == "show":
+        return [{"name": item.get("publisher")}]
+    return list(item.get("authors" if kind == "audiobook" else "artists") or [])
+
+
+def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) -> SavedPage:
     """Followed artists page by cursor, which cannot jump: read up to offset + limit."""
     artists: list[Any] = []
     after, total = None, 0
@@ -110,7 +204,7 @@ def _followed_artists(spotify: Spotify, offset: int, limit: int, brief: bool) ->
             break
     window = artists[offset : offset + limit]
     end = offset + len(window)
-    return ItemPage(
+    return SavedPage(
         items=[_item(artist, brief) for artist in window],
         total=total,
         offset=offset,

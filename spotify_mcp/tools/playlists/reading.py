@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +19,7 @@ from spotify_mcp.models import (
     Payload,
     Playlist,
 )
+from spotify_mcp.names import squash, words_in
 from spotify_mcp.pipeline import fresh
 from spotify_mcp.tools.playlists.arguments import ITEM_TYPES, PAGE, Name, PlaylistRef
 from spotify_mcp.tools.playlists.refusals import items_hidden
@@ -30,11 +30,6 @@ if TYPE_CHECKING:
     from spotify_mcp.session import Spotify
 
 NAME_SCAN = 1_000  # the user's playlists a look-up by name goes through (20 requests at most)
-#: Letters NFKD does not take apart, spelled with their base letters ("sorensen" finds
-#: "Sørensen"), as Spotify's search does.
-_SPELLED_OUT = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
-)
 
 
 def playlists_list(
@@ -55,12 +50,12 @@ def playlists_list(
     if name is None:
         page = spotify.current_user_playlists(limit=limit, offset=offset)
         return ItemPage.of(page, lambda payload: Playlist.of(payload, me))
-    if not _squash(name):
+    if not squash(name):
         raise InvalidInput(f"name {name!r} has no letters, digits or emoji to look for")
     looked = playlists_from(spotify, offset, NAME_SCAN)
     words = name.split()
     scored = [
-        (offset + n, payload, _words_in(payload.get("name") or "", words))
+        (offset + n, payload, words_in(payload.get("name") or "", words))
         for n, payload in enumerate(looked.items)
     ]
     # None has every word ("my jazz playlist"): those with the most, so that a word too many
@@ -85,25 +80,6 @@ def playlists_from(spotify: Spotify, offset: int, limit: int) -> Page[dict]:
         return spotify.current_user_playlists(limit=count, offset=start)
 
     return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=PAGE)
-
-
-def has_words(name: str, words: str) -> bool:
-    """Whether each of ``words`` is in ``name``, ignoring case, accents, spaces and
-    punctuation: "lofi" and "lo fi" find "Lo-Fi Beats", "café" finds "CAFE"."""
-    each = words.split()
-    return _words_in(name, each) == len(each)
-
-
-def _words_in(name: str, words: list[str]) -> int:
-    """How many of ``words`` are in ``name`` (as :func:`has_words` finds them)."""
-    squashed = _squash(name)
-    return sum(_squash(word) in squashed for word in words)
-
-
-def _squash(text: str) -> str:
-    """Letters, digits and symbols (emoji) only, case-folded and without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_SPELLED_OUT)
-    return "".join(c for c in decomposed if unicodedata.category(c)[0] in "LNS")
 
 
 def playlists_get(spotify: Spotify, playlist: PlaylistRef) -> Playlist:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from spotify_mcp.models import ItemPage
+from spotify_mcp.names import has_words
 from spotify_mcp.refs import parse_ref, typed_id
 from spotify_mcp.tools.playlists.arguments import PAGE
 from spotify_mcp.tools.playlists.reading import (
     NAME_SCAN,
-    has_words,
     playlists_from,
     playlists_get,
     playlists_get_items,

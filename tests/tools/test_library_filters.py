@@ -1,0 +1,226 @@
+"""library_list_saved's filters end to end: saved items by an artist (name words or URI),
+show, publisher or author, and saved before a date, looked for among SCAN items from offset,
+over stdio against the sandbox (without the cache, so request counts are exact)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from stdio_server import StdioServer
+from toolkit import assert_refused, operations_hit, queries, uri
+
+from spotify_mcp.sandbox import PREMIUM_USER
+from spotify_mcp.sandbox.ids import make_id
+from spotify_mcp.tools.library import SCAN
+
+if TYPE_CHECKING:
+    from spotify_mcp.sandbox import Sandbox
+
+SAVED_TRACKS = 1250  # the premium user's, seeded
+
+
+def saved(sandbox: Sandbox, kind: str = "track") -> dict[str, str]:
+    """The premium user's saved items of ``kind``: ID -> added_at, oldest first."""
+    return sandbox.runtime.state.users[PREMIUM_USER].saved[kind]  # type: ignore[no-any-return]
+
+
+def newest_first(sandbox: Sandbox, kind: str = "track") -> list[str]:
+    return [uri(kind, ident) for ident in reversed(saved(sandbox, kind))]
+
+
+def artist_named(sandbox: Sandbox, name: str) -> str:
+    return next(a.id for a in sandbox.runtime.catalog.artists.values() if a.name == name)
+
+
+def tracks_by(sandbox: Sandbox, artist: str) -> list[str]:
+    """The saved tracks ``artist`` (an ID) is one of the artists of, newest first."""
+    tracks = sandbox.runtime.catalog.tracks
+    return [u for u in newest_first(sandbox) if artist in tracks[u.split(":")[2]].artist_ids]
+
+
+def uris(page: dict[str, Any]) -> list[str]:
+    return [item["uri"] for item in page["items"]]
+
+
+# -- by -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "by",
+    [
+        "nia SORENSEN",  # case and accents aside
+        "Nia Sørensen",
+        "spotify:artist:{id}",
+        "https://open.spotify.com/artist/{id}?si=abc",
+        "{id}",
+    ],
+)
+def test_saved_tracks_by_an_artist_in_one_call(uncached: StdioServer, sb: Sandbox, by: str) -> None:
+    nia = artist_named(sb, "Nia Sørensen")
+    expected = tracks_by(sb, nia)
+    assert 10 < len(expected) < 20  # as a guest too ("feat."); "Nia Quinn" is not her
+    page, hit = operations_hit(
+        sb,
+        lambda: uncached.call_ok(
+            "library_list_saved", kind="track", limit=50, by=by.format(id=nia)
+        ),
+    )
+    assert uris(page) == expected
+    assert page["total"] == len(expected) and page["scanned"] == SAVED_TRACKS
+    assert page["offset"] == 0 and "next_offset" not in page
+    assert all(nia in [a["uri"].split(":")[2] for a in t["artists"]] for t in page["items"])
+    assert [t["added_at"] for t in page["items"]] == [saved(sb)[u.split(":")[2]] for u in expected]
+    # every page once, read 50 a request (concurrently)
+    assert hit == ["GET /me/tracks"] * 25
+    offsets = sorted((int(q["offset"][0]), q["limit"][0]) for q in queries(sb))
+    assert offsets == [(offset, "50") for offset in range(0, SAVED_TRACKS, 50)]
+
+
+def test_brief_matches_name_each_item_only(uncached: StdioServer, sb: Sandbox) -> None:
+    page = uncached.call_ok("library_list_saved", kind="track", by="sorensen", brief=True)
+    assert uris(page) == tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    assert all(set(item) == {"uri", "name", "by", "added_at"} for item in page["items"])
+    assert all("Nia Sørensen" in item["by"] for item in page["items"])
+
+
+def test_more_matches_than_limit_go_on_after_the_last_shown(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    expected = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    order = newest_first(sb)
+    first = uncached.call_ok("library_list_saved", kind="track", by="Nia Sørensen", limit=5)
+    assert uris(first) == expected[:5] and first["total"] == len(expected)
+    assert first["next_offset"] == order.index(expected[5])  # the next match's position
+    found, offset = uris(first), first["next_offset"]
+    while offset is not None:
+        page = uncached.call_ok(
+            "library_list_saved", kind="track", by="Nia Sørensen", limit=5, offset=offset
+        )
+        assert page["offset"] == offset and page["scanned"] == SAVED_TRACKS - offset
+        found += uris(page)
+        offset = page.get("next_offset")
+    assert found == expected
+
+
+def test_no_match_says_how_far_it_looked(uncached: StdioServer, sb: Sandbox) -> None:
+    page = uncached.call_ok("library_list_saved", kind="track", by="Nobody Atall", offset=50)
+    assert page == {"items": [], "total": 0, "offset": 50, "scanned": SAVED_TRACKS - 50}
+    past = uncached.call_ok("library_list_saved", kind="track", by="nia", offset=5000)
+    assert past == {"items": [], "total": 0, "offset": 5000, "scanned": 0}
+
+
+@pytest.fixture
+def big_library(sb: Sandbox) -> Iterator[int]:
+    """The user's saved tracks grown past SCAN: 1,000 copies of saved tracks under new IDs,
+    saved before all the others (so listed last). Yields the new number of saved tracks."""
+    user = sb.runtime.state.users[PREMIUM_USER]
+    tracks, seeded = sb.runtime.catalog.tracks, user.saved["track"]
+    copies = {}
+    for ident in list(seeded)[:1000]:
+        new = make_id("copy", ident)
+        copy = {**tracks[ident].full, "id": new, "uri": uri("track", new)}
+        copies[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
+    tracks.update(copies)
+    user.saved["track"] = {**dict.fromkeys(copies, "2025-01-01T00:00:00Z"), **seeded}
+    try:
+        yield len(user.saved["track"])
+    finally:
+        user.saved["track"] = seeded
+        for new in copies:
+            del tracks[new]
+
+
+def test_a_library_beyond_the_scan_goes_on_where_it_stopped(
+    uncached: StdioServer, sb: Sandbox, big_library: int
+) -> None:
+    assert big_library > SCAN
+    expected = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    order = newest_first(sb)
+    within = [u for u in expected if order.index(u) < SCAN]
+    assert within and len(within) < len(expected)  # matches on both sides of the cap
+    args = {"kind": "track", "by": "Nia Sørensen", "limit": 200}
+    first, hit = operations_hit(sb, lambda: uncached.call_ok("library_list_saved", args))
+    assert uris(first) == within and first["total"] == len(within)
+    assert first["scanned"] == SCAN and first["next_offset"] == SCAN
+    assert hit == ["GET /me/tracks"] * (SCAN // 50)
+    rest, hit = operations_hit(
+        sb, lambda: uncached.call_ok("library_list_saved", args, offset=SCAN)
+    )
+    assert uris(rest) == expected[len(within) :]
+    assert rest["scanned"] == big_library - SCAN and "next_offset" not in rest
+    assert hit == ["GET /me/tracks"] * 5
+
+
+@pytest.mark.parametrize(
+    ("kind", "by", "whose"),
+    [
+        # albums by an artist's URI; shows by publisher; episodes by show URI or name (or
+        # publisher); audiobooks by author
+        ("album", "uri", lambda c, i: [uri("artist", a) for a in c.albums[i].artist_ids]),
+        ("show", "name", lambda c, i: [c.shows[i].byline]),
+        ("episode", "uri", lambda c, i: [uri("show", c.episodes[i].parent_id)]),
+        ("episode", "name", lambda c, i: [c.shows[c.episodes[i].parent_id].name]),
+        ("audiobook", "name", lambda c, i: [c.audiobooks[i].byline]),
+    ],
+)
+def test_other_kinds_by_whom_they_are(
+    uncached: StdioServer, sb: Sandbox, kind: str, by: str, whose: Any
+) -> None:
+    catalog, mine = sb.runtime.catalog, list(reversed(saved(sb, kind)))
+    someone = whose(catalog, mine[-1])[0]  # whom the oldest saved one is by
+    expected = [uri(kind, i) for i in mine if someone in whose(catalog, i)]
+    value = someone if by == "uri" else someone.upper()
+    page = uncached.call_ok("library_list_saved", kind=kind, by=value, limit=50)
+    assert uris(page) == expected and page["total"] == len(expected)
+    assert page["scanned"] == len(mine) and all("added_at" in item for item in page["items"])
+
+
+# -- added_before ---------------------------------------------------------------------------
+
+
+def test_saved_before_a_date(uncached: StdioServer, sb: Sandbox) -> None:
+    order = newest_first(sb)
+    older = [u for u in order if saved(sb)[u.split(":")[2]] < "2026-01-01"]
+    assert 200 < len(older) < SAVED_TRACKS
+    page, hit = operations_hit(
+        sb,
+        lambda: uncached.call_ok(
+            "library_list_saved", kind="track", added_before="2026-01-01", limit=200, brief=True
+        ),
+    )
+    assert uris(page) == older[:200] and page["total"] == len(older)
+    assert all(item["added_at"] < "2026-01-01" for item in page["items"])
+    assert page["next_offset"] == order.index(older[200]) and len(hit) == 25
+    nia = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    both = uncached.call_ok(
+        "library_list_saved", kind="track", added_before="2026-01-01", by="Nia Sørensen"
+    )
+    assert uris(both) == [u for u in nia if u in older] and 0 < len(uris(both)) < len(nia)
+
+
+# -- refused --------------------------------------------------------------------------------
+
+ALBUM = "spotify:album:" + "1" * 22
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"by": ALBUM}, "by: 'spotify:album:1111111111111111111111' is an album, but an artist"),
+        ({"by": "spotify:artist:abc"}, "by: 'abc' is not a valid Spotify artist ID"),
+        ({"by": "https://example.com/x"}, "is not an open.spotify.com link to an item"),
+        ({"kind": "episode", "by": ALBUM}, "is an album, but a show is expected"),
+        ({"kind": "show", "by": "spotify:artist:" + "1" * 22}, "takes the words of a name"),
+        ({"by": " !?. "}, "has no letters, digits or emoji to look for"),
+        ({"kind": "artist", "by": "nia"}, "not followed artists (kind=artist)"),
+        ({"kind": "artist", "added_before": "2026-01-01"}, "library_contains"),
+        ({"added_before": "last year"}, "added_before: input should be a valid date"),
+    ],
+)
+def test_bad_filters_are_refused(
+    uncached: StdioServer, sb: Sandbox, args: dict[str, Any], message: str
+) -> None:
+    assert message in assert_refused(uncached, sb, "library_list_saved", {"kind": "track", **args})
