@@ -50,10 +50,15 @@ SCAN = 2_000  # saved items a filtered listing looks through (40 requests, read 
 _BY_REF = {"track": "artist", "album": "artist", "episode": "show"}
 
 
+#: The most references a change's result lists back: past them, a model that sent hundreds
+#: would read them all again (24 KB for 616).
+SHOWN_BACK = 50
+
+
 class LibraryChange(BaseModel):
     # What was sent: Spotify does not say which were saved (or followed) already.
     count: int
-    uris: list[str]
+    uris: list[str] | None = None  # as URIs, up to SHOWN_BACK
 
 
 # Not a docstring: it would be sent in tools/list.
@@ -288,7 +293,7 @@ def _change(
         send_chunk,
         lambda sent: f"The first {sent} of {len(uris)} items were {done}",
     )
-    return LibraryChange(count=len(uris), uris=uris)
+    return LibraryChange(count=len(uris), uris=uris if len(uris) <= SHOWN_BACK else None)
 
 
 # -- hooks --------------------------------------------------------------------------------

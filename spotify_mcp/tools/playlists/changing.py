@@ -314,7 +314,7 @@ def playlists_replace_items(
     items: Annotated[list[Playable], Field(max_length=PLAYLIST_MAX_ITEMS)],
 ) -> Replaced:
     """Set the playlist's items to exactly these, in order; [] empties it. Every item not
-    listed is removed."""
+    listed is removed, and each item's added_at becomes now."""
     uris = [item.uri for item in items]
 
     def replace_then_add(start: int, chunk: list[str]) -> Any:

@@ -44,8 +44,8 @@ def playlists_list(
         ),
     ] = None,
 ) -> ItemPage:
-    """The user's playlists, owned (mine) and followed, newest first. Find theirs by name
-    here (search finds only public playlists)."""
+    """The user's playlists, owned (mine) and followed. Find theirs by name here (search
+    finds only public playlists)."""
     me = _my_id(spotify)
     if name is None:
         page = spotify.current_user_playlists(limit=limit, offset=offset)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def my_playlists(spotify: Spotify) -> ItemPage:
-    """The user's playlists (the first 50), newest first."""
+    """The user's playlists (the first 50)."""
     return playlists_list(spotify, limit=PAGE)
 
 
