@@ -162,12 +162,16 @@ def _offset_checked(
                 f"offset {offset} is past the end of {context.uri} (offsets count from 0); "
                 f"{listing}."
             )
-        return InvalidInput(
-            f"offset {offset} is past the end of {context.uri}, which holds {_count(count)} "
-            "(offsets count from 0)."
-        )
+        return _past_the_end(offset, context, count)
 
     return answered(400, explained, when=lambda message: "offset" in message.lower())
+
+
+def _past_the_end(offset: int, context: Ref, count: int) -> InvalidInput:
+    return InvalidInput(
+        f"offset {offset} is past the end of {context.uri}, which holds {_count(count)} "
+        "(offsets count from 0)."
+    )
 
 
 _COUNTED_AS = {"album": "total_tracks", "playlist": "total", "show": "total_episodes"}
@@ -375,10 +379,7 @@ def _play_audiobook(
         start = uris.index(offset_item.uri)
     elif offset is not None:
         if offset >= len(uris):
-            raise InvalidInput(
-                f"offset {offset} is past the end of {book.uri}, which holds "
-                f"{_count(len(uris))} (offsets count from 0)."
-            )
+            raise _past_the_end(offset, book, len(uris))
         start = offset
     else:
         start, left_at = _left_off(chapters)
