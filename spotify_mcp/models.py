@@ -45,17 +45,20 @@ class Item(BaseModel):
 class Track(Item):
     artists: list[Item]
     album: Item | None = None
+    year: int | None = None  # its album's release year: "my 90s songs", sorting by year
     duration_ms: int
     explicit: bool | None = None
 
     @classmethod
     def of(cls, payload: Payload) -> Track:
         album = payload.get("album")
+        released = (album or {}).get("release_date") or ""
         return cls(
             uri=payload["uri"],
             name=payload["name"],
             artists=_names(payload, "artists"),
             album=Item.of(album) if album else None,
+            year=int(released[:4]) if released[:4].isdigit() else None,
             duration_ms=payload.get("duration_ms") or 0,
             explicit=payload.get("explicit") or None,
         )

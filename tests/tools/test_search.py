@@ -84,6 +84,16 @@ def test_search_year_and_genre_filters(uncached: StdioServer, cat: Any) -> None:
     assert artists["pages"]["artist"]["total"] == expected
 
 
+def test_tracks_carry_their_albums_release_year(uncached: StdioServer, cat: Any) -> None:
+    tracks = uncached.call_ok("search", query="year:1980-1989", types=["track"], limit=10)
+    found = tracks["pages"]["track"]["items"]
+    assert found and all(
+        track["year"] == cat.albums[cat.tracks[track["uri"].rpartition(":")[2]].parent_id].year
+        and 1980 <= track["year"] <= 1989
+        for track in found
+    )
+
+
 def test_search_new_albums(uncached: StdioServer, cat: Any) -> None:
     """tag:new: albums released in the past two weeks (the sandbox's new release)."""
     pages = uncached.call_ok("search", query="tag:new", types=["album", "track"])["pages"]
