@@ -9,7 +9,7 @@ Settings that are independent PUTs (repeat, shuffle, volume, position) share one
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
@@ -42,6 +42,7 @@ from spotify_mcp.models import (
     any_item,
     briefly,
 )
+from spotify_mcp.names import has_words, squash
 from spotify_mcp.refs import ITS_TRACKS, ref_type
 
 if TYPE_CHECKING:
@@ -207,19 +208,20 @@ def _naming_devices(command: Callable[..., PlayerCommand]) -> Callable[..., Play
             if not device_id or not (isinstance(error, UnknownDevice) or no_such_device(error)):
                 raise
             devices = _devices(spotify)
-            named = _the_device_called(device_id, devices or [])
-            if named is None or named.id in (None, device_id):
-                raise _not_a_device(device_id, devices) from error
+            called = _called(device_id, devices or [])
+            if len(called) != 1 or called[0].id in (None, device_id):
+                raise _not_a_device(device_id, devices, called) from error
         # Refused for its device_id, the command did nothing: it runs again, on that device.
-        return run(**{**arguments, "device_id": named.id})
+        return run(**{**arguments, "device_id": called[0].id})
 
     return run
 
 
-def _the_device_called(name: str, devices: list[Device]) -> Device | None:
-    """The one device called ``name`` (case aside), if exactly one is."""
-    called = [device for device in devices if device.name.casefold() == name.casefold()]
-    return called[0] if len(called) == 1 else None
+def _called(name: str, devices: list[Device]) -> list[Device]:
+    """The devices called ``name`` (case aside), else those whose names have its words
+    ("living room" for "Living Room Speaker")."""
+    exact = [device for device in devices if device.name.casefold() == name.casefold()]
+    return exact or [d for d in devices if squash(name) and has_words(d.name, name)]
 
 
 def _devices(spotify: Spotify) -> list[Device] | None:
@@ -256,7 +258,13 @@ class UnknownDevice(InvalidInput):
     """A device_id that names none of the user's devices."""
 
 
-def _not_a_device(device_id: str, devices: list[Device] | None) -> UnknownDevice:
+def _not_a_device(
+    device_id: str, devices: list[Device] | None, called: Sequence[Device] = ()
+) -> UnknownDevice:
+    if len(called) > 1:
+        return UnknownDevice(
+            f"{clipped(device_id)!r} fits several devices: {_named(called)}; pass one's device_id"
+        )
     if devices is None:
         known = "playback_devices lists them"
     else:
@@ -266,7 +274,7 @@ def _not_a_device(device_id: str, devices: list[Device] | None) -> UnknownDevice
     )
 
 
-def _named(devices: list[Device]) -> str:
+def _named(devices: Sequence[Device]) -> str:
     return listed([f"{d.name} (device_id {d.id})" for d in devices if d.id])
 
 
@@ -515,7 +523,7 @@ def _position_moved(spotify: Spotify, device_id: str | None, by: int) -> int:
             "Nothing is playing to seek in: playback_start plays an item from position_ms"
         )
     active = Device.of(now.get("device") or {})
-    if device_id and device_id != active.id and _the_device_called(device_id, [active]) is None:
+    if device_id and device_id != active.id and not _called(device_id, [active]):
         raise InvalidInput(
             f"seek_by_ms moves through what {active.name} (the active device) plays; for "
             "another device pass position_ms"

@@ -283,6 +283,24 @@ def test_a_device_named_for_its_id_is_the_device_of_that_name(
     assert state(active)["device_id"] == LAPTOP
 
 
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [("living room", "Living Room Speaker"), ("PHONE", "Sandbox Phone"), ("sandbox", None)],
+)
+def test_a_device_named_by_words_of_its_name_is_that_one_if_only_one_has_them(
+    server: StdioServer, fresh_sandbox: Sandbox, name: str, device: str | None
+) -> None:
+    if device is None:  # two devices have the word: neither is guessed
+        assert f"'sandbox' fits several devices: Sandbox Laptop (device_id {LAPTOP})" in (
+            server.call_error("playback_transfer", device_id=name)
+        )
+    else:
+        assert server.call_ok("playback_transfer", device_id=name) == {
+            "done": f"transferred to {device}"
+        }
+        assert state(server)["device"] == device
+
+
 def test_relative_changes_on_a_device_named_for_its_id(active: StdioServer) -> None:
     before = state(active)
     active.call_ok("playback_set", volume_by=-10, seek_by_ms=5_000, device_id="Sandbox Laptop")
