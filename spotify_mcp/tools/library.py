@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import date
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -101,7 +101,7 @@ def library_list_saved(
             f"filters look through {SCAN:,} from offset"
         ),
     ] = None,
-    added_before: date | None = None,
+    added_before: datetime | None = None,
 ) -> SavedPage:
     """Saved tracks, albums, shows, episodes or audiobooks with added_at, or followed artists
     (kind=artist), newest first."""
@@ -146,18 +146,25 @@ def _rows(spotify: Spotify, kind: str, offset: int, limit: int) -> Page[dict]:
     return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=_PAGE)
 
 
-def _filter(kind: str, by: str | None, before: date | None) -> Callable[[Payload], bool]:
-    """Whether a saved row is by ``by`` and was saved before ``before`` (either may be None).
-    Checked before any request: a bad ``by`` is refused."""
+def _filter(kind: str, by: str | None, before: datetime | None) -> Callable[[Payload], bool]:
+    """Whether a saved row is by ``by`` and was saved before ``before`` (either may be None;
+    a time without a zone is UTC, as Spotify's added_at). Checked before any request: a bad
+    ``by`` is refused."""
     is_by = _by(kind, by) if by is not None else None
-    cut = before.isoformat() if before else None  # added_at is ISO 8601 in UTC: they compare
+    cut = before.replace(tzinfo=before.tzinfo or UTC) if before else None
 
     def keep(row: Payload) -> bool:
-        if cut is not None and (row.get("added_at") or "") >= cut:
+        if cut is not None and not _saved_at(row) < cut:
             return False
         return is_by is None or any(is_by(whose) for whose in _whose(kind, row))
 
     return keep
+
+
+def _saved_at(row: Payload) -> datetime:
+    """When the row's item was saved (the epoch when Spotify does not say)."""
+    added = row.get("added_at")
+    return datetime.fromisoformat(added) if added else datetime.fromtimestamp(0, UTC)
 
 
 def _by(kind: str, by: str) -> Callable[[Payload], bool]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -201,6 +202,25 @@ def test_saved_before_a_date(uncached: StdioServer, sb: Sandbox) -> None:
     assert uris(both) == [u for u in nia if u in older] and 0 < len(uris(both)) < len(nia)
 
 
+def test_saved_before_a_time_of_day(uncached: StdioServer, sb: Sandbox) -> None:
+    """ "More than a year ago" is a time, not a date: the songs of that day before it count."""
+    added_at = saved(sb)
+    ident = list(added_at)[100]
+    at = datetime.fromisoformat(added_at[ident])
+    assert at.time() != time(0)
+
+    def before(moment: datetime) -> list[str]:
+        page = uncached.call_ok(
+            "library_list_saved", kind="track", added_before=moment.isoformat(), limit=200
+        )
+        return uris(page)
+
+    assert uri("track", ident) not in before(at)  # saved at that time: not before it
+    assert uri("track", ident) in before(at + timedelta(seconds=1))
+    naive = (at + timedelta(seconds=1)).replace(tzinfo=None)  # taken as UTC, as added_at
+    assert before(naive) == before(at + timedelta(seconds=1))
+
+
 # -- refused --------------------------------------------------------------------------------
 
 ALBUM = "spotify:album:" + "1" * 22
@@ -217,7 +237,7 @@ ALBUM = "spotify:album:" + "1" * 22
         ({"by": " !?. "}, "has no letters, digits or emoji to look for"),
         ({"kind": "artist", "by": "nia"}, "not followed artists (kind=artist)"),
         ({"kind": "artist", "added_before": "2026-01-01"}, "library_contains"),
-        ({"added_before": "last year"}, "added_before: input should be a valid date"),
+        ({"added_before": "last year"}, "added_before: input should be a valid datetime"),
     ],
 )
 def test_bad_filters_are_refused(
