@@ -7,6 +7,7 @@ does, so one tool per action covers every kind, 40 references a request.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -64,6 +65,7 @@ class LibraryChange(BaseModel):
 # Not a docstring: it would be sent in tools/list.
 class SavedPage(ItemPage):
     scanned: int | None = None  # filtered: the saved items looked through from offset
+    closest: list[str] | None = None  # by matched none: the names seen nearest to it
 
 
 class InLibrary(BaseModel):
@@ -133,7 +135,21 @@ def library_list_saved(
         offset=offset,
         next_offset=next_offset,
         scanned=max(read_to - offset, 0),
+        closest=_closest(by, kind, looked.items) if by and not found else None,
     )
+
+
+def _closest(by: str, kind: str, rows: list[Payload]) -> list[str] | None:
+    """The names in ``rows`` nearest to ``by``, which matched none of them: a name misspelt
+    ("Theo Vanse") would read as "the user saved nothing by them"."""
+    names = {
+        squash(name): name
+        for row in rows
+        for whose in _whose(kind, row)
+        if (name := whose.get("name"))
+    }
+    near = difflib.get_close_matches(squash(by), list(names), n=3, cutoff=0.6)
+    return [names[squashed] for squashed in near] or None
 
 
 def _rows(spotify: Spotify, kind: str, offset: int, limit: int) -> Page[dict]:

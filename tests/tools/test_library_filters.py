@@ -113,6 +113,15 @@ def test_no_match_says_how_far_it_looked(uncached: StdioServer, sb: Sandbox) -> 
     assert past == {"items": [], "total": 0, "offset": 5000, "scanned": 0}
 
 
+def test_a_misspelt_name_that_matches_none_gives_the_closest_names(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    page = uncached.call_ok("library_list_saved", kind="track", by="nia sorenson")
+    # not only "none": a model would tell the user they saved nothing by her
+    assert page["items"] == [] and page["closest"][0] == "Nia Sørensen"
+    assert "closest" not in uncached.call_ok("library_list_saved", kind="track", by="nia")
+
+
 @pytest.fixture
 def big_library(sb: Sandbox) -> Iterator[int]:
     """The user's saved tracks grown past SCAN: 1,000 copies of saved tracks under new IDs,
