@@ -575,8 +575,9 @@ def playback_recently_played(
     before: Annotated[int | None, Field(ge=1, description="Unix ms")] = None,
     after: Annotated[int | None, Field(ge=1, description="Unix ms")] = None,
 ) -> RecentlyPlayed:
-    """Tracks played recently, newest first (Spotify keeps about 50). Older:
-    before=next_before; newer than a time: after, then after=next_after."""
+    """Tracks played recently, each with the context (playlist, album) it played from,
+    newest first (Spotify keeps about 50). Older: before=next_before; newer than a time:
+    after, then after=next_after."""
     if before is not None and after is not None:
         raise InvalidInput("pass before or after, not both")
     for name, value in (("before", before), ("after", after)):
