@@ -104,7 +104,7 @@ CALLS: dict[str, Call] = {
         tool: Call(
             {"playlist": P, "items": [T]},
             ("playlist", "items"),
-            {"playlist": PLAYLIST, "items": ADDABLE if tool == "playlists_add_items" else PLAYABLE},
+            {"playlist": PLAYLIST, "items": ADDABLE},
         )
         for tool in ("playlists_add_items", "playlists_remove_items", "playlists_replace_items")
     },

@@ -591,6 +591,25 @@ def test_a_failure_after_an_album_and_a_playlist_says_which_of_their_items_to_se
 # -- removing, moving, replacing --------------------------------------------------------------
 
 
+def test_an_album_removes_and_replaces_as_its_tracks(
+    server: StdioServer, tracks: list[str], album: tuple[str, list[str]]
+) -> None:
+    ref, album_tracks = album
+    other = next(track for track in tracks if track not in album_tracks)
+    playlist = new_playlist(server)
+    replaced = server.call_ok("playlists_replace_items", playlist=playlist, items=[other, ref])
+    assert replaced["total"] == 1 + len(album_tracks)
+    assert item_uris(server, playlist) == [other, *album_tracks]
+    server.call_ok("playlists_add_items", playlist=playlist, items=album_tracks[:2])  # repeats
+    removed = server.call_ok("playlists_remove_items", playlist=playlist, items=[ref])
+    assert removed["removed"] == len(album_tracks) + 2  # every occurrence of each
+    assert item_uris(server, playlist) == [other]
+    error = server.call_error(
+        "playlists_remove_items", playlist=playlist, items=[ref], positions=[0]
+    )
+    assert f"{ref} stands for many items, which positions cannot pair with" in error
+
+
 def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None:
     playlist = new_playlist(server)
     a, b, c = tracks[:3]
@@ -881,10 +900,12 @@ def sample_calls(tracks: list[str], album: str = "") -> dict[str, list[dict[str,
         ],
         "playlists_update": [{**mine, "description": "Sample"}],
         "playlists_add_items": [{**mine, "items": [*tracks[:2], album], "skip_present": True}],
-        "playlists_remove_items": [{**mine, "items": tracks[:2]}],
+        "playlists_remove_items": [{**mine, "items": [*tracks[:2], album]}],
         "playlists_remove_duplicates": [mine],
         "playlists_reorder_items": [{**mine, "range_start": 0, "insert_before": 2}],
-        "playlists_replace_items": [{**mine, "items": tracks[:101]}],
+        "playlists_replace_items": [
+            {**mine, "items": [*tracks[:101], album, f"spotify:playlist:{EMPTY_PLAYLIST}"]}
+        ],
         "playlists_upload_cover": [{**mine, "image": base64.b64encode(TINY_JPEG).decode()}],
     }
 

@@ -83,7 +83,11 @@ def register_tools(registry: ToolRegistry) -> None:
             "Remove items from a playlist",
             True,
             False,
-            ["DELETE /playlists/{playlist_id}/items", "GET /playlists/{playlist_id}/items"],
+            [
+                "DELETE /playlists/{playlist_id}/items",
+                "GET /playlists/{playlist_id}/items",
+                "GET /albums/{id}/tracks",
+            ],
         ),
         (
             playlists_remove_duplicates,
@@ -104,7 +108,12 @@ def register_tools(registry: ToolRegistry) -> None:
             "Replace a playlist's items",
             True,
             True,
-            ["PUT /playlists/{playlist_id}/items", "POST /playlists/{playlist_id}/items"],
+            [
+                "PUT /playlists/{playlist_id}/items",
+                "POST /playlists/{playlist_id}/items",
+                "GET /albums/{id}/tracks",
+                "GET /playlists/{playlist_id}/items",
+            ],
         ),
         (
             playlists_upload_cover,

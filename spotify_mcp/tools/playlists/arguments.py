@@ -14,7 +14,6 @@ ITEM_TYPES = ("track", "episode")
 SOURCE_KINDS = ("album", "playlist")  # added as their items
 
 PlaylistRef = ref_type("playlist")
-Playable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
 Addable = ref_type(*ITEM_TYPES, *SOURCE_KINDS, elsewhere=ITS_TRACKS)
 # Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
 Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]

@@ -18,10 +18,10 @@ from spotify_mcp.models import PLAYLIST_MAX_ITEMS
 from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.tools.playlists.arguments import (
     CHUNK,
+    SOURCE_KINDS,
     Addable,
     Description,
     Name,
-    Playable,
     PlaylistRef,
     Snapshot,
 )
@@ -195,16 +195,19 @@ def playlists_add_items(
 def playlists_remove_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
+    items: Annotated[list[Addable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     positions: Annotated[
         list[Annotated[int, Field(ge=0)]] | None,
         Field(description="Only these occurrences: items[i] is at positions[i]"),
     ] = None,
     snapshot_id: Snapshot = None,
 ) -> Removed:
-    """Remove every occurrence of the items (any number), or only those at positions (from
-    playlists_get_items; Spotify checks each holds its item) of at most 100 different items."""
+    """Remove every occurrence of the items (any number; an album or playlist: its items), or
+    only those at positions (from playlists_get_items; Spotify checks each holds its item)
+    of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
+    # by URI, an album or playlist stands for its items, read before anything changes
+    uris = [] if occurrences is not None else list(dict.fromkeys(expand(spotify, items).uris))
     with editing(playlist), snapshot_checked(playlist):
         with fresh():
             before = item_count(spotify, playlist)
@@ -214,7 +217,6 @@ def playlists_remove_items(
                     playlist.id, occurrences, snapshot_id=snapshot_id
                 )
         else:
-            uris = list(dict.fromkeys(item.uri for item in items))
             result = send_in_chunks(
                 uris,
                 CHUNK,
@@ -311,11 +313,12 @@ def playlists_reorder_items(
 def playlists_replace_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Playable], Field(max_length=PLAYLIST_MAX_ITEMS)],
+    items: Annotated[list[Addable], Field(max_length=PLAYLIST_MAX_ITEMS)],
 ) -> Replaced:
-    """Set the playlist's items to exactly these, in order; [] empties it. Every item not
-    listed is removed, and each item's added_at becomes now."""
-    uris = [item.uri for item in items]
+    """Set the playlist's items to exactly these, in order (an album or playlist: its items);
+    [] empties it. Every item not listed is removed, and each item's added_at becomes now."""
+    expansion = expand(spotify, items)
+    uris = expansion.uris
 
     def replace_then_add(start: int, chunk: list[str]) -> Any:
         if start > 0:
@@ -330,9 +333,14 @@ def playlists_replace_items(
             CHUNK,
             naming_unknown_items(spotify, replace_then_add),
             lambda sent: f"The playlist holds the first {sent} of {len(uris)} items",
-            argument="items",
+            argument=expansion.argument,
         )
-    return Replaced(playlist=playlist.uri, snapshot_id=result.get("snapshot_id"), total=len(uris))
+    return Replaced(
+        playlist=playlist.uri,
+        snapshot_id=result.get("snapshot_id"),
+        total=len(uris),
+        left_out=expansion.left_out,
+    )
 
 
 def playlists_upload_cover(
@@ -354,6 +362,12 @@ def _occurrences(items: list[Ref], positions: list[int]) -> list[dict[str, Any]]
             f"positions pair up with items (items[i] is at positions[i]): got {len(items)} "
             f"items and {len(positions)} positions. For two occurrences of one item, repeat "
             "it: items=[u, u], positions=[10, 31]"
+        )
+    many = next((item for item in items if item.kind in SOURCE_KINDS), None)
+    if many is not None:
+        raise InvalidInput(
+            f"{many.uri} stands for many items, which positions cannot pair with: remove its "
+            "items everywhere without positions, or pass tracks and episodes"
         )
     by_uri: dict[str, list[int]] = {}
     for item, position in zip(items, positions, strict=True):

@@ -63,6 +63,7 @@ class Moved(Changed):
 
 class Replaced(Changed):
     total: int
+    left_out: int | None = None  # as Added's
 
 
 class Updated(Changed):
