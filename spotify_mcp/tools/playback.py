@@ -60,7 +60,14 @@ NO_DEVICE = "NO_ACTIVE_DEVICE"  # Spotify's reason for a command with no device 
 Playable = ref_type(
     "track", "episode", elsewhere=dict.fromkeys(CONTEXT_KINDS, "to play it, pass it as context")
 )
-Queueable = ref_type("track", "episode", elsewhere=ITS_TRACKS)
+Queueable = ref_type(
+    "track",
+    "episode",
+    elsewhere={
+        **ITS_TRACKS,
+        "audiobook": "playback_start plays it on from where the user left off",
+    },
+)
 Context = ref_type(
     *CONTEXT_KINDS,
     elsewhere=dict.fromkeys(("track", "episode"), "to play it, pass it in items"),

@@ -200,6 +200,12 @@ def test_start_items_at_an_item(active: StdioServer, tracks: list[str]) -> None:
         ),
         ("playback_queue_add", "items", "album", "; search_list_contents lists its tracks."),
         ("playback_queue_add", "items", "playlist", "; playlists_get_items lists its items."),
+        (
+            "playback_queue_add",
+            "items",
+            "audiobook",
+            "; playback_start plays it on from where the user left off.",
+        ),
     ],
 )
 def test_a_reference_of_another_kind_is_told_where_it_goes(
