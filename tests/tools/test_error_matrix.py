@@ -52,6 +52,7 @@ RATE_LIMITED = f"Spotify's rate limit was reached. Try again in {RETRY_AFTER_S} 
 PLAYLIST = ("playlist",)
 PLAYABLE = ("track", "episode")
 ADDABLE = (*PLAYABLE, "album", "playlist")  # albums and playlists add their items
+REMOVABLE = (*ADDABLE, "artist")  # an artist's tracks in the playlist
 CONTEXT = ("album", "playlist", "artist", "show", "audiobook")
 LIBRARY = ("track", "album", "show", "episode", "audiobook", "artist", "user", "playlist")
 CATALOG = ("track", "album", "artist", "show", "episode", "audiobook", "chapter")
@@ -104,7 +105,7 @@ CALLS: dict[str, Call] = {
         tool: Call(
             {"playlist": P, "items": [T]},
             ("playlist", "items"),
-            {"playlist": PLAYLIST, "items": ADDABLE},
+            {"playlist": PLAYLIST, "items": REMOVABLE if "remove" in tool else ADDABLE},
         )
         for tool in ("playlists_add_items", "playlists_remove_items", "playlists_replace_items")
     },

@@ -610,6 +610,24 @@ def test_an_album_removes_and_replaces_as_its_tracks(
     assert f"{ref} stands for many items, which positions cannot pair with" in error
 
 
+def test_an_artist_removes_their_tracks_there(server: StdioServer, sandbox: Sandbox) -> None:
+    """ "Remove every song by X from this playlist", without reading it to find them."""
+    catalog = sandbox.runtime.catalog
+    artist = next(a for a in catalog.artists.values() if len(a.album_ids) >= 2)
+    theirs = [
+        f"spotify:track:{t.id}" for t in catalog.tracks.values() if artist.id in t.artist_ids
+    ][:3]
+    others = [
+        f"spotify:track:{t.id}" for t in catalog.tracks.values() if artist.id not in t.artist_ids
+    ][:2]
+    playlist = new_playlist(server)
+    server.call_ok("playlists_add_items", playlist=playlist, items=[theirs[0], *others, *theirs])
+    removed = server.call_ok(
+        "playlists_remove_items", playlist=playlist, items=[f"spotify:artist:{artist.id}"]
+    )
+    assert removed["removed"] == 4 and item_uris(server, playlist) == others
+
+
 def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None:
     playlist = new_playlist(server)
     a, b, c = tracks[:3]

@@ -15,6 +15,7 @@ SOURCE_KINDS = ("album", "playlist")  # added as their items
 
 PlaylistRef = ref_type("playlist")
 Addable = ref_type(*ITEM_TYPES, *SOURCE_KINDS, elsewhere=ITS_TRACKS)
+Removable = ref_type(*ITEM_TYPES, *SOURCE_KINDS, "artist")  # an artist: their tracks there
 # Stripped, so a name of only spaces is our clear error, not Spotify's "missing name".
 Name = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=300)]

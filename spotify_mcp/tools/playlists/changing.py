@@ -14,15 +14,16 @@ from pydantic import Field
 
 from spotify_mcp.errors import InvalidInput, answered, explain
 from spotify_mcp.fanout import send_in_chunks
-from spotify_mcp.models import PLAYLIST_MAX_ITEMS
+from spotify_mcp.models import PLAYLIST_MAX_ITEMS, Track
 from spotify_mcp.pipeline import fresh, sent_once
 from spotify_mcp.tools.playlists.arguments import (
     CHUNK,
-    SOURCE_KINDS,
+    ITEM_TYPES,
     Addable,
     Description,
     Name,
     PlaylistRef,
+    Removable,
     Snapshot,
 )
 from spotify_mcp.tools.playlists.reading import item_count, items_at
@@ -195,19 +196,18 @@ def playlists_add_items(
 def playlists_remove_items(
     spotify: Spotify,
     playlist: PlaylistRef,
-    items: Annotated[list[Addable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
+    items: Annotated[list[Removable], Field(min_length=1, max_length=PLAYLIST_MAX_ITEMS)],
     positions: Annotated[
         list[Annotated[int, Field(ge=0)]] | None,
         Field(description="Only these occurrences: items[i] is at positions[i]"),
     ] = None,
     snapshot_id: Snapshot = None,
 ) -> Removed:
-    """Remove every occurrence of the items (any number; an album or playlist: its items), or
-    only those at positions (from playlists_get_items; Spotify checks each holds its item)
-    of at most 100 different items."""
+    """Remove every occurrence of the items (any number; an album or playlist: its items; an
+    artist: their tracks here), or only those at positions (from playlists_get_items; Spotify
+    checks each holds its item) of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    # by URI, an album or playlist stands for its items, read before anything changes
-    uris = [] if occurrences is not None else list(dict.fromkeys(expand(spotify, items).uris))
+    uris = [] if occurrences is not None else _removed_by_uri(spotify, playlist, items)
     with editing(playlist), snapshot_checked(playlist):
         with fresh():
             before = item_count(spotify, playlist)
@@ -229,6 +229,21 @@ def playlists_remove_items(
     return Removed(
         playlist=playlist.uri, snapshot_id=snapshot, removed=_count_drop(spotify, playlist, before)
     )
+
+
+def _removed_by_uri(spotify: Spotify, playlist: Ref, items: list[Ref]) -> list[str]:
+    """What a removal by URI takes, each once: the tracks and episodes given, the items of
+    the albums and playlists given, and the tracks in ``playlist`` by the artists given
+    (featuring them too), all read before anything changes."""
+    artists = {item.uri for item in items if item.kind == "artist"}
+    uris = expand(spotify, [item for item in items if item.kind != "artist"]).uris
+    if artists:
+        uris += [
+            item.uri
+            for item in items_at(spotify, playlist)
+            if isinstance(item, Track) and any(artist.uri in artists for artist in item.artists)
+        ]
+    return list(dict.fromkeys(uris))
 
 
 def _count_drop(spotify: Spotify, playlist: Ref, before: int) -> int | None:
@@ -363,7 +378,7 @@ def _occurrences(items: list[Ref], positions: list[int]) -> list[dict[str, Any]]
             f"items and {len(positions)} positions. For two occurrences of one item, repeat "
             "it: items=[u, u], positions=[10, 31]"
         )
-    many = next((item for item in items if item.kind in SOURCE_KINDS), None)
+    many = next((item for item in items if item.kind not in ITEM_TYPES), None)
     if many is not None:
         raise InvalidInput(
             f"{many.uri} stands for many items, which positions cannot pair with: remove its "

@@ -18,6 +18,7 @@ from spotify_mcp.models import (
     Page,
     Payload,
     Playlist,
+    any_item,
 )
 from spotify_mcp.names import squash, words_in
 from spotify_mcp.pipeline import fresh
@@ -156,7 +157,7 @@ def _changeable(entry: Payload) -> Item | None:
     payload = entry.get("item") or entry.get("track") or {}
     uri = payload.get("uri")
     playable = isinstance(uri, str) and uri.startswith(("spotify:track:", "spotify:episode:"))
-    return Item.of(payload) if playable else None  # the API cannot add or remove local files
+    return any_item(payload) if playable else None  # the API cannot add or remove local files
 
 
 def item_count(spotify: Spotify, playlist: Ref) -> int:
