@@ -251,9 +251,11 @@ BriefItems = Annotated[bool, Field(description="Only uri, name and by (artists) 
 
 
 class Brief(Item):
-    """An item named only: its URI, name, and whom it is by."""
+    """An item named only: its URI, name, and whom it is by; an episode or chapter begun
+    keeps where the user stopped, which "continue my podcast" looks for."""
 
     by: str | None = None  # the artists, the show, its publisher, the authors or the book
+    resume_ms: int | None = None
 
 
 def unresumed(payload: Payload) -> Payload:
@@ -276,7 +278,8 @@ def briefly(item: Item) -> Brief:
         names = [parent.name] if parent else []
     else:
         names = []
-    return Brief(uri=item.uri, name=item.name, by=", ".join(names) or None)
+    resume_ms = item.resume_ms if isinstance(item, Episode | Chapter) else None
+    return Brief(uri=item.uri, name=item.name, by=", ".join(names) or None, resume_ms=resume_ms)
 
 
 def saved_item(row: Payload, kind: str, brief: bool = False) -> Item:

@@ -176,3 +176,17 @@ def test_an_audiobook_plays_from_a_chapter_and_on(
         f"offset {len(chapters)} is past the end of {uri}, which holds {len(chapters)} items "
         "(offsets count from 0)."
     )
+
+
+def test_a_brief_list_keeps_where_the_user_stopped(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    """ "Continue my podcast": the saved episodes named only, with the one begun marked."""
+    newest = listener.call_ok("library_list_saved", kind="episode", limit=1)["items"][0]
+    listener.call_ok("playback_start", items=[newest["uri"]], position_ms=600_000)
+    listener.call_ok("playback_pause")
+    stopped_at = fresh_sandbox.runtime.state.users[PREMIUM_USER].player.progress_ms()
+    brief = listener.call_ok("library_list_saved", kind="episode", limit=2, brief=True)
+    begun, other = brief["items"]
+    assert begun["uri"] == newest["uri"] and begun["resume_ms"] == stopped_at
+    assert "resume_ms" not in other
