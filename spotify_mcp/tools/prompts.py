@@ -37,7 +37,9 @@ def build_playlist(
 1. Find candidates with `search` (types ["track"]; at most 10 results a page, so vary the
    query and use filters such as genre:, year:1990-1999, artist:"Name"). For an album or
    artist that fits, `search_list_contents` lists its tracks or albums. `library_list_top`
-   shows what the user already likes, if that helps.
+   shows what the user already likes, if that helps. If the description asks for the
+   user's own music, take it from `library_list_saved` (kind track; by="an artist" keeps
+   theirs, brief=true names them) instead.
 2. Pick tracks that fit, without duplicates, in a good listening order.
 3. Create the playlist with ONE `playlists_create` call: a short name, a one-line
    description, and every track as items, in order. If it reports an error after creating
@@ -66,10 +68,11 @@ def tidy_library() -> str:
 
 1. `playlists_list` (page with offset) for my playlists. Only those I own (mine: true) can
    be changed (the items of collaborative ones too).
-2. Note very long or empty playlists (their item counts); `playlists_get_items` with
-   all=true and brief=true shows what one holds.
-3. `library_list_saved` (kind track, album, show; brief=true) for saved items I may no
-   longer want.
+2. Note very long or empty playlists (their item counts). For each of mine,
+   `playlists_remove_duplicates` with dry_run=true finds its repeated tracks (it changes
+   nothing); `playlists_get_items` with brief=true shows what one holds.
+3. `library_list_saved` (kind track, album, show; brief=true; added_before a date two years
+   ago) for saved items I may have forgotten.
 4. Present a short plan. After I confirm: remove repeated tracks of a playlist with
    `playlists_remove_duplicates` (it keeps each track's first occurrence), other items with
    `playlists_remove_items`, move items with `playlists_reorder_items`, and unsave with

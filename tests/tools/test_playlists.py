@@ -724,11 +724,16 @@ def test_remove_duplicates_keeps_each_first_occurrence(
     items = [a, b, a, episode, c, b, a, episode]
     uncached.call_ok("playlists_add_items", playlist=playlist, items=items)
     sandbox.clear_requests()
+    found = uncached.call_ok("playlists_remove_duplicates", playlist=playlist, dry_run=True)
+    assert (found["removed"], found["extra"]) == (0, 4) and "snapshot_id" not in found
+    assert requests_to(sandbox, playlist, "DELETE") == []  # "make none until I confirm"
+    assert item_uris(uncached, playlist) == items
     removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)
-    assert removed["removed"] == 4 and removed["snapshot_id"]
+    assert removed["removed"] == 4 and removed["snapshot_id"] and "extra" not in removed
     # Each repeated item named, in the order its first repeat comes.
-    repeats = [(r["uri"], r["removed"]) for r in removed["repeats"]]
+    repeats = [(r["uri"], r["extra"]) for r in removed["repeats"]]
     assert repeats == [(a, 2), (b, 1), (episode, 1)] and removed["repeated"] == 3
+    assert found["repeats"] == removed["repeats"]
     assert all(r["name"] for r in removed["repeats"])
     assert len(requests_to(sandbox, playlist, "DELETE")) == 1
     assert item_uris(uncached, playlist) == [a, b, episode, c]

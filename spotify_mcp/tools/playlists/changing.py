@@ -258,7 +258,11 @@ def _count_drop(spotify: Spotify, playlist: Ref, before: int) -> int | None:
         return None
 
 
-def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Deduplicated:
+def playlists_remove_duplicates(
+    spotify: Spotify,
+    playlist: PlaylistRef,
+    dry_run: Annotated[bool, Field(description="Only find the repeats")] = False,
+) -> Deduplicated:
     """Remove every repeat of each item, keeping its first occurrence."""
     with editing(playlist):
         repeats: dict[str, list[int]] = {}  # uri -> positions of its repeats
@@ -269,9 +273,20 @@ def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Dedu
             if item.uri in names:
                 repeats.setdefault(item.uri, []).append(position)
             names[item.uri] = item.name
-        if not repeats:
-            return Deduplicated(playlist=playlist.uri, removed=0, repeated=0, repeats=[])
         groups = list(repeats.items())
+        shown = [
+            Repeat(uri=uri, name=names[uri], extra=len(positions))
+            for uri, positions in groups[:REPEATS_SHOWN]
+        ]
+        extra = sum(len(positions) for positions in repeats.values())
+        if dry_run or not repeats:  # nothing to send: nothing changes
+            return Deduplicated(
+                playlist=playlist.uri,
+                removed=0,
+                repeated=len(groups),
+                extra=extra if dry_run else None,
+                repeats=shown,
+            )
 
         def remove(start: int, chunk: list[tuple[str, list[int]]]) -> Any:
             # Earlier chunks removed repeats before some of these: their positions moved up.
@@ -294,12 +309,9 @@ def playlists_remove_duplicates(spotify: Spotify, playlist: PlaylistRef) -> Dedu
     return Deduplicated(
         playlist=playlist.uri,
         snapshot_id=result.get("snapshot_id"),
-        removed=sum(len(positions) for positions in repeats.values()),
+        removed=extra,
         repeated=len(groups),
-        repeats=[
-            Repeat(uri=uri, name=names[uri], removed=len(positions))
-            for uri, positions in groups[:REPEATS_SHOWN]
-        ],
+        repeats=shown,
     )
 
 

@@ -48,12 +48,13 @@ class Removed(Changed):
 class Repeat(BaseModel):
     uri: str
     name: str
-    removed: int  # occurrences removed, the first kept
+    extra: int  # occurrences after the first, which a removal takes
 
 
 class Deduplicated(Changed):
     removed: int
     repeated: int  # items that had repeats
+    extra: int | None = None  # dry_run: the occurrences a removal would take
     repeats: list[Repeat]  # the first few of them, by position
 
 
