@@ -47,7 +47,7 @@ class Track(Item):
     album: Item | None = None
     year: int | None = None  # its album's release year: "my 90s songs", sorting by year
     duration_ms: int
-    explicit: bool | None = None
+    explicit: bool | None = None  # always given where Spotify says: absent is not "clean"
 
     @classmethod
     def of(cls, payload: Payload) -> Track:
@@ -60,7 +60,7 @@ class Track(Item):
             album=Item.of(album) if album else None,
             year=int(released[:4]) if released[:4].isdigit() else None,
             duration_ms=payload.get("duration_ms") or 0,
-            explicit=payload.get("explicit") or None,
+            explicit=payload.get("explicit"),
         )
 
 
@@ -71,10 +71,13 @@ class Album(Item):
     """In an artist's albums: ``appears_on`` marks someone else's album the artist is on."""
     release_date: str | None = None
     total_tracks: int | None = None
+    duration_ms: int | None = None  # when its payload holds every track: "the longest album"
     image: str | None = None
 
     @classmethod
     def of(cls, payload: Payload) -> Album:
+        tracks = (payload.get("tracks") or {}).get("items") or []
+        whole = bool(tracks) and len(tracks) == payload.get("total_tracks")
         return cls(
             uri=payload["uri"],
             name=payload["name"],
@@ -83,6 +86,7 @@ class Album(Item):
             album_group=payload.get("album_group"),
             release_date=payload.get("release_date"),
             total_tracks=payload.get("total_tracks"),
+            duration_ms=sum(t.get("duration_ms") or 0 for t in tracks if t) if whole else None,
             image=_image(payload),
         )
 

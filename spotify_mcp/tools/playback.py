@@ -320,7 +320,7 @@ def playback_start(
     spotify: Spotify,
     items: Annotated[list[Playable] | None, Field(min_length=1, max_length=MAX_START_ITEMS)] = None,
     context: Context | None = None,
-    offset: Annotated[int | None, Field(ge=0, description="Index to start at")] = None,
+    offset: Annotated[int | None, Field(ge=0, description="Index to start at, from 0")] = None,
     offset_item: Annotated[Playable | None, Field(description="Item to start at")] = None,
     position_ms: Annotated[
         int | None, Field(ge=0, description="An episode's resume_ms continues it")
@@ -357,7 +357,10 @@ def playback_start(
             position_ms=position_ms,
         )
     if context:
-        return PlayerCommand(done=f"playing {_name_of(spotify, context)} ({context.kind})")
+        at = f", item {offset + 1}" if offset else ""  # "from track 4" is offset 3: say which
+        if offset_item:
+            at = f", from {_name_of(spotify, offset_item)}"
+        return PlayerCommand(done=f"playing {_name_of(spotify, context)} ({context.kind}){at}")
     if not items:
         return PlayerCommand(done="resumed")
     first = offset_item or items[offset or 0]

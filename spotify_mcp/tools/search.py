@@ -82,14 +82,14 @@ def search(
     limit: Annotated[int, Field(ge=1, le=10, description="Results per type")] = 5,
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
     market: Annotated[
-        str | None, Field(pattern="^[A-Z]{2}$", description="Country code, e.g. DE")
+        str | None, Field(pattern="^[A-Za-z]{2}$", description="Country code, e.g. DE")
     ] = None,
     *,
     app: App,
 ) -> SearchResults:
     """Search the catalog by words and filters. At most 10 results per type a page."""
     kinds = list(dict.fromkeys(types))
-    market = market or _market(app)
+    market = market.upper() if market else _market(app)
     payload = spotify.search(query, limit=limit, offset=offset, type=",".join(kinds), market=market)
     pages = {kind: ItemPage.of(payload[f"{kind}s"], _found) for kind in kinds}
     for page in pages.values():
@@ -124,7 +124,10 @@ def search_list_contents(
     offset: Annotated[int, Field(ge=0)] = 0,
     groups: Annotated[
         list[AlbumGroup] | None,
-        Field(min_length=1, description="Artist only: which albums (default: all)"),
+        Field(
+            min_length=1,
+            description="Artist only: which albums (default: all, appears_on: others' albums)",
+        ),
     ] = None,
     *,
     app: App,

@@ -221,10 +221,12 @@ def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None
     playlist = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
     fourth = active.call_ok("playlists_get_items", playlist=playlist, offset=3, limit=1)
     done = active.call_ok("playback_start", context=playlist, offset=3, position_ms=5000)
-    assert done == {"done": "playing Deep Focus (playlist)"}
+    assert done == {"done": "playing Deep Focus (playlist), item 4"}  # offsets count from 0
     now = state(active)
     assert now["context"] == playlist and now["item"]["uri"] == fourth["items"][0]["uri"]
     assert now["progress_ms"] >= 5000
+    done = active.call_ok("playback_start", context=playlist, offset_item=fourth["items"][0]["uri"])
+    assert done == {"done": f"playing Deep Focus (playlist), from {fourth['items'][0]['name']}"}
 
 
 def test_state_shows_episodes_and_audiobook_chapters(active: StdioServer, sandbox: Sandbox) -> None:

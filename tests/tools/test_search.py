@@ -94,6 +94,19 @@ def test_tracks_carry_their_albums_release_year(uncached: StdioServer, cat: Any)
     )
 
 
+def test_an_album_gives_its_length_and_a_track_whether_it_is_explicit(
+    uncached: StdioServer, cat: Any
+) -> None:
+    album = next(a for a in cat.albums.values() if len(a.track_ids) > 1)
+    tracks = [cat.tracks[ident] for ident in album.track_ids]
+    refs = [uri("album", album.id), *(uri("track", t.id) for t in tracks)]
+    found, *shown = uncached.call_ok("search_get_items", refs=refs)["items"]
+    # "which album is longest" without listing and adding up each one's tracks
+    assert found["duration_ms"] == sum(t.duration_ms for t in tracks)
+    # false said, not left out: absent would not tell "clean" from "unknown"
+    assert [t["explicit"] for t in shown] == [t.full["explicit"] for t in tracks]
+
+
 def test_search_new_albums(uncached: StdioServer, cat: Any) -> None:
     """tag:new: albums released in the past two weeks (the sandbox's new release)."""
     pages = uncached.call_ok("search", query="tag:new", types=["album", "track"])["pages"]
@@ -423,4 +436,5 @@ def test_the_market_setting_applies_to_every_catalog_read(
         assert {q.get("market", [""])[0] for q in queries(sb)} == {"SE"}
         sb.clear_requests()
         server.call_ok("search", query="a", market="DE")  # an argument wins
-        assert [q["market"] for q in queries(sb)] == [["DE"]]
+        server.call_ok("search", query="b", market="de")  # as Spotify spells it
+        assert [q["market"] for q in queries(sb)] == [["DE"], ["DE"]]
