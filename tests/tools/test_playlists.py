@@ -457,6 +457,29 @@ def test_a_refused_first_chunk_says_nothing_went_through(
     assert item_uris(server, playlist) == []
 
 
+@pytest.mark.parametrize(
+    ("playlist", "position", "said"),
+    [
+        (FOLLOWED_PLAYLIST, None, "Only the owner or collaborators can change the items"),
+        (UNKNOWN_PLAYLIST, None, "playlists_list with name finds the user's playlists"),
+        (None, 5, "position must be at most the item count of"),
+    ],
+)
+def test_a_refusal_of_the_whole_call_is_explained_whatever_the_item_count(
+    uncached: StdioServer, tracks: list[str], playlist: str | None, position: int | None, said: str
+) -> None:
+    """Someone else's playlist, an unknown one, a position past the end: the tool's own
+    explanation, for 150 items as for 5 (wrapped as "Nothing changed", it was lost)."""
+    target = playlist or new_playlist(uncached)
+
+    def error(items: list[str]) -> str:
+        args = {"playlist": target, "items": items, "position": position}
+        return uncached.call_error("playlists_add_items", args)
+
+    assert said in error(tracks[:5])
+    assert error(tracks[:150]) == error(tracks[:5])
+
+
 # -- albums and playlists among the items -----------------------------------------------------
 
 
