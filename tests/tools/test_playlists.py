@@ -614,6 +614,38 @@ def test_a_failure_after_an_album_and_a_playlist_says_which_of_their_items_to_se
 # -- removing, moving, replacing --------------------------------------------------------------
 
 
+def test_a_playlist_among_its_own_items_of_many_requests_is_refused(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    """Its items are read before the change: replaced part way, it would hold only the first
+    100 (neither the same call nor a read of it could finish the change); added to at a
+    position, the rest read from it would have moved."""
+    playlist = uncached.call_ok("playlists_create", {"name": "Self"}, items=tracks[:150])[
+        "playlist"
+    ]
+    path = f"/v1/playlists/{playlist.rpartition(':')[2]}/items"
+    sandbox.add_fault(method="POST", path=path, status=400, message="Refused", times=1)
+    try:
+        replaced = uncached.call_error(
+            "playlists_replace_items", playlist=playlist, items=[tracks[200], playlist]
+        )
+        added = uncached.call_error(
+            "playlists_add_items", playlist=playlist, items=[playlist], position=0
+        )
+    finally:
+        sandbox.clear_faults()
+    assert f"{playlist} is among its own items, which come to 151" in replaced
+    assert "its other items lost. Nothing changed: add to it" in replaced
+    assert "would move its items that the rest is read from. Nothing changed" in added
+    assert item_uris(uncached, playlist) == tracks[:150]
+    # In one request, or at the end, no failure can leave it half read.
+    small = uncached.call_ok("playlists_create", {"name": "Small"}, items=tracks[:50])["playlist"]
+    uncached.call_ok("playlists_replace_items", playlist=small, items=[tracks[200], small])
+    assert item_uris(uncached, small) == [tracks[200], *tracks[:50]]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[playlist])
+    assert item_uris(uncached, playlist) == tracks[:150] * 2
+
+
 def test_an_album_removes_and_replaces_as_its_tracks(
     server: StdioServer, tracks: list[str], album: tuple[str, list[str]]
 ) -> None:

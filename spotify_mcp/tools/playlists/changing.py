@@ -43,7 +43,7 @@ from spotify_mcp.tools.playlists.results import (
     Replaced,
     Updated,
 )
-from spotify_mcp.tools.playlists.sources import expand
+from spotify_mcp.tools.playlists.sources import Expansion, expand
 
 if TYPE_CHECKING:
     from spotify_mcp.refs import Ref
@@ -149,6 +149,13 @@ def playlists_add_items(
         raise InvalidInput("skip_present adds at the end: pass position or skip_present")
     expansion = expand(spotify, items)
     uris = expansion.uris
+    if position is not None:
+        _not_from_itself(
+            playlist,
+            expansion,
+            "would move its items that the rest is read from",
+            "add it at the end (no position)",
+        )
 
     def add(start: int, chunk: list[str]) -> Any:
         at = None if position is None else position + start
@@ -334,6 +341,12 @@ def playlists_replace_items(
     [] empties it. Every item not listed is removed, and each item's added_at becomes now."""
     expansion = expand(spotify, items)
     uris = expansion.uris
+    _not_from_itself(
+        playlist,
+        expansion,
+        "would leave it holding only the first of them, its other items lost",
+        "add to it (playlists_add_items takes a position)",
+    )
 
     def replace_then_add(start: int, chunk: list[str]) -> Any:
         if start > 0:
@@ -356,6 +369,18 @@ def playlists_replace_items(
         total=len(uris),
         left_out=expansion.left_out,
     )
+
+
+def _not_from_itself(playlist: Ref, expansion: Expansion, failure: str, instead: str) -> None:
+    """Refuses ``playlist`` among its own items when they take more than one request: its
+    items are read before the change, and a failure part way ``failure``, so that neither
+    the same call nor the rest read from it would finish the change."""
+    if len(expansion.uris) > CHUNK and playlist in expansion.items:
+        raise InvalidInput(
+            f"{playlist.uri} is among its own items, which come to {len(expansion.uris)}, more "
+            f"than one request takes ({CHUNK}), and a failure part way {failure}. Nothing changed: "
+            f"{instead}, or pass its items as tracks and episodes (playlists_get_items)."
+        )
 
 
 def playlists_upload_cover(
