@@ -681,6 +681,16 @@ def test_an_artist_removes_their_tracks_there(server: StdioServer, sandbox: Sand
         "playlists_remove_items", playlist=playlist, items=[f"spotify:artist:{artist.id}"]
     )
     assert removed["removed"] == 4 and item_uris(server, playlist) == others
+    # None of theirs left: nothing to remove, not Spotify's "Missing items" for an empty list
+    again = server.call_ok(
+        "playlists_remove_items", playlist=playlist, items=[f"spotify:artist:{artist.id}"]
+    )
+    assert again == {"playlist": playlist, "removed": 0} and item_uris(server, playlist) == others
+    # Someone else's playlist: read for their tracks, refused as a removal is
+    error = server.call_error(
+        "playlists_remove_items", playlist=FOLLOWED_PLAYLIST, items=[f"spotify:artist:{artist.id}"]
+    )
+    assert "Only the owner or collaborators can change the items of" in error
 
 
 def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None:

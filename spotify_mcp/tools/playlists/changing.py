@@ -214,8 +214,10 @@ def playlists_remove_items(
     artist: their tracks here), or only those at positions (from playlists_get_items; Spotify
     checks each holds its item) of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    uris = [] if occurrences is not None else _removed_by_uri(spotify, playlist, items)
     with editing(playlist), snapshot_checked(playlist):
+        uris = [] if occurrences is not None else _removed_by_uri(spotify, playlist, items)
+        if occurrences is None and not uris:  # an artist with no track here: Spotify refuses []
+            return Removed(playlist=playlist.uri, removed=0)
         with fresh():
             before = item_count(spotify, playlist)
         if occurrences is not None:  # one request: all positions refer to the same version
