@@ -518,6 +518,14 @@ def test_two_playlists_merge_without_repeats_in_order(
     assert item_uris(uncached, everything["playlist"]) == tracks[:120]
 
 
+def test_an_empty_playlist_among_the_items_adds_nothing(server: StdioServer) -> None:
+    playlist = new_playlist(server)
+    empty = f"spotify:playlist:{EMPTY_PLAYLIST}"
+    added = server.call_ok("playlists_add_items", playlist=playlist, items=[empty])
+    # not Spotify's "No uris provided" for an empty add
+    assert added == {"playlist": playlist, "added": 0} and item_uris(server, playlist) == []
+
+
 def test_create_from_a_playlist_of_more_than_100_items(server: StdioServer) -> None:
     focus = item_uris(server, DEEP_FOCUS_PLAYLIST)
     copy = server.call_ok("playlists_create", {"name": "Focus copy"}, items=[FOCUS])

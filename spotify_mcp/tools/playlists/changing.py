@@ -149,6 +149,9 @@ def playlists_add_items(
         raise InvalidInput("skip_present adds at the end: pass position or skip_present")
     expansion = expand(spotify, items)
     uris = expansion.uris
+    if not uris:  # empty playlists, or of local files only: Spotify refuses an empty add
+        skipped = 0 if skip_present else None
+        return Added(playlist=playlist.uri, added=0, skipped=skipped, left_out=expansion.left_out)
     if position is not None:
         _not_from_itself(
             playlist,
