@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
-from spotify_mcp.errors import PartlyDone, RetryLater, may_have_been_made
+from spotify_mcp.errors import PartlyDone, RetryLater, SpotifyMCPError, may_have_been_made
 from spotify_mcp.models import Page, Payload
 from spotify_mcp.pipeline import ConnectError
 from spotify_mcp.progress import Progress
@@ -114,7 +114,8 @@ def send_in_chunks(
     the rest is named as a slice of it (``items[100:]``, counted from 0 like positions);
     without it (the items were deduplicated), by count. ``begun``: the change began before
     the first chunk (a playlist was created for the items), so its failure is partial too;
-    else a refusal of the first of several chunks says that none of the items went through.
+    else a refusal of the first of several chunks explained here (an item named unknown, a
+    rate limit) says that none of the items went through.
     """
     progress = Progress(len(items), "items")
     for start in range(0, len(items) or 1, size):
@@ -123,7 +124,10 @@ def send_in_chunks(
             answer = send(start, chunk)
         except Exception as error:
             if start == 0 and not begun:
-                if len(items) <= size or may_have_been_made(error):
+                # Spotify's own refusal goes out as it is, for the tool to explain: one of the
+                # whole call (someone else's playlist, a position past the end)
+                mine = isinstance(error, SpotifyMCPError)
+                if len(items) <= size or may_have_been_made(error) or not mine:
                     raise
                 # refused outright: say so, or "Not found: X" leaves the other chunks in doubt
                 nothing = f"Nothing changed: none of the {len(items)} items went through"

@@ -129,13 +129,15 @@ def library_list_saved(
     # More matches than asked for: go on after the last one shown.
     next_offset = found[limit][0] if len(found) > limit else looked.next_offset
     read_to = looked.total if looked.next_offset is None else looked.next_offset
+    # by matched no item seen, not only none saved before added_before: misspelt?
+    missed = by and not found and not any(map(_filter(kind, by, None), looked.items))
     return SavedPage(
         items=[saved_item(row, kind, brief) for _, row in found[:limit]],
         total=len(found),
         offset=offset,
         next_offset=next_offset,
         scanned=max(read_to - offset, 0),
-        closest=_closest(by, kind, looked.items) if by and not found else None,
+        closest=_closest(by, kind, looked.items) if missed else None,
     )
 
 

@@ -122,6 +122,17 @@ def test_a_misspelt_name_that_matches_none_gives_the_closest_names(
     assert "closest" not in uncached.call_ok("library_list_saved", kind="track", by="nia")
 
 
+def test_a_name_matched_only_after_the_date_gives_no_closest_names(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """Her saves all come after added_before: none is before it, and her name is no
+    misspelling ("closest": ["Nia Sørensen"] read as "did you mean Nia Sørensen?")."""
+    oldest = min(saved(sb).values())
+    args = {"kind": "track", "by": "Nia Sørensen", "added_before": oldest}
+    page = uncached.call_ok("library_list_saved", args)
+    assert page["items"] == [] and "closest" not in page
+
+
 @pytest.fixture
 def big_library(sb: Sandbox) -> Iterator[int]:
     """The user's saved tracks grown past SCAN: 1,000 copies of saved tracks under new IDs,

@@ -457,6 +457,29 @@ def test_a_refused_first_chunk_says_nothing_went_through(
     assert item_uris(server, playlist) == []
 
 
+@pytest.mark.parametrize(
+    ("playlist", "position", "said"),
+    [
+        (FOLLOWED_PLAYLIST, None, "Only the owner or collaborators can change the items"),
+        (UNKNOWN_PLAYLIST, None, "playlists_list with name finds the user's playlists"),
+        (None, 5, "position must be at most the item count of"),
+    ],
+)
+def test_a_refusal_of_the_whole_call_is_explained_whatever_the_item_count(
+    uncached: StdioServer, tracks: list[str], playlist: str | None, position: int | None, said: str
+) -> None:
+    """Someone else's playlist, an unknown one, a position past the end: the tool's own
+    explanation, for 150 items as for 5 (wrapped as "Nothing changed", it was lost)."""
+    target = playlist or new_playlist(uncached)
+
+    def error(items: list[str]) -> str:
+        args = {"playlist": target, "items": items, "position": position}
+        return uncached.call_error("playlists_add_items", args)
+
+    assert said in error(tracks[:5])
+    assert error(tracks[:150]) == error(tracks[:5])
+
+
 # -- albums and playlists among the items -----------------------------------------------------
 
 
@@ -493,6 +516,14 @@ def test_two_playlists_merge_without_repeats_in_order(
     assert everything["added"] == 140
     uncached.call_ok("playlists_remove_duplicates", playlist=everything["playlist"])
     assert item_uris(uncached, everything["playlist"]) == tracks[:120]
+
+
+def test_an_empty_playlist_among_the_items_adds_nothing(server: StdioServer) -> None:
+    playlist = new_playlist(server)
+    empty = f"spotify:playlist:{EMPTY_PLAYLIST}"
+    added = server.call_ok("playlists_add_items", playlist=playlist, items=[empty])
+    # not Spotify's "No uris provided" for an empty add
+    assert added == {"playlist": playlist, "added": 0} and item_uris(server, playlist) == []
 
 
 def test_create_from_a_playlist_of_more_than_100_items(server: StdioServer) -> None:
@@ -591,6 +622,38 @@ def test_a_failure_after_an_album_and_a_playlist_says_which_of_their_items_to_se
 # -- removing, moving, replacing --------------------------------------------------------------
 
 
+def test_a_playlist_among_its_own_items_of_many_requests_is_refused(
+    uncached: StdioServer, sandbox: Sandbox, tracks: list[str]
+) -> None:
+    """Its items are read before the change: replaced part way, it would hold only the first
+    100 (neither the same call nor a read of it could finish the change); added to at a
+    position, the rest read from it would have moved."""
+    playlist = uncached.call_ok("playlists_create", {"name": "Self"}, items=tracks[:150])[
+        "playlist"
+    ]
+    path = f"/v1/playlists/{playlist.rpartition(':')[2]}/items"
+    sandbox.add_fault(method="POST", path=path, status=400, message="Refused", times=1)
+    try:
+        replaced = uncached.call_error(
+            "playlists_replace_items", playlist=playlist, items=[tracks[200], playlist]
+        )
+        added = uncached.call_error(
+            "playlists_add_items", playlist=playlist, items=[playlist], position=0
+        )
+    finally:
+        sandbox.clear_faults()
+    assert f"{playlist} is among its own items, which come to 151" in replaced
+    assert "its other items lost. Nothing changed: add to it" in replaced
+    assert "would move its items that the rest is read from. Nothing changed" in added
+    assert item_uris(uncached, playlist) == tracks[:150]
+    # In one request, or at the end, no failure can leave it half read.
+    small = uncached.call_ok("playlists_create", {"name": "Small"}, items=tracks[:50])["playlist"]
+    uncached.call_ok("playlists_replace_items", playlist=small, items=[tracks[200], small])
+    assert item_uris(uncached, small) == [tracks[200], *tracks[:50]]
+    uncached.call_ok("playlists_add_items", playlist=playlist, items=[playlist])
+    assert item_uris(uncached, playlist) == tracks[:150] * 2
+
+
 def test_an_album_removes_and_replaces_as_its_tracks(
     server: StdioServer, tracks: list[str], album: tuple[str, list[str]]
 ) -> None:
@@ -626,6 +689,16 @@ def test_an_artist_removes_their_tracks_there(server: StdioServer, sandbox: Sand
         "playlists_remove_items", playlist=playlist, items=[f"spotify:artist:{artist.id}"]
     )
     assert removed["removed"] == 4 and item_uris(server, playlist) == others
+    # None of theirs left: nothing to remove, not Spotify's "Missing items" for an empty list
+    again = server.call_ok(
+        "playlists_remove_items", playlist=playlist, items=[f"spotify:artist:{artist.id}"]
+    )
+    assert again == {"playlist": playlist, "removed": 0} and item_uris(server, playlist) == others
+    # Someone else's playlist: read for their tracks, refused as a removal is
+    error = server.call_error(
+        "playlists_remove_items", playlist=FOLLOWED_PLAYLIST, items=[f"spotify:artist:{artist.id}"]
+    )
+    assert "Only the owner or collaborators can change the items of" in error
 
 
 def test_remove_every_occurrence(server: StdioServer, tracks: list[str]) -> None:

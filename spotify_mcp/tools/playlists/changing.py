@@ -43,7 +43,7 @@ from spotify_mcp.tools.playlists.results import (
     Replaced,
     Updated,
 )
-from spotify_mcp.tools.playlists.sources import expand
+from spotify_mcp.tools.playlists.sources import Expansion, expand
 
 if TYPE_CHECKING:
     from spotify_mcp.refs import Ref
@@ -149,6 +149,16 @@ def playlists_add_items(
         raise InvalidInput("skip_present adds at the end: pass position or skip_present")
     expansion = expand(spotify, items)
     uris = expansion.uris
+    if not uris:  # empty playlists, or of local files only: Spotify refuses an empty add
+        skipped = 0 if skip_present else None
+        return Added(playlist=playlist.uri, added=0, skipped=skipped, left_out=expansion.left_out)
+    if position is not None:
+        _not_from_itself(
+            playlist,
+            expansion,
+            "would move its items that the rest is read from",
+            "add it at the end (no position)",
+        )
 
     def add(start: int, chunk: list[str]) -> Any:
         at = None if position is None else position + start
@@ -207,8 +217,10 @@ def playlists_remove_items(
     artist: their tracks here), or only those at positions (from playlists_get_items; Spotify
     checks each holds its item) of at most 100 different items."""
     occurrences = None if positions is None else _occurrences(items, positions)
-    uris = [] if occurrences is not None else _removed_by_uri(spotify, playlist, items)
     with editing(playlist), snapshot_checked(playlist):
+        uris = [] if occurrences is not None else _removed_by_uri(spotify, playlist, items)
+        if occurrences is None and not uris:  # an artist with no track here: Spotify refuses []
+            return Removed(playlist=playlist.uri, removed=0)
         with fresh():
             before = item_count(spotify, playlist)
         if occurrences is not None:  # one request: all positions refer to the same version
@@ -346,6 +358,12 @@ def playlists_replace_items(
     [] empties it. Every item not listed is removed, and each item's added_at becomes now."""
     expansion = expand(spotify, items)
     uris = expansion.uris
+    _not_from_itself(
+        playlist,
+        expansion,
+        "would leave it holding only the first of them, its other items lost",
+        "add to it (playlists_add_items takes a position)",
+    )
 
     def replace_then_add(start: int, chunk: list[str]) -> Any:
         if start > 0:
@@ -368,6 +386,18 @@ def playlists_replace_items(
         total=len(uris),
         left_out=expansion.left_out,
     )
+
+
+def _not_from_itself(playlist: Ref, expansion: Expansion, failure: str, instead: str) -> None:
+    """Refuses ``playlist`` among its own items when they take more than one request: its
+    items are read before the change, and a failure part way ``failure``, so that neither
+    the same call nor the rest read from it would finish the change."""
+    if len(expansion.uris) > CHUNK and playlist in expansion.items:
+        raise InvalidInput(
+            f"{playlist.uri} is among its own items, which come to {len(expansion.uris)}, more "
+            f"than one request takes ({CHUNK}), and a failure part way {failure}. Nothing changed: "
+            f"{instead}, or pass its items as tracks and episodes (playlists_get_items)."
+        )
 
 
 def playlists_upload_cover(
