@@ -53,12 +53,13 @@ class Track(Item):
     def of(cls, payload: Payload) -> Track:
         album = payload.get("album")
         released = (album or {}).get("release_date") or ""
+        year = int(released[:4]) if released[:4].isdigit() else 0  # Spotify may send "0000"
         return cls(
             uri=payload["uri"],
             name=payload["name"],
             artists=_names(payload, "artists"),
             album=Item.of(album) if album else None,
-            year=int(released[:4]) if released[:4].isdigit() else None,
+            year=year or None,
             duration_ms=payload.get("duration_ms") or 0,
             explicit=payload.get("explicit"),
         )

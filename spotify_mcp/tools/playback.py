@@ -389,6 +389,8 @@ def _play_audiobook(
         page_size=50,
     ).items
     uris = [chapter.uri for chapter in chapters]
+    if not uris:  # an empty list would resume whatever played last
+        raise InvalidInput(f"Spotify lists no chapters of {book.uri} to play")
     if offset_item is not None:
         if offset_item.uri not in uris:
             raise InvalidInput(

@@ -29,3 +29,12 @@ def test_a_resume_point_is_shown_once_the_user_started(
     item = any_item({**payload, "resume_point": point} if point else payload)
     dumped = item.model_dump(exclude_none=True)
     assert {key: dumped[key] for key in ("resume_ms", "fully_played") if key in dumped} == shown
+
+
+@pytest.mark.parametrize(
+    ("released", "year"), [("1987-06-01", 1987), ("1987", 1987), ("0000", None)]
+)
+def test_a_tracks_year_is_its_albums_release_year(released: str, year: int | None) -> None:
+    album = {"uri": "spotify:album:1", "name": "A", "release_date": released}
+    track = any_item({"type": "track", "uri": "spotify:track:1", "name": "T", "album": album})
+    assert track.model_dump().get("year") == year  # Spotify's placeholder "0000" is no year

@@ -190,3 +190,15 @@ def test_a_brief_list_keeps_where_the_user_stopped(
     begun, other = brief["items"]
     assert begun["uri"] == newest["uri"] and begun["resume_ms"] == stopped_at
     assert "resume_ms" not in other
+
+
+def test_an_audiobook_with_no_chapters_listed_is_refused_before_playing(
+    listener: StdioServer, fresh_sandbox: Sandbox
+) -> None:
+    book = list(fresh_sandbox.runtime.catalog.audiobooks.values())[4]
+    chapters, book.child_ids = book.child_ids, []
+    try:
+        error = listener.call_error("playback_start", context=f"spotify:audiobook:{book.id}")
+    finally:
+        book.child_ids = chapters
+    assert error.endswith(f"Spotify lists no chapters of spotify:audiobook:{book.id} to play")
