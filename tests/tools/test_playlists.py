@@ -403,7 +403,7 @@ def test_present_items_and_repeats_are_read_from_spotify_not_from_a_cache(
     assert added["added"] == 0
     uncached.call_ok("playlists_add_items", playlist=playlist, items=[a])  # elsewhere
     removed = server.call_ok("playlists_remove_duplicates", playlist=playlist)
-    assert [(r["uri"], r["removed"]) for r in removed["repeats"]] == [(a, 1)]
+    assert [(r["uri"], r["extra"]) for r in removed["repeats"]] == [(a, 1)]
     assert item_uris(uncached, playlist) == [a, b]
 
 
