@@ -7,7 +7,6 @@ does, so one tool per action covers every kind, 40 references a request.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -144,6 +143,8 @@ def library_list_saved(
 def _closest(by: str, kind: str, rows: list[Payload]) -> list[str] | None:
     """The names in ``rows`` nearest to ``by``, which matched none of them: a name misspelt
     ("Theo Vanse") would read as "the user saved nothing by them"."""
+    import difflib  # rarely needed: not at startup
+
     names = {
         squash(name): name
         for row in rows
