@@ -357,9 +357,11 @@ def playback_start(
             position_ms=position_ms,
         )
     if context:
-        at = f", item {offset + 1}" if offset else ""  # "from track 4" is offset 3: say which
-        if offset_item:
-            at = f", from {_name_of(spotify, offset_item)}"
+        # "From track 4" is offset 3: say which item it is, so the model need not look.
+        at = f", from {_name_of(spotify, offset_item)}" if offset_item else ""
+        if offset:
+            named = _name_at(spotify, context, offset)
+            at = f", from {named} (item {offset + 1})" if named else f", item {offset + 1}"
         return PlayerCommand(done=f"playing {_name_of(spotify, context)} ({context.kind}){at}")
     if not items:
         return PlayerCommand(done="resumed")
@@ -424,6 +426,24 @@ def _name_of(spotify: Spotify, ref: Ref) -> str:
     except Exception:
         payload = None
     return str(payload["name"]) if payload else ref.uri
+
+
+#: Where a context's items are listed, a page of them at a time.
+_ITEMS_OF = {
+    "album": "albums/{}/tracks",
+    "playlist": "playlists/{}/items",
+    "show": "shows/{}/episodes",
+}
+
+
+def _name_at(spotify: Spotify, context: Ref, offset: int) -> str | None:
+    """The name of the item at ``offset`` in ``context``; None when it cannot be read."""
+    try:
+        page = spotify._get(_ITEMS_OF[context.kind].format(context.id), limit=1, offset=offset)
+        entry = (page.get("items") or [{}])[0] or {}
+        return str((entry.get("item") or entry.get("track") or entry)["name"])
+    except Exception:
+        return None
 
 
 def _left_off(chapters: list[Chapter]) -> tuple[int, int | None]:
@@ -648,6 +668,10 @@ NAMING_ITEMS = [
     "GET /artists/{id}",
     "GET /shows/{id}",
     "GET /audiobooks/{id}",
+    # the item a context starts from
+    "GET /albums/{id}/tracks",
+    "GET /playlists/{playlist_id}/items",
+    "GET /shows/{id}/episodes",
 ]
 
 

@@ -71,8 +71,8 @@ def tidy_library() -> str:
 2. Note very long or empty playlists (their item counts). For each of mine,
    `playlists_remove_duplicates` with dry_run=true finds its repeated tracks (it changes
    nothing); `playlists_get_items` with brief=true shows what one holds.
-3. `library_list_saved` (kind track, album, show; brief=true; added_before a date two years
-   ago) for saved items I may have forgotten.
+3. `library_list_saved` (kind track, album, show, episode; brief=true; added_before a date
+   two years ago) for saved items I may have forgotten.
 4. Present a short plan. After I confirm: remove repeated tracks of a playlist with
    `playlists_remove_duplicates` (it keeps each track's first occurrence), other items with
    `playlists_remove_items`, move items with `playlists_reorder_items`, and unsave with

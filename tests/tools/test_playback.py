@@ -221,7 +221,10 @@ def test_start_a_playlist_at_an_offset_and_position(active: StdioServer) -> None
     playlist = f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"
     fourth = active.call_ok("playlists_get_items", playlist=playlist, offset=3, limit=1)
     done = active.call_ok("playback_start", context=playlist, offset=3, position_ms=5000)
-    assert done == {"done": "playing Deep Focus (playlist), item 4"}  # offsets count from 0
+    # offsets count from 0: the result says which item that is
+    assert done == {
+        "done": f"playing Deep Focus (playlist), from {fourth['items'][0]['name']} (item 4)"
+    }
     now = state(active)
     assert now["context"] == playlist and now["item"]["uri"] == fourth["items"][0]["uri"]
     assert now["progress_ms"] >= 5000
@@ -587,8 +590,9 @@ def sample_calls(tracks: list[str], catalog: Catalog) -> dict[str, list[dict[str
         "playback_start": [
             {"items": tracks[:2]},
             {"items": [first("episode"), first("chapter")], "offset": 1},
-            {"context": f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}"},
-            *({"context": first(kind)} for kind in ("album", "artist", "show", "audiobook")),
+            {"context": f"spotify:playlist:{DEEP_FOCUS_PLAYLIST}", "offset": 1},
+            *({"context": first(kind), "offset": 1} for kind in ("album", "show")),
+            *({"context": first(kind)} for kind in ("artist", "audiobook")),
         ],
         "playback_pause": [{}],
         "playback_skip": [{"to": "next"}, {"to": "previous"}],

@@ -798,7 +798,7 @@ def test_remove_duplicates_keeps_each_first_occurrence(
     uncached.call_ok("playlists_add_items", playlist=playlist, items=items)
     sandbox.clear_requests()
     found = uncached.call_ok("playlists_remove_duplicates", playlist=playlist, dry_run=True)
-    assert (found["removed"], found["extra"]) == (0, 4) and "snapshot_id" not in found
+    assert found["extra"] == 4 and "removed" not in found and "snapshot_id" not in found
     assert requests_to(sandbox, playlist, "DELETE") == []  # "make none until I confirm"
     assert item_uris(uncached, playlist) == items
     removed = uncached.call_ok("playlists_remove_duplicates", playlist=playlist)

@@ -294,7 +294,7 @@ def playlists_remove_duplicates(
         if dry_run or not repeats:  # nothing to send: nothing changes
             return Deduplicated(
                 playlist=playlist.uri,
-                removed=0,
+                removed=None if dry_run else 0,
                 repeated=len(groups),
                 extra=extra if dry_run else None,
                 repeats=shown,

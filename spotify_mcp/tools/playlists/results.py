@@ -52,7 +52,7 @@ class Repeat(BaseModel):
 
 
 class Deduplicated(Changed):
-    removed: int
+    removed: int | None = None  # not with dry_run, where "removed: 0" read as "none to remove"
     repeated: int  # items that had repeats
     extra: int | None = None  # dry_run: the occurrences a removal would take
     repeats: list[Repeat]  # the first few of them, by position
