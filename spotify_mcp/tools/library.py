@@ -20,6 +20,7 @@ from spotify_mcp.fanout import fan_out, read_pages, send_in_chunks
 from spotify_mcp.lookup import naming_missing
 from spotify_mcp.models import (
     MAX_ITEMS_PER_CALL,
+    AnyItem,
     BriefItems,
     Item,
     ItemPage,
@@ -30,6 +31,7 @@ from spotify_mcp.models import (
     saved_item,
 )
 from spotify_mcp.names import has_words, squash
+from spotify_mcp.pipeline import fresh
 from spotify_mcp.progress import Progress
 from spotify_mcp.refs import CATALOG_KINDS, Ref, WrongKind, is_link, parse_ref, ref_type
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from spotify_mcp.session import Spotify
 
 SavedKind = Literal["track", "album", "show", "episode", "audiobook", "artist"]
+Kept = Literal["track", "album", "show", "episode", "audiobook"]  # saved, with added_at
 LibraryRef = ref_type(
     "track", "album", "show", "episode", "audiobook", "artist", "user", "playlist"
 )
@@ -46,6 +49,10 @@ Refs = Annotated[list[LibraryRef], Field(min_length=1, max_length=1000)]
 _URIS_PER_REQUEST = 40
 _PAGE = 50  # the largest page of saved items, followed artists and top items
 SCAN = 2_000  # saved items a filtered listing looks through (40 requests, read concurrently)
+#: Saved items a removal by filter looks through, from the newest: most users' whole library.
+REMOVAL_SCAN = 10_000
+BY_WHOM = "by this artist (name or URI), show, publisher or author"
+NAMED = 20  # matches a removal by filter names
 #: What kind of reference ``by`` takes for saved items of each kind; the others have words only.
 _BY_REF = {"track": "artist", "album": "artist", "episode": "show"}
 
@@ -65,6 +72,14 @@ class LibraryChange(BaseModel):
 class SavedPage(ItemPage):
     scanned: int | None = None  # filtered: the saved items looked through from offset
     closest: list[str] | None = None  # by matched none: the names seen nearest to it
+
+
+class SavedRemoval(BaseModel):
+    removed: int | None = None  # not with dry_run
+    matched: int
+    scanned: int  # saved items looked through, from the newest
+    first: list[AnyItem]  # the first matches, named
+    closest: list[str] | None = None  # as SavedPage's
 
 
 class InLibrary(BaseModel):
@@ -97,10 +112,7 @@ def library_list_saved(
     brief: BriefItems = False,
     by: Annotated[
         str | None,
-        Field(
-            description=f"Only items by this artist (name or URI), show, publisher or author; "
-            f"filters look through {SCAN:,} from offset"
-        ),
+        Field(description=f"Only items {BY_WHOM}; filters look through {SCAN:,} from offset"),
     ] = None,
     added_before: datetime | None = None,
 ) -> SavedPage:
@@ -128,21 +140,22 @@ def library_list_saved(
     # More matches than asked for: go on after the last one shown.
     next_offset = found[limit][0] if len(found) > limit else looked.next_offset
     read_to = looked.total if looked.next_offset is None else looked.next_offset
-    # by matched no item seen, not only none saved before added_before: misspelt?
-    missed = by and not found and not any(map(_filter(kind, by, None), looked.items))
     return SavedPage(
         items=[saved_item(row, kind, brief) for _, row in found[:limit]],
         total=len(found),
         offset=offset,
         next_offset=next_offset,
         scanned=max(read_to - offset, 0),
-        closest=_closest(by, kind, looked.items) if missed else None,
+        closest=_closest(by, kind, looked.items),
     )
 
 
-def _closest(by: str, kind: str, rows: list[Payload]) -> list[str] | None:
-    """The names in ``rows`` nearest to ``by``, which matched none of them: a name misspelt
-    ("Theo Vanse") would read as "the user saved nothing by them"."""
+def _closest(by: str | None, kind: str, rows: list[Payload]) -> list[str] | None:
+    """Where ``by`` matches none of ``rows`` (not only none saved before added_before), the
+    names in them nearest to it: a name misspelt ("Theo Vanse") would read as "the user
+    saved nothing by them"."""
+    if not by or any(map(_filter(kind, by, None), rows)):
+        return None
     import difflib  # rarely needed: not at startup
 
     names = {
@@ -155,12 +168,47 @@ def _closest(by: str, kind: str, rows: list[Payload]) -> list[str] | None:
     return [names[squashed] for squashed in near] or None
 
 
-def _rows(spotify: Spotify, kind: str, offset: int, limit: int) -> Page[dict]:
+def library_remove_saved(
+    spotify: Spotify,
+    kind: Kept,
+    by: Annotated[str | None, Field(description=f"Those {BY_WHOM}")] = None,
+    added_before: datetime | None = None,
+    dry_run: Annotated[bool, Field(description="Only find them")] = False,
+) -> SavedRemoval:
+    """Remove the saved items of a kind that library_list_saved's by and added_before find
+    (either or both), looking through all of them (up to 10,000)."""
+    if by is None and added_before is None:
+        raise InvalidInput(
+            "pass by, added_before or both: they pick the saved items to remove "
+            "(library_remove removes the items it is given)"
+        )
+    keep = _filter(kind, by, added_before)
+    # From Spotify, not the cache: an item saved again elsewhere has a new added_at.
+    looked = _rows(spotify, kind, 0, REMOVAL_SCAN, fresh_reads=True)
+    found = [saved_item(row, kind, brief=True) for row in looked.items if keep(row)]
+    read_to = looked.total if looked.next_offset is None else looked.next_offset
+    removed = None
+    if not dry_run:
+        refs = [parse_ref(item.uri) for item in found]
+        removed = _change(spotify, spotify._delete, refs, "removed").count if refs else 0
+    return SavedRemoval(
+        removed=removed,
+        matched=len(found),
+        scanned=read_to,
+        first=found[:NAMED],
+        closest=_closest(by, kind, looked.items),
+    )
+
+
+def _rows(
+    spotify: Spotify, kind: str, offset: int, limit: int, fresh_reads: bool = False
+) -> Page[dict]:
     """Up to ``limit`` saved items of ``kind`` from ``offset``, raw and in order (the pages
-    read concurrently)."""
+    read concurrently), from Spotify itself with ``fresh_reads``."""
 
     def fetch(start: int, count: int) -> Any:
-        return spotify._get(f"me/{kind}s", limit=count, offset=start)
+        with fresh() if fresh_reads else nullcontext():  # here: pages come in other threads
+            return spotify._get(f"me/{kind}s", limit=count, offset=start)
 
     return read_pages(fetch, dict, Page[dict], offset=offset, limit=limit, page_size=_PAGE)
 
@@ -355,6 +403,21 @@ def register_tools(registry: ToolRegistry) -> None:
         destructive=True,
         idempotent=True,
         endpoints=["DELETE /me/library"],
+    )
+    registry.add(
+        library_remove_saved,
+        title="Remove saved items by artist or date",
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        endpoints=[
+            "GET /me/tracks",
+            "GET /me/albums",
+            "GET /me/shows",
+            "GET /me/episodes",
+            "GET /me/audiobooks",
+            "DELETE /me/library",
+        ],
     )
     registry.add(
         library_contains,

@@ -76,7 +76,8 @@ def tidy_library() -> str:
 4. Present a short plan. After I confirm: remove repeated tracks of a playlist with
    `playlists_remove_duplicates` (it keeps each track's first occurrence), other items with
    `playlists_remove_items`, move items with `playlists_reorder_items`, and unsave with
-   `library_remove`."""
+   `library_remove` (the items named) or `library_remove_saved` (all those saved before a
+   date, or by an artist: the same filters as step 3)."""
 
 
 def explore_artist(artist: Annotated[str, Field(description="The artist's name")]) -> str:

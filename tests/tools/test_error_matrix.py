@@ -77,6 +77,7 @@ CALLS: dict[str, Call] = {
     "library_list_saved": Call({"kind": "track"}, ("kind",)),
     "library_save": Call({"refs": [T]}, ("refs",), {"refs": LIBRARY}),
     "library_remove": Call({"refs": [T]}, ("refs",), {"refs": LIBRARY}),
+    "library_remove_saved": Call({"kind": "track", "by": "nobody at all"}, ("kind",)),
     "library_contains": Call({"refs": [T]}, ("refs",), {"refs": LIBRARY}),
     "library_list_top": Call({"kind": "artist"}, ("kind",)),
     "library_get_profile": Call({}),

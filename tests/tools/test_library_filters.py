@@ -264,3 +264,68 @@ def test_bad_filters_are_refused(
     uncached: StdioServer, sb: Sandbox, args: dict[str, Any], message: str
 ) -> None:
     assert message in assert_refused(uncached, sb, "library_list_saved", {"kind": "track", **args})
+
+
+# -- removing what the filters find ---------------------------------------------------------
+
+
+def test_a_dry_run_finds_what_a_removal_by_date_would_take(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    older = [u for u in newest_first(sb) if saved(sb)[u.split(":")[2]] < "2026-01-01"]
+    found = uncached.call_ok(
+        "library_remove_saved", kind="track", added_before="2026-01-01", dry_run=True
+    )
+    assert (found["matched"], found["scanned"]) == (len(older), SAVED_TRACKS)
+    assert [item["uri"] for item in found["first"]] == older[:20] and "removed" not in found
+    assert all(uncached.call_ok("library_contains", refs=older[:40])["saved"].values())
+
+
+def test_a_removal_by_artist_takes_their_saved_songs_and_only_those(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """ "Unlike every song by Nia Sørensen": one call, not the library read and URIs typed."""
+    nia = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    others = [u for u in newest_first(sb) if u not in nia][:40]
+    done = uncached.call_ok("library_remove_saved", kind="track", by="nia sorensen")
+    assert (done["removed"], done["matched"]) == (len(nia), len(nia))
+    assert not any(uncached.call_ok("library_contains", refs=nia)["saved"].values())
+    assert all(uncached.call_ok("library_contains", refs=others)["saved"].values())
+    again = uncached.call_ok("library_remove_saved", kind="track", by="nia sorensen")
+    assert (again["removed"], again["matched"]) == (0, 0)  # safe to repeat
+
+
+def test_a_removal_reads_the_library_from_spotify_not_a_cache(
+    server: StdioServer, sb: Sandbox
+) -> None:
+    """An item saved again elsewhere has a new added_at: a cached page would remove it."""
+    before = {"kind": "track", "added_before": "2100-01-01"}
+    assert server.call_ok("library_list_saved", before)["total"] == SAVED_TRACKS  # cached
+    oldest = next(iter(saved(sb)))
+    sb.runtime.state.users[PREMIUM_USER].saved["track"].pop(oldest)  # removed elsewhere
+    assert server.call_ok("library_list_saved", before)["total"] == SAVED_TRACKS  # still
+    found = server.call_ok("library_remove_saved", {**before, "dry_run": True})
+    assert found["matched"] == SAVED_TRACKS - 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({}, "pass by, added_before or both"),
+        ({"kind": "artist", "by": "nia"}, "input should be 'track', 'album'"),
+        ({"by": " !?. "}, "has no letters, digits or emoji to look for"),
+    ],
+)
+def test_a_removal_without_a_filter_is_refused(
+    uncached: StdioServer, sb: Sandbox, args: dict[str, Any], message: str
+) -> None:
+    refused = assert_refused(uncached, sb, "library_remove_saved", {"kind": "track", **args})
+    assert message in refused
+    assert len(saved(sb)) == SAVED_TRACKS
+
+
+def test_a_removal_by_a_misspelt_name_removes_nothing_and_names_the_closest(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    done = uncached.call_ok("library_remove_saved", kind="track", by="nia sorenson")
+    assert done["removed"] == 0 and done["closest"][0] == "Nia Sørensen"

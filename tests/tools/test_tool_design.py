@@ -135,6 +135,10 @@ def sample_calls(sandbox: Sandbox) -> dict[str, list[dict[str, Any]]]:
         ],
         "library_save": [{"refs": [track, artist]}],
         "library_remove": [{"refs": [track, artist]}],
+        "library_remove_saved": [
+            {"kind": kind, "added_before": "2026-01-01"}
+            for kind in ("track", "album", "show", "episode", "audiobook")
+        ],
         "library_contains": [{"refs": [track, artist]}],
         "library_list_top": [{"kind": "artist"}, {"kind": "track"}],
         "library_get_profile": [{}],
@@ -155,6 +159,7 @@ def test_every_checked_tool_has_sample_calls(app: App, sandbox: Sandbox) -> None
         "library_list_saved",
         "library_save",
         "library_remove",
+        "library_remove_saved",
         "library_contains",
         "library_list_top",
         "library_get_profile",
