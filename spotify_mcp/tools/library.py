@@ -373,20 +373,16 @@ def _change(
 # -- hooks --------------------------------------------------------------------------------
 
 
+SAVED_LISTS = [f"GET /me/{kind}s" for kind in ("track", "album", "show", "episode", "audiobook")]
+
+
 @hookimpl
 def register_tools(registry: ToolRegistry) -> None:
     registry.add(
         library_list_saved,
         title="List saved items or followed artists",
         read_only=True,
-        endpoints=[
-            "GET /me/tracks",
-            "GET /me/albums",
-            "GET /me/shows",
-            "GET /me/episodes",
-            "GET /me/audiobooks",
-            "GET /me/following",
-        ],
+        endpoints=[*SAVED_LISTS, "GET /me/following"],
     )
     registry.add(
         library_save,
@@ -410,14 +406,7 @@ def register_tools(registry: ToolRegistry) -> None:
         read_only=False,
         destructive=True,
         idempotent=True,
-        endpoints=[
-            "GET /me/tracks",
-            "GET /me/albums",
-            "GET /me/shows",
-            "GET /me/episodes",
-            "GET /me/audiobooks",
-            "DELETE /me/library",
-        ],
+        endpoints=[*SAVED_LISTS, "DELETE /me/library"],
     )
     registry.add(
         library_contains,
