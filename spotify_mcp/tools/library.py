@@ -221,17 +221,20 @@ def _filter(kind: str, by: str | None, before: datetime | None) -> Callable[[Pay
     cut = before.replace(tzinfo=before.tzinfo or UTC) if before else None
 
     def keep(row: Payload) -> bool:
-        if cut is not None and not _saved_at(row) < cut:
-            return False
+        if cut is not None:
+            at = _saved_at(row)
+            # Saved when, Spotify does not say: not known to be before (a removal took it).
+            if at is None or at >= cut:
+                return False
         return is_by is None or any(is_by(whose) for whose in _whose(kind, row))
 
     return keep
 
 
-def _saved_at(row: Payload) -> datetime:
-    """When the row's item was saved (the epoch when Spotify does not say)."""
+def _saved_at(row: Payload) -> datetime | None:
+    """When the row's item was saved, if Spotify says (saved audiobooks may come without)."""
     added = row.get("added_at")
-    return datetime.fromisoformat(added) if added else datetime.fromtimestamp(0, UTC)
+    return datetime.fromisoformat(added) if added else None
 
 
 def _by(kind: str, by: str) -> Callable[[Payload], bool]:

@@ -329,3 +329,21 @@ def test_a_removal_by_a_misspelt_name_removes_nothing_and_names_the_closest(
 ) -> None:
     done = uncached.call_ok("library_remove_saved", kind="track", by="nia sorenson")
     assert done["removed"] == 0 and done["closest"][0] == "Nia Sørensen"
+
+
+def test_a_removal_by_date_keeps_items_whose_save_date_spotify_does_not_give(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """Saved audiobooks may come without added_at: not known to be saved before the date,
+    one is no match (it was taken as saved in 1970, before any date, and removed)."""
+    books = saved(sb, "audiobook")
+    undated = next(iter(books))
+    books[undated] = None  # type: ignore[assignment]
+    args = {"kind": "audiobook", "added_before": "2100-01-01"}
+    listed = uncached.call_ok("library_list_saved", args)
+    assert uri("audiobook", undated) not in uris(listed)
+    dated = len(books) - 1
+    done = uncached.call_ok("library_remove_saved", args)
+    assert (done["removed"], done["matched"]) == (dated, dated)
+    kept = uncached.call_ok("library_contains", refs=[uri("audiobook", undated)])["saved"]
+    assert kept == {uri("audiobook", undated): True}
