@@ -53,6 +53,8 @@ SCAN = 2_000  # saved items a filtered listing looks through (40 requests, read 
 REMOVAL_SCAN = 10_000
 BY_WHOM = "by this artist (name or URI), show, publisher or author"
 NAMED = 20  # matches a removal by filter names
+#: Nothing was saved before: an earlier added_before is a misread date.
+SPOTIFY_BEGAN = datetime(2006, 4, 1, tzinfo=UTC)
 #: What kind of reference ``by`` takes for saved items of each kind; the others have words only.
 _BY_REF = {"track": "artist", "album": "artist", "episode": "show"}
 
@@ -216,9 +218,15 @@ def _rows(
 def _filter(kind: str, by: str | None, before: datetime | None) -> Callable[[Payload], bool]:
     """Whether a saved row is by ``by`` and was saved before ``before`` (either may be None;
     a time without a zone is UTC, as Spotify's added_at). Checked before any request: a bad
-    ``by`` is refused."""
+    ``by`` or ``added_before`` is refused."""
     is_by = _by(kind, by) if by is not None else None
     cut = before.replace(tzinfo=before.tzinfo or UTC) if before else None
+    if cut is not None and cut < SPOTIFY_BEGAN:
+        # pydantic reads "2025" as 2025 seconds after 1970: "before 2025" would find none.
+        raise InvalidInput(
+            f"added_before {cut.isoformat()} is before Spotify existed (a number is "
+            "read as seconds since 1970): pass a date, such as 2025-01-01"
+        )
 
     def keep(row: Payload) -> bool:
         if cut is not None:

@@ -258,6 +258,8 @@ ALBUM = "spotify:album:" + "1" * 22
         ({"kind": "artist", "by": "nia"}, "not followed artists (kind=artist)"),
         ({"kind": "artist", "added_before": "2026-01-01"}, "library_contains"),
         ({"added_before": "last year"}, "added_before: input should be a valid datetime"),
+        # pydantic reads a number as seconds since 1970: "2025" is 1970-01-01T00:33:45Z
+        ({"added_before": "2025"}, "before Spotify existed"),
     ],
 )
 def test_bad_filters_are_refused(
@@ -314,6 +316,7 @@ def test_a_removal_reads_the_library_from_spotify_not_a_cache(
         ({}, "pass by, added_before or both"),
         ({"kind": "artist", "by": "nia"}, "input should be 'track', 'album'"),
         ({"by": " !?. "}, "has no letters, digits or emoji to look for"),
+        ({"added_before": 2025}, "before Spotify existed"),
     ],
 )
 def test_a_removal_without_a_filter_is_refused(
