@@ -187,7 +187,8 @@ def library_remove_saved(
     keep = _filter(kind, by, added_before)
     # From Spotify, not the cache: an item saved again elsewhere has a new added_at.
     looked = _rows(spotify, kind, 0, REMOVAL_SCAN, fresh_reads=True)
-    found = [saved_item(row, kind, brief=True) for row in looked.items if keep(row)]
+    rows = [row for row in looked.items if keep(row)]
+    found = [saved_item(row, kind, brief=True) for row in _one_named(kind, by, rows)]
     read_to = looked.total if looked.next_offset is None else looked.next_offset
     removed = None
     if not dry_run:
@@ -200,6 +201,33 @@ def library_remove_saved(
         first=found[:NAMED],
         closest=_closest(by, kind, looked.items),
     )
+
+
+def _one_named(kind: str, by: str | None, rows: list[Payload]) -> list[Payload]:
+    """Of ``rows``, which ``by`` matches, those of the one it names, for a removal: words
+    that fit several names ("nia": Nia Sørensen and Nia Quinn; "ann": Joanna Newsom) mean
+    the one whose whole name they are, else are refused (someone else's items would go)."""
+    if by is None:
+        return rows
+    is_by = _by(kind, by)
+    names = {
+        squash(name): name
+        for row in rows
+        for whose in _whose(kind, row)
+        if is_by(whose) and (name := whose.get("name"))
+    }
+    if len(names) < 2:  # one name, or an artist's or show's reference
+        return rows
+    whole = squash(by)
+    if whole not in names:
+        raise InvalidInput(
+            f"by {clipped(by)!r} fits several names: {', '.join(list(names.values())[:5])}; "
+            f"a removal takes one's items: pass the whole name"
+            f"{', or the URI' if kind in _BY_REF else ''} of the one meant"
+        )
+    return [
+        row for row in rows if any(squash(w.get("name") or "") == whole for w in _whose(kind, row))
+    ]
 
 
 def _rows(

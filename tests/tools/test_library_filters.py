@@ -350,3 +350,48 @@ def test_a_removal_by_date_keeps_items_whose_save_date_spotify_does_not_give(
     assert (done["removed"], done["matched"]) == (dated, dated)
     kept = uncached.call_ok("library_contains", refs=[uri("audiobook", undated)])["saved"]
     assert kept == {uri("audiobook", undated): True}
+
+
+def test_a_removal_by_words_that_fit_several_names_is_refused(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """ "Unlike the songs by Nia": "nia" fits Nia Sørensen and Nia Quinn (as "Ann" fits
+    Joanna Newsom): both artists' songs went, where the user meant one."""
+    nias = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    nias += tracks_by(sb, artist_named(sb, "Nia Quinn"))
+    for dry_run in (True, False):
+        refused = uncached.call_error(
+            "library_remove_saved", kind="track", by="nia", dry_run=dry_run
+        )
+        assert "Nia Sørensen" in refused and "Nia Quinn" in refused
+    assert all(uncached.call_ok("library_contains", refs=nias[:40])["saved"].values())
+    assert len(saved(sb)) == SAVED_TRACKS
+
+
+@pytest.fixture
+def two_publishers(sb: Sandbox) -> Iterator[tuple[str, str]]:
+    """Two saved shows whose publishers' names are one in the other ("Curious Minds", and
+    "Curious Minds Kids" for the other): yields their URIs."""
+    shows = sb.runtime.catalog.shows
+    named = {shows[i].simple["publisher"]: i for i in saved(sb, "show")}
+    curious, other = named["Curious Minds"], named["Byteworks"]
+    shows[other].simple["publisher"] = "Curious Minds Kids"
+    try:
+        yield uri("show", curious), uri("show", other)
+    finally:
+        shows[other].simple["publisher"] = "Byteworks"
+
+
+def test_a_removal_by_a_whole_name_takes_only_its_owner_s_items(
+    uncached: StdioServer, sb: Sandbox, two_publishers: tuple[str, str]
+) -> None:
+    """The whole name of one, which the other's holds too, means that one (else a publisher
+    named inside another's name could never be removed alone); a part of both is refused."""
+    curious, kids = two_publishers
+    assert "Curious Minds Kids" in uncached.call_error(
+        "library_remove_saved", kind="show", by="curious"
+    )
+    done = uncached.call_ok("library_remove_saved", kind="show", by="curious minds")
+    assert done["removed"] == 1 and [s["uri"] for s in done["first"]] == [curious]
+    left = uncached.call_ok("library_contains", refs=[curious, kids])["saved"]
+    assert left == {curious: False, kids: True}
