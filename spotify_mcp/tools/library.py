@@ -80,6 +80,7 @@ class SavedRemoval(BaseModel):
     removed: int | None = None  # not with dry_run
     matched: int
     scanned: int  # saved items looked through, from the newest
+    unread: int | None = None  # the older ones past REMOVAL_SCAN, not looked through
     first: list[AnyItem]  # the first matches, named
     closest: list[str] | None = None  # as SavedPage's
 
@@ -198,6 +199,7 @@ def library_remove_saved(
         removed=removed,
         matched=len(found),
         scanned=read_to,
+        unread=looked.total - read_to or None,
         first=found[:NAMED],
         closest=_closest(by, kind, looked.items),
     )

@@ -15,7 +15,7 @@ from toolkit import assert_refused, operations_hit, queries, uri
 
 from spotify_mcp.sandbox import PREMIUM_USER
 from spotify_mcp.sandbox.ids import make_id
-from spotify_mcp.tools.library import SCAN
+from spotify_mcp.tools.library import REMOVAL_SCAN, SCAN
 
 if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
@@ -395,3 +395,37 @@ def test_a_removal_by_a_whole_name_takes_only_its_owner_s_items(
     assert done["removed"] == 1 and [s["uri"] for s in done["first"]] == [curious]
     left = uncached.call_ok("library_contains", refs=[curious, kids])["saved"]
     assert left == {curious: False, kids: True}
+
+
+@pytest.fixture
+def huge_library(sb: Sandbox) -> Iterator[int]:
+    """The user's saved tracks grown past REMOVAL_SCAN with copies of saved tracks under new
+    IDs, saved before all the others (so listed last). Yields the new number of saved tracks."""
+    user = sb.runtime.state.users[PREMIUM_USER]
+    tracks, seeded = sb.runtime.catalog.tracks, user.saved["track"]
+    copies = {}
+    for n in range(REMOVAL_SCAN - SAVED_TRACKS + 100):
+        ident = list(seeded)[n % SAVED_TRACKS]
+        new = make_id("huge", str(n))
+        copy = {**tracks[ident].full, "id": new, "uri": uri("track", new)}
+        copies[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
+    tracks.update(copies)
+    user.saved["track"] = {**dict.fromkeys(copies, "2020-01-01T00:00:00Z"), **seeded}
+    try:
+        yield len(user.saved["track"])
+    finally:
+        user.saved["track"] = seeded
+        for new in copies:
+            del tracks[new]
+
+
+def test_a_removal_says_how_many_saved_items_it_did_not_look_through(
+    uncached: StdioServer, sb: Sandbox, huge_library: int
+) -> None:
+    """Past the newest REMOVAL_SCAN, the oldest saves (those added_before takes) were left
+    unread, the answer giving no sign of them: "all removed" when 100 were still saved."""
+    found = uncached.call_ok(
+        "library_remove_saved", kind="track", added_before="2021-01-01", dry_run=True
+    )
+    assert found["scanned"] == REMOVAL_SCAN and found["matched"] == REMOVAL_SCAN - SAVED_TRACKS
+    assert found["unread"] == huge_library - REMOVAL_SCAN == 100
