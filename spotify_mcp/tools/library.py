@@ -53,6 +53,8 @@ SCAN = 2_000  # saved items a filtered listing looks through (40 requests, read 
 REMOVAL_SCAN = 10_000
 BY_WHOM = "by this artist (name or URI), show, publisher or author"
 NAMED = 20  # matches a removal by filter names
+#: Nothing was saved before: an earlier added_before is a misread date.
+SPOTIFY_BEGAN = datetime(2006, 4, 1, tzinfo=UTC)
 #: What kind of reference ``by`` takes for saved items of each kind; the others have words only.
 _BY_REF = {"track": "artist", "album": "artist", "episode": "show"}
 
@@ -78,6 +80,7 @@ class SavedRemoval(BaseModel):
     removed: int | None = None  # not with dry_run
     matched: int
     scanned: int  # saved items looked through, from the newest
+    unread: int | None = None  # the older ones past REMOVAL_SCAN, not looked through
     first: list[AnyItem]  # the first matches, named
     closest: list[str] | None = None  # as SavedPage's
 
@@ -185,7 +188,8 @@ def library_remove_saved(
     keep = _filter(kind, by, added_before)
     # From Spotify, not the cache: an item saved again elsewhere has a new added_at.
     looked = _rows(spotify, kind, 0, REMOVAL_SCAN, fresh_reads=True)
-    found = [saved_item(row, kind, brief=True) for row in looked.items if keep(row)]
+    rows = [row for row in looked.items if keep(row)]
+    found = [saved_item(row, kind, brief=True) for row in _one_named(kind, by, rows)]
     read_to = looked.total if looked.next_offset is None else looked.next_offset
     removed = None
     if not dry_run:
@@ -195,9 +199,37 @@ def library_remove_saved(
         removed=removed,
         matched=len(found),
         scanned=read_to,
+        unread=looked.total - read_to or None,
         first=found[:NAMED],
         closest=_closest(by, kind, looked.items),
     )
+
+
+def _one_named(kind: str, by: str | None, rows: list[Payload]) -> list[Payload]:
+    """Of ``rows``, which ``by`` matches, those of the one it names, for a removal: words
+    that fit several names ("nia": Nia Sørensen and Nia Quinn; "ann": Joanna Newsom) mean
+    the one whose whole name they are, else are refused (someone else's items would go)."""
+    if by is None:
+        return rows
+    is_by = _by(kind, by)
+    names = {
+        squash(name): name
+        for row in rows
+        for whose in _whose(kind, row)
+        if is_by(whose) and (name := whose.get("name"))
+    }
+    if len(names) < 2:  # one name, or an artist's or show's reference
+        return rows
+    whole = squash(by)
+    if whole not in names:
+        raise InvalidInput(
+            f"by {clipped(by)!r} fits several names: {', '.join(list(names.values())[:5])}; "
+            f"a removal takes one's items: pass the whole name"
+            f"{', or the URI' if kind in _BY_REF else ''} of the one meant"
+        )
+    return [
+        row for row in rows if any(squash(w.get("name") or "") == whole for w in _whose(kind, row))
+    ]
 
 
 def _rows(
@@ -216,22 +248,31 @@ def _rows(
 def _filter(kind: str, by: str | None, before: datetime | None) -> Callable[[Payload], bool]:
     """Whether a saved row is by ``by`` and was saved before ``before`` (either may be None;
     a time without a zone is UTC, as Spotify's added_at). Checked before any request: a bad
-    ``by`` is refused."""
+    ``by`` or ``added_before`` is refused."""
     is_by = _by(kind, by) if by is not None else None
     cut = before.replace(tzinfo=before.tzinfo or UTC) if before else None
+    if cut is not None and cut < SPOTIFY_BEGAN:
+        # pydantic reads "2025" as 2025 seconds after 1970: "before 2025" would find none.
+        raise InvalidInput(
+            f"added_before {cut.isoformat()} is before Spotify existed (a number is "
+            "read as seconds since 1970): pass a date, such as 2025-01-01"
+        )
 
     def keep(row: Payload) -> bool:
-        if cut is not None and not _saved_at(row) < cut:
-            return False
+        if cut is not None:
+            at = _saved_at(row)
+            # Saved when, Spotify does not say: not known to be before (a removal took it).
+            if at is None or at >= cut:
+                return False
         return is_by is None or any(is_by(whose) for whose in _whose(kind, row))
 
     return keep
 
 
-def _saved_at(row: Payload) -> datetime:
-    """When the row's item was saved (the epoch when Spotify does not say)."""
+def _saved_at(row: Payload) -> datetime | None:
+    """When the row's item was saved, if Spotify says (saved audiobooks may come without)."""
     added = row.get("added_at")
-    return datetime.fromisoformat(added) if added else datetime.fromtimestamp(0, UTC)
+    return datetime.fromisoformat(added) if added else None
 
 
 def _by(kind: str, by: str) -> Callable[[Payload], bool]:

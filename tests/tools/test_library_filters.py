@@ -15,7 +15,7 @@ from toolkit import assert_refused, operations_hit, queries, uri
 
 from spotify_mcp.sandbox import PREMIUM_USER
 from spotify_mcp.sandbox.ids import make_id
-from spotify_mcp.tools.library import SCAN
+from spotify_mcp.tools.library import REMOVAL_SCAN, SCAN
 
 if TYPE_CHECKING:
     from spotify_mcp.sandbox import Sandbox
@@ -258,6 +258,8 @@ ALBUM = "spotify:album:" + "1" * 22
         ({"kind": "artist", "by": "nia"}, "not followed artists (kind=artist)"),
         ({"kind": "artist", "added_before": "2026-01-01"}, "library_contains"),
         ({"added_before": "last year"}, "added_before: input should be a valid datetime"),
+        # pydantic reads a number as seconds since 1970: "2025" is 1970-01-01T00:33:45Z
+        ({"added_before": "2025"}, "before Spotify existed"),
     ],
 )
 def test_bad_filters_are_refused(
@@ -314,6 +316,7 @@ def test_a_removal_reads_the_library_from_spotify_not_a_cache(
         ({}, "pass by, added_before or both"),
         ({"kind": "artist", "by": "nia"}, "input should be 'track', 'album'"),
         ({"by": " !?. "}, "has no letters, digits or emoji to look for"),
+        ({"added_before": 2025}, "before Spotify existed"),
     ],
 )
 def test_a_removal_without_a_filter_is_refused(
@@ -329,3 +332,100 @@ def test_a_removal_by_a_misspelt_name_removes_nothing_and_names_the_closest(
 ) -> None:
     done = uncached.call_ok("library_remove_saved", kind="track", by="nia sorenson")
     assert done["removed"] == 0 and done["closest"][0] == "Nia Sørensen"
+
+
+def test_a_removal_by_date_keeps_items_whose_save_date_spotify_does_not_give(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """Saved audiobooks may come without added_at: not known to be saved before the date,
+    one is no match (it was taken as saved in 1970, before any date, and removed)."""
+    books = saved(sb, "audiobook")
+    undated = next(iter(books))
+    books[undated] = None  # type: ignore[assignment]
+    args = {"kind": "audiobook", "added_before": "2100-01-01"}
+    listed = uncached.call_ok("library_list_saved", args)
+    assert uri("audiobook", undated) not in uris(listed)
+    dated = len(books) - 1
+    done = uncached.call_ok("library_remove_saved", args)
+    assert (done["removed"], done["matched"]) == (dated, dated)
+    kept = uncached.call_ok("library_contains", refs=[uri("audiobook", undated)])["saved"]
+    assert kept == {uri("audiobook", undated): True}
+
+
+def test_a_removal_by_words_that_fit_several_names_is_refused(
+    uncached: StdioServer, sb: Sandbox
+) -> None:
+    """ "Unlike the songs by Nia": "nia" fits Nia Sørensen and Nia Quinn (as "Ann" fits
+    Joanna Newsom): both artists' songs went, where the user meant one."""
+    nias = tracks_by(sb, artist_named(sb, "Nia Sørensen"))
+    nias += tracks_by(sb, artist_named(sb, "Nia Quinn"))
+    for dry_run in (True, False):
+        refused = uncached.call_error(
+            "library_remove_saved", kind="track", by="nia", dry_run=dry_run
+        )
+        assert "Nia Sørensen" in refused and "Nia Quinn" in refused
+    assert all(uncached.call_ok("library_contains", refs=nias[:40])["saved"].values())
+    assert len(saved(sb)) == SAVED_TRACKS
+
+
+@pytest.fixture
+def two_publishers(sb: Sandbox) -> Iterator[tuple[str, str]]:
+    """Two saved shows whose publishers' names are one in the other ("Curious Minds", and
+    "Curious Minds Kids" for the other): yields their URIs."""
+    shows = sb.runtime.catalog.shows
+    named = {shows[i].simple["publisher"]: i for i in saved(sb, "show")}
+    curious, other = named["Curious Minds"], named["Byteworks"]
+    shows[other].simple["publisher"] = "Curious Minds Kids"
+    try:
+        yield uri("show", curious), uri("show", other)
+    finally:
+        shows[other].simple["publisher"] = "Byteworks"
+
+
+def test_a_removal_by_a_whole_name_takes_only_its_owner_s_items(
+    uncached: StdioServer, sb: Sandbox, two_publishers: tuple[str, str]
+) -> None:
+    """The whole name of one, which the other's holds too, means that one (else a publisher
+    named inside another's name could never be removed alone); a part of both is refused."""
+    curious, kids = two_publishers
+    assert "Curious Minds Kids" in uncached.call_error(
+        "library_remove_saved", kind="show", by="curious"
+    )
+    done = uncached.call_ok("library_remove_saved", kind="show", by="curious minds")
+    assert done["removed"] == 1 and [s["uri"] for s in done["first"]] == [curious]
+    left = uncached.call_ok("library_contains", refs=[curious, kids])["saved"]
+    assert left == {curious: False, kids: True}
+
+
+@pytest.fixture
+def huge_library(sb: Sandbox) -> Iterator[int]:
+    """The user's saved tracks grown past REMOVAL_SCAN with copies of saved tracks under new
+    IDs, saved before all the others (so listed last). Yields the new number of saved tracks."""
+    user = sb.runtime.state.users[PREMIUM_USER]
+    tracks, seeded = sb.runtime.catalog.tracks, user.saved["track"]
+    copies = {}
+    for n in range(REMOVAL_SCAN - SAVED_TRACKS + 100):
+        ident = list(seeded)[n % SAVED_TRACKS]
+        new = make_id("huge", str(n))
+        copy = {**tracks[ident].full, "id": new, "uri": uri("track", new)}
+        copies[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
+    tracks.update(copies)
+    user.saved["track"] = {**dict.fromkeys(copies, "2020-01-01T00:00:00Z"), **seeded}
+    try:
+        yield len(user.saved["track"])
+    finally:
+        user.saved["track"] = seeded
+        for new in copies:
+            del tracks[new]
+
+
+def test_a_removal_says_how_many_saved_items_it_did_not_look_through(
+    uncached: StdioServer, sb: Sandbox, huge_library: int
+) -> None:
+    """Past the newest REMOVAL_SCAN, the oldest saves (those added_before takes) were left
+    unread, the answer giving no sign of them: "all removed" when 100 were still saved."""
+    found = uncached.call_ok(
+        "library_remove_saved", kind="track", added_before="2021-01-01", dry_run=True
+    )
+    assert found["scanned"] == REMOVAL_SCAN and found["matched"] == REMOVAL_SCAN - SAVED_TRACKS
+    assert found["unread"] == huge_library - REMOVAL_SCAN == 100
