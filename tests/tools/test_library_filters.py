@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -133,25 +134,34 @@ def test_a_name_matched_only_after_the_date_gives_no_closest_names(
     assert page["items"] == [] and "closest" not in page
 
 
-@pytest.fixture
-def big_library(sb: Sandbox) -> Iterator[int]:
-    """The user's saved tracks grown past SCAN: 1,000 copies of saved tracks under new IDs,
-    saved before all the others (so listed last). Yields the new number of saved tracks."""
-    user = sb.runtime.state.users[PREMIUM_USER]
-    tracks, seeded = sb.runtime.catalog.tracks, user.saved["track"]
-    copies = {}
-    for ident in list(seeded)[:1000]:
-        new = make_id("copy", ident)
+@contextmanager
+def grown(sandbox: Sandbox, copies: int, saved_at: str) -> Iterator[int]:
+    """The user's saved tracks grown by ``copies`` copies of saved tracks under new IDs, saved
+    at ``saved_at``, before all the others (so listed last); yields how many are saved."""
+    user = sandbox.runtime.state.users[PREMIUM_USER]
+    tracks, seeded = sandbox.runtime.catalog.tracks, user.saved["track"]
+    originals = list(seeded)
+    added = {}
+    for n in range(copies):
+        ident = originals[n % len(originals)]
+        new = make_id("copy", str(n))
         copy = {**tracks[ident].full, "id": new, "uri": uri("track", new)}
-        copies[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
-    tracks.update(copies)
-    user.saved["track"] = {**dict.fromkeys(copies, "2025-01-01T00:00:00Z"), **seeded}
+        added[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
+    tracks.update(added)
+    user.saved["track"] = {**dict.fromkeys(added, saved_at), **seeded}
     try:
         yield len(user.saved["track"])
     finally:
         user.saved["track"] = seeded
-        for new in copies:
+        for new in added:
             del tracks[new]
+
+
+@pytest.fixture
+def big_library(sb: Sandbox) -> Iterator[int]:
+    """Saved tracks past SCAN."""
+    with grown(sb, 1000, "2025-01-01T00:00:00Z") as saved_tracks:
+        yield saved_tracks
 
 
 def test_a_library_beyond_the_scan_goes_on_where_it_stopped(
@@ -399,24 +409,9 @@ def test_a_removal_by_a_whole_name_takes_only_its_owner_s_items(
 
 @pytest.fixture
 def huge_library(sb: Sandbox) -> Iterator[int]:
-    """The user's saved tracks grown past REMOVAL_SCAN with copies of saved tracks under new
-    IDs, saved before all the others (so listed last). Yields the new number of saved tracks."""
-    user = sb.runtime.state.users[PREMIUM_USER]
-    tracks, seeded = sb.runtime.catalog.tracks, user.saved["track"]
-    copies = {}
-    for n in range(REMOVAL_SCAN - SAVED_TRACKS + 100):
-        ident = list(seeded)[n % SAVED_TRACKS]
-        new = make_id("huge", str(n))
-        copy = {**tracks[ident].full, "id": new, "uri": uri("track", new)}
-        copies[new] = dataclasses.replace(tracks[ident], id=new, uri=copy["uri"], full=copy)
-    tracks.update(copies)
-    user.saved["track"] = {**dict.fromkeys(copies, "2020-01-01T00:00:00Z"), **seeded}
-    try:
-        yield len(user.saved["track"])
-    finally:
-        user.saved["track"] = seeded
-        for new in copies:
-            del tracks[new]
+    """Saved tracks past REMOVAL_SCAN."""
+    with grown(sb, REMOVAL_SCAN - SAVED_TRACKS + 100, "2020-01-01T00:00:00Z") as saved_tracks:
+        yield saved_tracks
 
 
 def test_a_removal_says_how_many_saved_items_it_did_not_look_through(
