@@ -7,19 +7,31 @@ none for: Spotify refuses the whole request without saying which.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loguru import logger
 
 from spotify_mcp.errors import WHICH_ARE_MISSING, InvalidInput, answered, listed, names_no_item
-from spotify_mcp.fanout import fan_out
-from spotify_mcp.models import Payload
+from spotify_mcp.fanout import fan_out, read_pages
+from spotify_mcp.models import Page, Payload
 from spotify_mcp.refs import parse_ref
 
 if TYPE_CHECKING:
     from spotify_mcp.refs import Ref
     from spotify_mcp.session import Spotify
+
+T = TypeVar("T")
+P = TypeVar("P", bound=Page[Any])
+
+#: Parent kind -> what it holds (its API path's word), and the largest page Spotify serves.
+CONTENTS = {
+    "album": ("tracks", 50),
+    "artist": ("albums", 10),
+    "show": ("episodes", 50),
+    "audiobook": ("chapters", 50),
+}
 
 
 def catalog_item(spotify: Spotify, ref: Ref, market: str | None = None) -> Payload | None:
@@ -34,6 +46,28 @@ def catalog_item(spotify: Spotify, ref: Ref, market: str | None = None) -> Paylo
             if error.http_status != 404:
                 raise
     return None
+
+
+def contents(
+    spotify: Spotify,
+    parent: Ref,
+    convert: Callable[[Payload], Any],
+    into: type[P],
+    *,
+    limit: int,
+    offset: int = 0,
+    **params: Any,
+) -> P:
+    """Up to ``limit`` of what ``parent`` holds from ``offset`` (an album's tracks, an
+    artist's albums, a show's episodes, an audiobook's chapters), as an ``into`` page, the
+    pages read concurrently; ``params`` go with each request (``market``)."""
+    holds, page_size = CONTENTS[parent.kind]
+
+    def fetch(start: int, count: int) -> Payload:
+        path = f"{parent.kind}s/{parent.id}/{holds}"
+        return dict(spotify._get(path, limit=count, offset=start, **params))
+
+    return read_pages(fetch, convert, into, offset=offset, limit=limit, page_size=page_size)
 
 
 def naming_missing(spotify: Spotify, uris: list[str], status: int) -> AbstractContextManager[None]:

@@ -325,6 +325,23 @@ class Page(BaseModel, Generic[T]):
             next_offset=offset + len(raw) if payload.get("next") else None,
         )
 
+    @property
+    def read_to(self) -> int:
+        """Where the read of this page stopped: the next offset, else the end."""
+        return self.total if self.next_offset is None else self.next_offset
+
+    def matching(self, keep: Callable[[T], bool], limit: int) -> Self:
+        """This page's items ``keep`` takes, the first ``limit`` of them: ``total`` counts
+        them all, and ``next_offset`` is the position of the next one not shown, else where
+        this page's read stopped (a look through many items for a few)."""
+        found = [(self.offset + n, item) for n, item in enumerate(self.items) if keep(item)]
+        return type(self)(
+            items=[item for _, item in found[:limit]],
+            total=len(found),
+            offset=self.offset,
+            next_offset=found[limit][0] if len(found) > limit else self.next_offset,
+        )
+
 
 #: An item of any kind, sent with all its fields. Its schema names only uri and name: one
 #: small schema for every kind keeps tools/list lean.

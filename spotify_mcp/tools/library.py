@@ -136,19 +136,16 @@ def library_list_saved(
             "by and added_before filter saved items, not followed artists (kind=artist): "
             "list those (brief=true for names only), or check one with library_contains"
         )
-    keep = _filter(kind, by, added_before)
+    keep = _filter(kind, by, added_before)  # a bad filter is refused before any request
     looked = _rows(spotify, kind, offset, SCAN)
-    # Positions: rows are never null, so the n-th row read is at offset + n.
-    found = [(offset + n, row) for n, row in enumerate(looked.items) if keep(row)]
-    # More matches than asked for: go on after the last one shown.
-    next_offset = found[limit][0] if len(found) > limit else looked.next_offset
-    read_to = looked.total if looked.next_offset is None else looked.next_offset
+    # Rows are never null: the n-th row read is at offset + n.
+    found = looked.matching(keep, limit)
     return SavedPage(
-        items=[saved_item(row, kind, brief) for _, row in found[:limit]],
-        total=len(found),
+        items=[saved_item(row, kind, brief) for row in found.items],
+        total=found.total,
         offset=offset,
-        next_offset=next_offset,
-        scanned=max(read_to - offset, 0),
+        next_offset=found.next_offset,
+        scanned=max(looked.read_to - offset, 0),
         closest=_closest(by, kind, looked.items),
     )
 
@@ -161,12 +158,7 @@ def _closest(by: str | None, kind: str, rows: list[Payload]) -> list[str] | None
         return None
     import difflib  # rarely needed: not at startup
 
-    names = {
-        squash(name): name
-        for row in rows
-        for whose in _whose(kind, row)
-        if (name := whose.get("name"))
-    }
+    names = _names_whose(kind, rows)
     near = difflib.get_close_matches(squash(by), list(names), n=3, cutoff=0.6)
     return [names[squashed] for squashed in near] or None
 
@@ -190,7 +182,6 @@ def library_remove_saved(
     looked = _rows(spotify, kind, 0, REMOVAL_SCAN, fresh_reads=True)
     rows = [row for row in looked.items if keep(row)]
     found = [saved_item(row, kind, brief=True) for row in _one_named(kind, by, rows)]
-    read_to = looked.total if looked.next_offset is None else looked.next_offset
     removed = None
     if not dry_run:
         refs = [parse_ref(item.uri) for item in found]
@@ -198,8 +189,8 @@ def library_remove_saved(
     return SavedRemoval(
         removed=removed,
         matched=len(found),
-        scanned=read_to,
-        unread=looked.total - read_to or None,
+        scanned=looked.read_to,
+        unread=looked.total - looked.read_to or None,
         first=found[:NAMED],
         closest=_closest(by, kind, looked.items),
     )
@@ -211,13 +202,7 @@ def _one_named(kind: str, by: str | None, rows: list[Payload]) -> list[Payload]:
     the one whose whole name they are, else are refused (someone else's items would go)."""
     if by is None:
         return rows
-    is_by = _by(kind, by)
-    names = {
-        squash(name): name
-        for row in rows
-        for whose in _whose(kind, row)
-        if is_by(whose) and (name := whose.get("name"))
-    }
+    names = _names_whose(kind, rows, _by(kind, by))
     if len(names) < 2:  # one name, or an artist's or show's reference
         return rows
     whole = squash(by)
@@ -296,6 +281,19 @@ def _by(kind: str, by: str) -> Callable[[Payload], bool]:
     if not squash(by):
         raise InvalidInput(f"by {by!r} has no letters, digits or emoji to look for")
     return lambda whose: has_words(whose.get("name") or "", by)
+
+
+def _names_whose(
+    kind: str, rows: list[Payload], of: Callable[[Payload], bool] = lambda _: True
+) -> dict[str, str]:
+    """The names of whom ``rows`` are by (those ``of`` takes), keyed as ``squash`` writes
+    them."""
+    return {
+        squash(name): name
+        for row in rows
+        for whose in _whose(kind, row)
+        if of(whose) and (name := whose.get("name"))
+    }
 
 
 def _whose(kind: str, row: Payload) -> list[Payload]:

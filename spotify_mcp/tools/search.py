@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from spotify_mcp import hookimpl
 from spotify_mcp.errors import InvalidInput
-from spotify_mcp.fanout import fan_out, read_pages
-from spotify_mcp.lookup import catalog_item
+from spotify_mcp.fanout import fan_out
+from spotify_mcp.lookup import CONTENTS, catalog_item, contents
 from spotify_mcp.models import (
     Album,
     AnyItem,
@@ -37,20 +37,13 @@ if TYPE_CHECKING:
     from spotify_mcp.session import Spotify
 
 MAX_OFFSET = 1000  # the last offset /search answers
-#: Parent kind -> (what it contains, the largest page Spotify serves of it).
-_CONTENTS = {
-    "album": ("tracks", 50),
-    "artist": ("albums", 10),
-    "show": ("episodes", 50),
-    "audiobook": ("chapters", 50),
-}
 
 AlbumGroup = Literal["album", "single", "compilation", "appears_on"]
 SearchType = Literal["track", "album", "artist", "playlist", "show", "episode", "audiobook"]
 CatalogRef = ref_type(
     *CATALOG_KINDS, elsewhere={"playlist": "playlists_get (with a user's login) gives its details"}
 )
-ParentRef = ref_type(*_CONTENTS, elsewhere={"playlist": ITS_TRACKS["playlist"]})
+ParentRef = ref_type(*CONTENTS, elsewhere={"playlist": ITS_TRACKS["playlist"]})
 
 
 class SearchResults(BaseModel):
@@ -136,17 +129,17 @@ def search_list_contents(
     audiobook."""
     if groups and ref.kind != "artist":
         raise InvalidInput(f"groups filters an artist's albums: leave it out for {ref}")
-    contents, page_size = _CONTENTS[ref.kind]
-    path = f"{ref.kind}s/{ref.id}/{contents}"
-    market = _market(app)
     include_groups = ",".join(dict.fromkeys(groups)) if groups else None
-
-    def fetch(start: int, count: int) -> Any:
-        return spotify._get(
-            path, limit=count, offset=start, market=market, include_groups=include_groups
-        )
-
-    return read_pages(fetch, any_item, ItemPage, offset=offset, limit=limit, page_size=page_size)
+    return contents(
+        spotify,
+        ref,
+        any_item,
+        ItemPage,
+        offset=offset,
+        limit=limit,
+        market=_market(app),
+        include_groups=include_groups,
+    )
 
 
 def _market(app: App) -> str | None:
@@ -229,7 +222,7 @@ def register_tools(registry: ToolRegistry) -> None:
         title="List contents",
         read_only=True,
         requires_user=False,
-        endpoints=[f"GET /{kind}s/{{id}}/{contents}" for kind, (contents, _) in _CONTENTS.items()],
+        endpoints=[f"GET /{kind}s/{{id}}/{holds}" for kind, (holds, _) in CONTENTS.items()],
     )
 
 

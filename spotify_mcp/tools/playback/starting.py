@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from spotify_mcp.errors import InvalidInput, answered
-from spotify_mcp.fanout import read_pages
-from spotify_mcp.lookup import catalog_item
+from spotify_mcp.lookup import catalog_item, contents
 from spotify_mcp.models import Chapter, Page, any_item
 from spotify_mcp.refs import ref_type
 from spotify_mcp.tools.playback.commands import PlayerCommand, counted, sent
@@ -139,16 +138,7 @@ def _play_audiobook(
 ) -> PlayerCommand:
     """``book``'s chapters (Spotify plays an audiobook as its chapters, up to 100 at once)
     from ``offset`` or ``offset_item``, else from where the user left off."""
-    chapters = read_pages(
-        lambda start, count: spotify._get(
-            f"audiobooks/{book.id}/chapters", limit=count, offset=start
-        ),
-        Chapter.of,
-        Page[Chapter],
-        offset=0,
-        limit=MAX_CHAPTERS,
-        page_size=50,
-    ).items
+    chapters = contents(spotify, book, Chapter.of, Page[Chapter], limit=MAX_CHAPTERS).items
     uris = [chapter.uri for chapter in chapters]
     if not uris:  # an empty list would resume whatever played last
         raise InvalidInput(f"Spotify lists no chapters of {book.uri} to play")

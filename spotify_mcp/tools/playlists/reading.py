@@ -55,21 +55,19 @@ def playlists_list(
         raise InvalidInput(f"name {name!r} has no letters, digits or emoji to look for")
     looked = playlists_from(spotify, offset, NAME_SCAN)
     words = name.split()
-    scored = [
-        (offset + n, payload, words_in(payload.get("name") or "", words))
-        for n, payload in enumerate(looked.items)
-    ]
+
+    def score(payload: Payload) -> int:
+        return words_in(payload.get("name") or "", words)
+
     # None has every word ("my jazz playlist"): those with the most, so that a word too many
     # does not hide the playlist meant.
-    best = max((score for _, _, score in scored), default=0)
-    found = [(position, payload) for position, payload, score in scored if score == best > 0]
-    # More matches than asked for: go on after the last one shown.
-    next_offset = found[limit][0] if len(found) > limit else looked.next_offset
+    best = max(map(score, looked.items), default=0)
+    found = looked.matching(lambda payload: score(payload) == best > 0, limit)
     return ItemPage(
-        items=[Playlist.of(payload, me) for _, payload in found[:limit]],
-        total=len(found),
-        offset=offset,
-        next_offset=next_offset,
+        items=[Playlist.of(payload, me) for payload in found.items],
+        total=found.total,
+        offset=found.offset,
+        next_offset=found.next_offset,
     )
 
 

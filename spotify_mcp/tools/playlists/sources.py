@@ -4,10 +4,11 @@ place, read from Spotify before anything is sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from spotify_mcp.errors import InvalidInput, answered
-from spotify_mcp.fanout import fan_out, read_pages
+from spotify_mcp.fanout import fan_out
+from spotify_mcp.lookup import contents
 from spotify_mcp.models import PLAYLIST_MAX_ITEMS, Page
 from spotify_mcp.refs import ITS_TRACKS
 from spotify_mcp.tools.playlists.arguments import SOURCE_KINDS
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from spotify_mcp.refs import Ref
     from spotify_mcp.session import Spotify
 
-ALBUM_PAGE = 50  # tracks per GET of an album's tracks, the most Spotify serves
 _FIND = {
     "album": "search finds albums by name",
     "playlist": "playlists_list with name finds the user's playlists, search public ones",
@@ -97,15 +97,7 @@ def _contents(spotify: Spotify, source: Ref) -> list[str | None]:
             with items_hidden(source, ", so they cannot be added; nothing changed."):
                 return [item.uri if item else None for item in items_at(spotify, source)]
 
-        def fetch(start: int, count: int) -> Any:
-            return spotify.album_tracks(source.id, limit=count, offset=start)
-
-        page = read_pages(
-            fetch,
-            lambda track: track["uri"],
-            Page[str],
-            offset=0,
-            limit=PLAYLIST_MAX_ITEMS,
-            page_size=ALBUM_PAGE,
+        tracks = contents(
+            spotify, source, lambda track: track["uri"], Page[str], limit=PLAYLIST_MAX_ITEMS
         )
-        return list(page.items)
+        return list(tracks.items)
